@@ -1,0 +1,38 @@
+# Two commands: `make run` starts Studyhall; `make test` runs the whole test suite.
+# Both install what they need first (a pinned uv, then the locked dependencies).
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: run test lint typecheck check-all install clean
+
+run: .venv/.installed
+	.venv/bin/studyhall serve --demo
+
+test: .venv/.installed
+	scripts/with-postgres.sh .venv/bin/pytest $(PYTEST_ARGS)
+
+lint: .venv/.installed
+	.venv/bin/ruff check src tests bench
+	.venv/bin/ruff format --check src tests bench
+
+typecheck: .venv/.installed
+	.venv/bin/mypy src
+
+check-all: test lint typecheck
+
+install: .venv/.installed
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.installed: $(UV) uv.lock pyproject.toml
+	$(UV) sync --locked --quiet
+	touch $@
+
+clean:
+	rm -rf .venv $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,92 @@
+"""HTTP for accounts: sign-up, sign-in, sign-out and who am I."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request, Response, status
+
+from studyhall.accounts import service
+from studyhall.accounts.permissions import SESSION_COOKIE, PublicContext, SignedIn
+from studyhall.accounts.schemas import (
+    LoginOut,
+    LoginRequest,
+    MembershipSummary,
+    MeOut,
+    RegisterRequest,
+    UserOut,
+)
+from studyhall.kit.errors import InvalidInput, Unauthenticated, responses
+from studyhall.kit.transaction import TransactionalRoute
+from studyhall.orgs import service as orgs
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"], route_class=TransactionalRoute)
+
+
+@router.post(
+    "/auth/register",
+    summary="Create an account",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserOut,
+    responses=responses(InvalidInput, service.EmailTaken),
+)
+async def register(body: RegisterRequest, ctx: PublicContext) -> UserOut:
+    """Create a person's account. The password must be at least 10 characters, not one of the
+    most common passwords and not the email address."""
+    user = await service.register(ctx, email=body.email, password=body.password,
+                                  display_name=body.display_name)
+    return UserOut.model_validate(user)
+
+
+@router.post(
+    "/auth/login",
+    summary="Sign in",
+    response_model=LoginOut,
+    responses=responses(InvalidInput, service.InvalidCredentials, service.LoginThrottled),
+)
+async def login(body: LoginRequest, request: Request, response: Response,
+                ctx: PublicContext) -> LoginOut:
+    """Exchange email and password for a bearer token (also set as an HttpOnly session cookie
+    for the web app). Repeated failures for one account or from one address are refused with
+    429 and `Retry-After` for a while."""
+    settings = request.app.state.settings
+    policy = service.ThrottlePolicy(
+        window=timedelta(seconds=settings.login_window_seconds),
+        max_per_account=settings.login_max_failures_per_account,
+        max_per_address=settings.login_max_failures_per_address,
+    )
+    ttl = timedelta(hours=settings.session_ttl_hours)
+    signed_in = await service.login(ctx, email=body.email, password=body.password,
+                                    policy=policy, session_ttl=ttl)
+    response.set_cookie(
+        SESSION_COOKIE, signed_in.token, max_age=int(ttl.total_seconds()), httponly=True,
+        samesite="lax", secure=settings.is_production, path="/",
+    )
+    return LoginOut(token=signed_in.token, expires_at=signed_in.session.expires_at,
+                    user=UserOut.model_validate(signed_in.user))
+
+
+@router.post(
+    "/auth/logout",
+    summary="Sign out",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(Unauthenticated),
+)
+async def logout(caller: SignedIn) -> Response:
+    """End this session: its token stops working at once and the cookie is cleared."""
+    await service.logout(caller.ctx, caller.session)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response
+
+
+@router.get("/me", summary="Who am I", response_model=MeOut, responses=responses(Unauthenticated))
+async def me(caller: SignedIn) -> MeOut:
+    """The signed-in person and the organisations they belong to, with their role in each."""
+    memberships = await orgs.memberships_of_user(caller.ctx, caller.user.id)
+    return MeOut(
+        id=caller.user.id, email=caller.user.email, display_name=caller.user.display_name,
+        created_at=caller.user.created_at,
+        memberships=[MembershipSummary(org_slug=o.slug, org_name=o.name, role=m.role)
+                     for o, m in memberships],
+    )

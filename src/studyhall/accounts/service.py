@@ -1,0 +1,178 @@
+"""Accounts: sign-up, sign-in with throttling, sessions. Never commits (the boundary does)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import delete, select
+
+from studyhall.accounts import passwords
+from studyhall.accounts.models import AuthSession, LoginFailure, User
+from studyhall.audit import service as audit
+from studyhall.kit.context import Context
+from studyhall.kit.errors import Conflict, InvalidInput, TooManyRequests, Unauthenticated
+from studyhall.kit.security import hash_token, keyed_digest, new_token
+
+SESSION_TOKEN_PREFIX = "shs"
+# A session's last-used time is refreshed at most this often, so reads stay reads.
+TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+class EmailTaken(Conflict):
+    slug = "email-taken"
+    title = "An account with this email already exists"
+
+
+class InvalidCredentials(Unauthenticated):
+    slug = "invalid-credentials"
+    title = "Email or password is wrong"
+    keep_writes = True  # the failure record and its audit entry must survive the refusal
+
+
+class LoginThrottled(TooManyRequests):
+    slug = "login-throttled"
+    title = "Too many failed sign-ins; wait before trying again"
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    window: timedelta
+    max_per_account: int
+    max_per_address: int
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User
+    session: AuthSession
+    token: str  # shown to the client once, never stored
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password_policy(password: str, *, email: str, field: str = "body.password") -> None:
+    if violations := passwords.policy_violations(password, email=email):
+        raise InvalidInput(
+            "The password does not meet the policy.",
+            errors=[(field, f"Password {v}.") for v in violations],
+        )
+
+
+async def get_user_by_email(ctx: Context, email: str) -> User | None:
+    return await ctx.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+async def get_user(ctx: Context, user_id: UUID) -> User | None:
+    return await ctx.session.get(User, user_id)
+
+
+async def register(
+    ctx: Context, *, email: str, password: str, display_name: str, superuser: bool = False
+) -> User:
+    email = normalize_email(email)
+    check_password_policy(password, email=email)
+    if await get_user_by_email(ctx, email) is not None:
+        raise EmailTaken(errors=[("body.email", "is already registered")])
+    now = ctx.now()
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        password_hash=passwords.hash_password(password),
+        is_superuser=superuser,
+        created_at=now,
+        updated_at=now,
+    )
+    ctx.session.add(user)
+    await ctx.session.flush()
+    audit.record(
+        ctx,
+        "user.registered",
+        target_type="user",
+        target_id=user.id,
+        actor_user_id=user.id,
+        summary={"superuser": superuser} if superuser else {},
+    )
+    return user
+
+
+async def _retry_after(
+    ctx: Context, column: object, value: str, limit: int, window: timedelta
+) -> int | None:
+    """Seconds until this key may try again, or None when it is under its limit."""
+    since = ctx.now() - window
+    times = (
+        await ctx.session.scalars(
+            select(LoginFailure.created_at)
+            .where(column == value, LoginFailure.created_at > since)  # type: ignore[operator]
+            .order_by(LoginFailure.created_at.desc())
+            .limit(limit)
+        )
+    ).all()
+    if len(times) < limit:
+        return None
+    # Allowed again once the oldest of the last `limit` failures leaves the window.
+    oldest: datetime = times[-1]
+    return max(1, int((oldest + window - ctx.now()).total_seconds()) + 1)
+
+
+async def login(ctx: Context, *, email: str, password: str, policy: ThrottlePolicy,
+                session_ttl: timedelta) -> SignIn:
+    account_key = keyed_digest(ctx.secret_key, normalize_email(email))
+    waits = [
+        await _retry_after(ctx, LoginFailure.account_key, account_key, policy.max_per_account,
+                           policy.window),
+    ]
+    if ctx.client_ip is not None:
+        waits.append(await _retry_after(ctx, LoginFailure.client_ip, ctx.client_ip,
+                                        policy.max_per_address, policy.window))
+    if blocked := [w for w in waits if w is not None]:
+        wait = max(blocked)
+        raise LoginThrottled(f"Try again in {wait} seconds.", retry_after=wait)
+
+    user = await get_user_by_email(ctx, email)
+    if user is None:
+        passwords.verify_password(passwords.dummy_hash(), password)
+    if user is None or not passwords.verify_password(user.password_hash, password):
+        ctx.session.add(LoginFailure(account_key=account_key, client_ip=ctx.client_ip,
+                                     created_at=ctx.now()))
+        audit.record(ctx, "auth.login_failed",
+                     target_type="user" if user else None,
+                     target_id=user.id if user else None,
+                     summary={"reason": "wrong password" if user else "unknown account"})
+        raise InvalidCredentials()
+
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    # A success forgives the account's earlier failures (not the address's).
+    await ctx.session.execute(delete(LoginFailure).where(LoginFailure.account_key == account_key))
+    token = new_token(SESSION_TOKEN_PREFIX)
+    now = ctx.now()
+    auth_session = AuthSession(user_id=user.id, token_hash=hash_token(token), created_at=now,
+                               expires_at=now + session_ttl, last_used_at=now)
+    ctx.session.add(auth_session)
+    await ctx.session.flush()
+    audit.record(ctx, "auth.login", target_type="user", target_id=user.id, actor_user_id=user.id,
+                 summary={"session": str(auth_session.id)})
+    return SignIn(user=user, session=auth_session, token=token)
+
+
+async def logout(ctx: Context, auth_session: AuthSession) -> None:
+    await ctx.session.execute(delete(AuthSession).where(AuthSession.id == auth_session.id))
+    audit.record(ctx, "auth.logout", target_type="user", target_id=auth_session.user_id,
+                 summary={"session": str(auth_session.id)})
+
+
+async def session_for_token(ctx: Context, token: str) -> tuple[AuthSession, User] | None:
+    """The live session and user this bearer token belongs to, if any."""
+    row = (
+        await ctx.session.execute(
+            select(AuthSession, User)
+            .join(User, User.id == AuthSession.user_id)
+            .where(AuthSession.token_hash == hash_token(token), AuthSession.expires_at > ctx.now())
+        )
+    ).first()
+    return (row[0], row[1]) if row else None

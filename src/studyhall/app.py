@@ -1,0 +1,91 @@
+"""create_app(settings) -> the ASGI application: routers, middleware, error handling."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from studyhall import __version__
+from studyhall.accounts import endpoints as accounts_endpoints
+from studyhall.accounts.passwords import configure_hasher
+from studyhall.audit import endpoints as audit_endpoints
+from studyhall.config import Settings
+from studyhall.kit.clock import Clock, SystemClock
+from studyhall.kit.db import Database
+from studyhall.kit.errors import ProblemDetail, install_problem_handlers
+from studyhall.kit.logging import configure_logging
+from studyhall.kit.middleware import RequestContextMiddleware
+from studyhall.ops import endpoints as ops_endpoints
+from studyhall.orgs import endpoints as orgs_endpoints
+
+API_DESCRIPTION = """
+Studyhall's REST API. Authenticate with `Authorization: Bearer <token>`: a session token from
+`POST /api/v1/auth/login`, or an organisation's API key on routes under `/api/v1/orgs/{org}`.
+Every error is `application/problem+json` (RFC 9457); validation errors list the failing fields.
+Lists use cursor pagination: follow the `next` link.
+"""
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
+               configure_logs: bool = True) -> FastAPI:
+    settings = settings or Settings()
+    if configure_logs:
+        configure_logging(settings.log_level, json=settings.log_json)
+    configure_hasher(time_cost=settings.argon2_time_cost,
+                     memory_cost_kib=settings.argon2_memory_kib,
+                     parallelism=settings.argon2_parallelism)
+    db = Database(settings.resolved_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await db.dispose()
+
+    app = FastAPI(
+        title="Studyhall",
+        version=__version__,
+        description=API_DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.clock = clock or SystemClock()
+
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    for module in (ops_endpoints, accounts_endpoints, orgs_endpoints, audit_endpoints):
+        app.include_router(module.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with its own validation-error shape replaced by our problem type."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                         routes=app.routes)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["ProblemDetail"] = ProblemDetail.model_json_schema(
+        ref_template="#/components/schemas/{model}"
+    )
+    components.update(components["ProblemDetail"].pop("$defs", {}))
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for status, response in operation.get("responses", {}).items():
+                if status == "422":
+                    response["description"] = "The request is not valid"
+                    response["content"] = {"application/problem+json": {
+                        "schema": {"$ref": "#/components/schemas/ProblemDetail"}}}
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,79 @@
+"""Typed settings, read from `STUDYHALL_*` environment variables.
+
+Production refuses to start with a default secret: a forgotten variable must be loud, not a
+silently forgeable deployment.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET_KEY = "development-only-insecure-secret-key"  # noqa: S105 (named as such)
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run safely; the message says which variable to fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STUDYHALL_", extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    database_url: str | None = None
+    secret_key: str = DEVELOPMENT_SECRET_KEY
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    # argon2id cost; the defaults are RFC 9106's second recommendation (64 MiB, 3 passes).
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=64 * 1024, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+
+    session_ttl_hours: int = Field(default=24 * 14, ge=1)
+    invitation_ttl_hours: int = Field(default=24 * 7, ge=1)
+    # Login throttling: failures counted inside a sliding window.
+    login_window_seconds: int = Field(default=15 * 60, ge=1)
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=30, ge=1)
+    # How many proxies in front of us may set X-Forwarded-For; 0 trusts none.
+    trusted_proxy_hops: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.env is Environment.PRODUCTION:
+            if self.secret_key == DEVELOPMENT_SECRET_KEY:
+                raise ConfigurationError(
+                    "STUDYHALL_SECRET_KEY must be set in production "
+                    "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+                )
+            if len(self.secret_key) < 32:
+                raise ConfigurationError("STUDYHALL_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """The database URL; SQLite inside the data directory unless one is given."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'studyhall.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION

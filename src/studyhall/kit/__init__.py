@@ -1,0 +1,1 @@
+"""Shared machinery that knows no domain: database, errors, pagination, clock, security, logs."""

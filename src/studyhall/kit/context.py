@@ -1,0 +1,31 @@
+"""Who is acting, from where, and when: what services need besides their arguments."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyhall.kit.clock import Clock
+
+
+@dataclass(frozen=True)
+class Context:
+    """The unit of work a service runs in. The boundary that made it commits it."""
+
+    session: AsyncSession
+    clock: Clock
+    request_id: str
+    client_ip: str | None = None
+    user_id: UUID | None = None
+    api_key_id: UUID | None = None
+    secret_key: str = ""
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def acting_as(self, *, user_id: UUID | None = None, api_key_id: UUID | None = None) -> Context:
+        return dataclasses.replace(self, user_id=user_id, api_key_id=api_key_id)

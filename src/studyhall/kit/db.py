@@ -1,0 +1,141 @@
+"""The database: one declarative base, engines for SQLite and PostgreSQL, the unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names so Alembic can drop and alter them on both engines.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on both engines (SQLite stores no zone, so we put it back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use the injected clock")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses no commit
+    cursor.close()
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """SQLite makes the file but not its folder; make the folder (the data directory)."""
+    path = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_engine(url: str, *, writer: bool = True, **kwargs: Any) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    if url.startswith("sqlite"):
+        ensure_sqlite_directory(url)
+        engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        _own_transactions(engine, "BEGIN IMMEDIATE" if writer else "BEGIN")
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+def _own_transactions(engine: AsyncEngine, begin: str) -> None:
+    """Issue our own BEGIN on SQLite: IMMEDIATE for writers, deferred for readers.
+
+    A deferred transaction that reads and then writes fails at once with "database is locked"
+    when another writer committed in between; BEGIN IMMEDIATE takes the write lock up front and
+    waits (busy timeout) instead. Readers stay deferred so that reads never queue behind writes.
+    pysqlite's own transaction handling is turned off so that our BEGIN is the one used.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _no_implicit_begin(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+
+class Database:
+    """Owns the engines and makes units of work.
+
+    On SQLite, writing units of work and read-only ones use separate engines (see
+    `_own_transactions`); on PostgreSQL both are the same engine.
+    """
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = create_engine(url, **engine_kwargs)
+        self.read_engine = (
+            create_engine(url, writer=False, **engine_kwargs)
+            if url.startswith("sqlite")
+            else self.engine
+        )
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def unit_of_work(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+        """A session that commits when the block ends normally and rolls back otherwise."""
+        async with (self.sessions if write else self.read_sessions)() as session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()

@@ -1,0 +1,58 @@
+"""The one place tenant-owned rows are queried from.
+
+Every table with an `org_id` column is tenant-owned. Queries on them start here, so the
+organisation filter cannot be forgotten; a test parses the source tree and fails when a
+`select()`, `update()` or `delete()` of a tenant-owned model is written anywhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from uuid import UUID
+
+from sqlalchemy import Delete, Select, Update, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyhall.kit.errors import NotFound
+
+M = TypeVar("M")
+
+
+def _org_column(model: Any) -> Any:
+    column = getattr(model, "org_id", None)
+    if column is None:
+        raise TypeError(f"{model.__name__} is not tenant-owned (it has no org_id)")
+    return column
+
+
+def scoped(model: type[M], org_id: UUID) -> Select[tuple[M]]:
+    """`SELECT model WHERE org_id = :org_id`; add further filters to the result."""
+    return select(model).where(_org_column(model) == org_id)
+
+
+def scoped_update(model: type[M], org_id: UUID) -> Update:
+    return update(model).where(_org_column(model) == org_id)
+
+
+def scoped_delete(model: type[M], org_id: UUID) -> Delete:
+    return delete(model).where(_org_column(model) == org_id)
+
+
+async def get_scoped(
+    session: AsyncSession, model: type[M], org_id: UUID, object_id: Any, *, what: str
+) -> M:
+    """The object with this id in this organisation, or 404 — never a hint that it exists elsewhere."""
+    found = await session.scalar(scoped(model, org_id).where(model.id == object_id))  # type: ignore[attr-defined]
+    if found is None:
+        raise NotFound(f"No such {what}.")
+    return found
+
+
+def across_orgs(model: type[M], *, reason: str) -> Select[tuple[M]]:
+    """A deliberate query over every organisation (a user's own memberships, a key's lookup).
+
+    The reason is required so each such query says, where it is written, why it may cross.
+    """
+    if not reason.strip():
+        raise ValueError("say why this query may cross organisations")
+    return select(model)

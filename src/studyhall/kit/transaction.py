@@ -1,0 +1,106 @@
+"""One transaction per request, committed before the response leaves.
+
+`TransactionalRoute` wraps every API route: it opens the unit of work, runs dependencies and the
+endpoint inside it, and commits before the response is sent, so an acknowledged write is a
+committed one. Exceptions roll back, except problems marked `keep_writes` (a failed login is a
+refusal whose record must survive). A constraint the database catches becomes a 409, never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from studyhall.kit.context import Context
+from studyhall.kit.errors import Conflict, Problem
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class TransactionalRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def run_in_transaction(request: Request) -> Response:
+            db = request.app.state.db
+            write = request.method not in SAFE_METHODS
+            async with (db.sessions if write else db.read_sessions)() as session:
+                request.state.session = session
+                try:
+                    response = await handler(request)
+                except Problem as problem:
+                    if problem.keep_writes:
+                        await session.commit()
+                    else:
+                        await session.rollback()
+                    raise
+                except BaseException:
+                    await session.rollback()
+                    raise
+                try:
+                    await session.commit()
+                except IntegrityError as exc:
+                    await session.rollback()
+                    raise Conflict("The change conflicts with data that already exists.") from exc
+                return response
+
+        return run_in_transaction
+
+
+def client_ip(request: Request) -> str | None:
+    """The caller's address, believing X-Forwarded-For only for the configured proxy hops."""
+    hops = request.app.state.settings.trusted_proxy_hops
+    if hops:
+        forwarded = [p.strip() for p in request.headers.get("x-forwarded-for", "").split(",") if p.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.client.host if request.client else None
+
+
+def request_context(request: Request) -> Context:
+    """The unit of work of this request as a service context (actor filled in by access rules)."""
+    existing: Context | None = getattr(request.state, "context", None)
+    if existing is not None:
+        return existing
+    session: AsyncSession = request.state.session
+    state = request.app.state
+    ctx = Context(
+        session=session,
+        clock=state.clock,
+        request_id=request.scope.get("state", {}).get("request_id", "-"),
+        client_ip=client_ip(request),
+        secret_key=state.settings.secret_key,
+    )
+    request.state.context = ctx
+    return ctx
+
+
+RequestContext = Annotated[Context, Depends(request_context)]
+
+
+async def bookkeeping_write(request: Request, model: type[Any], object_id: Any,
+                            **values: Any) -> None:
+    """Set bookkeeping fields (a last-used time) without making a read request a writer.
+
+    A GET runs in a read transaction, so the write gets its own short unit of work; a write
+    request already holds SQLite's write lock, so a second writer would wait on it forever —
+    there the change joins the request's own transaction.
+    """
+    if request.method in SAFE_METHODS:
+        async with request.app.state.db.unit_of_work() as session:
+            await _set(session, model, object_id, values)
+    else:
+        await _set(request.state.session, model, object_id, values)
+
+
+async def _set(session: AsyncSession, model: type[Any], object_id: Any,
+               values: dict[str, Any]) -> None:
+    row = await session.get(model, object_id)
+    if row is not None:
+        for name, value in values.items():
+            setattr(row, name, value)

@@ -1,0 +1,39 @@
+"""Demo content: an organisation with one account per role, so a new install can be tried."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from studyhall.accounts import service as accounts
+from studyhall.kit.context import Context
+from studyhall.orgs import service as orgs
+from studyhall.orgs.roles import Role
+
+DEMO_SLUG = "demo"
+DEMO_NAME = "Studyhall Demo"
+DEMO_DOMAIN = "demo.example.org"  # RFC 2606: never a real mailbox
+
+
+async def create(ctx: Context, *, password_factory: Callable[[], str]) -> dict[str, str] | None:
+    """Create the demo organisation and its people; None if it exists already.
+
+    Returns email -> password, to be shown once: only the hashes are kept.
+    """
+    if await orgs.get_org_by_slug(ctx, DEMO_SLUG) is not None:
+        return None
+    credentials: dict[str, str] = {}
+    people = {}
+    for role in Role:
+        email = f"{role.value}@{DEMO_DOMAIN}"
+        password = password_factory()
+        people[role] = await accounts.register(
+            ctx, email=email, password=password, display_name=f"Demo {role.value.title()}"
+        )
+        credentials[email] = password
+    owner = people[Role.OWNER]
+    as_owner = ctx.acting_as(user_id=owner.id)
+    org = await orgs.create_org(as_owner, owner=owner, slug=DEMO_SLUG, name=DEMO_NAME)
+    for role, user in people.items():
+        if role != Role.OWNER:
+            await orgs.add_member(as_owner, org, user, role)
+    return credentials

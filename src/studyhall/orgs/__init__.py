@@ -1,0 +1,1 @@
+"""Organisations, memberships, roles and permissions, invitations and API keys."""

@@ -1,0 +1,111 @@
+"""`OrgAccess(permission)`: the access rule of every route under `/api/v1/orgs/{org}`.
+
+Order of refusal: no credentials -> 401; not a member (or a key of another organisation), or no
+such organisation -> 404, the same answer, so outsiders learn nothing; a member whose role
+lacks the permission -> 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from studyhall.accounts.models import User
+from studyhall.accounts.permissions import bearer_token, resolve_user
+from studyhall.kit.access import AccessRule
+from studyhall.kit.context import Context
+from studyhall.kit.errors import Forbidden, NotFound, Unauthenticated
+from studyhall.kit.transaction import bookkeeping_write, request_context
+from studyhall.orgs import api_keys
+from studyhall.orgs import service as orgs
+from studyhall.orgs.models import ApiKey, Org
+from studyhall.orgs.roles import Permission, Role, permissions_of
+
+
+class OrgNotFound(NotFound):
+    slug = "org-not-found"
+    title = "No such organisation"
+
+
+@dataclass(frozen=True)
+class OrgCaller:
+    """A member (or an organisation's API key) acting inside one organisation."""
+
+    ctx: Context
+    org: Org
+    permissions: frozenset[Permission]
+    user: User | None = None
+    role: Role | None = None
+    api_key: ApiKey | None = None
+
+    @property
+    def acting_role(self) -> Role:
+        # Keys act with admin rights at most; owner-only steps stay with people.
+        return self.role or Role.ADMIN
+
+
+class OrgAccess(AccessRule):
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    def describe(self) -> str:
+        return f"org:{self.permission.value}"
+
+    async def __call__(
+        self,
+        request: Request,
+        org: Annotated[str, Path(description="The organisation's slug.", max_length=64)],
+        ctx: Annotated[Context, Depends(request_context)],
+    ) -> OrgCaller:
+        caller = await self._member(request, ctx, org) or await self._key(request, ctx, org)
+        if caller is None:
+            raise Unauthenticated("Sign in, or send a valid `Authorization: Bearer` token.")
+        if self.permission not in caller.permissions:
+            raise Forbidden(f"This needs the `{self.permission.value}` permission.")
+        request.state.context = caller.ctx
+        return caller
+
+    async def _member(self, request: Request, ctx: Context, slug: str) -> OrgCaller | None:
+        signed_in = await resolve_user(request, ctx)
+        if signed_in is None:
+            return None
+        found = await orgs.get_org_by_slug(ctx, slug)
+        membership = found and await orgs.membership_of(ctx, found.id, signed_in.user.id)
+        if found is None or not membership:
+            raise OrgNotFound()
+        role = Role(membership.role)
+        return OrgCaller(ctx=signed_in.ctx, org=found, permissions=permissions_of(role),
+                         user=signed_in.user, role=role)
+
+    async def _key(self, request: Request, ctx: Context, slug: str) -> OrgCaller | None:
+        secret = bearer_token(request)
+        if not secret or not secret.startswith(api_keys.API_KEY_PREFIX + "_"):
+            return None
+        key = await api_keys.key_for_secret(ctx, secret)
+        if key is None:
+            return None
+        found = await orgs.get_org_by_slug(ctx, slug)
+        if found is None or found.id != key.org_id:
+            raise OrgNotFound()
+        now = ctx.now()
+        if key.last_used_at is None or now - key.last_used_at >= api_keys.LAST_USED_RESOLUTION:
+            await bookkeeping_write(request, ApiKey, key.id, last_used_at=now)
+            key.last_used_at = now
+        return OrgCaller(ctx=ctx.acting_as(api_key_id=key.id), org=found,
+                         permissions=frozenset(Permission(s) for s in key.scopes), api_key=key)
+
+
+def require(permission: Permission) -> object:
+    """`Annotated[OrgCaller, require(P)]`: the endpoint needs permission P in the path's org."""
+    return Depends(OrgAccess(permission))
+
+
+OrgReader = Annotated[OrgCaller, require(Permission.ORG_READ)]
+OrgEditor = Annotated[OrgCaller, require(Permission.ORG_UPDATE)]
+MembersReader = Annotated[OrgCaller, require(Permission.MEMBERS_READ)]
+MembersManager = Annotated[OrgCaller, require(Permission.MEMBERS_MANAGE)]
+InvitationsManager = Annotated[OrgCaller, require(Permission.INVITATIONS_MANAGE)]
+ApiKeysManager = Annotated[OrgCaller, require(Permission.API_KEYS_MANAGE)]
+AuditReader = Annotated[OrgCaller, require(Permission.AUDIT_READ)]

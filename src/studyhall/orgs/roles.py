@@ -1,0 +1,43 @@
+"""Roles map to permissions here, and only here."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    ORG_READ = "org:read"
+    ORG_UPDATE = "org:update"
+    MEMBERS_READ = "members:read"
+    MEMBERS_MANAGE = "members:manage"
+    INVITATIONS_MANAGE = "invitations:manage"
+    API_KEYS_MANAGE = "api_keys:manage"
+    AUDIT_READ = "audit:read"
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    AUTHOR = "author"
+    REVIEWER = "reviewer"
+    INSTRUCTOR = "instructor"
+    LEARNER = "learner"
+
+
+P = Permission
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.OWNER: frozenset(Permission),
+    Role.ADMIN: frozenset(Permission),
+    Role.AUTHOR: frozenset({P.ORG_READ}),
+    Role.REVIEWER: frozenset({P.ORG_READ}),
+    Role.INSTRUCTOR: frozenset({P.ORG_READ, P.MEMBERS_READ}),
+    Role.LEARNER: frozenset({P.ORG_READ}),
+}
+
+# An API key acts for its organisation with the scopes it was given, never more than these:
+# a key that could mint keys would outlive its own revocation.
+API_KEY_SCOPES: frozenset[Permission] = frozenset(Permission) - {P.API_KEYS_MANAGE}
+
+
+def permissions_of(role: Role) -> frozenset[Permission]:
+    return ROLE_PERMISSIONS[role]

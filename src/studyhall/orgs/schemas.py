@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from studyhall.orgs.roles import Permission, Role
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$", max_length=64),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class OrgCreate(BaseModel):
+    slug: Slug = Field(description="Lower-case letters, digits and dashes; used in URLs.")
+    name: Name
+
+
+class OrgUpdate(BaseModel):
+    name: Name
+
+
+class OrgOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    slug: str
+    name: str
+    created_at: datetime
+
+
+class OrgWithRole(OrgOut):
+    role: Role
+
+
+class MemberOut(BaseModel):
+    user_id: UUID
+    email: str
+    display_name: str
+    role: Role
+    joined_at: datetime
+
+
+class RoleChange(BaseModel):
+    role: Role
+
+
+class InvitationCreate(BaseModel):
+    email: EmailStr
+    role: Role = Role.LEARNER
+
+
+class InvitationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    email: str
+    role: Role
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: datetime | None
+    revoked_at: datetime | None
+
+
+class InvitationCreated(InvitationOut):
+    token: str = Field(description="Shown once. Give it to the invitee (the link carries it).")
+    accept_url: str
+
+
+class InvitationToken(BaseModel):
+    token: str = Field(min_length=8, max_length=200)
+
+
+class InvitationPreview(BaseModel):
+    org_slug: str
+    org_name: str
+    email: str
+    role: Role
+    expires_at: datetime
+
+
+class ApiKeyCreate(BaseModel):
+    name: Name
+    scopes: list[Permission] = Field(min_length=1)
+    expires_in_days: int | None = Field(None, ge=1, le=3650)
+
+
+class ApiKeyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    name: str
+    hint: str
+    scopes: list[Permission]
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    secret: str = Field(description="Shown once; only its hash is kept. Send as a bearer token.")
