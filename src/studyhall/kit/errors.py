@@ -72,7 +72,7 @@ class Problem(Exception):
             type=self.type_uri(),
             title=self.title,
             status=self.status,
-            detail=self.detail,
+            detail=self.detail or self.title,
             instance=instance,
             request_id=current_request_id(),
             errors=self.errors or None,

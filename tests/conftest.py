@@ -1,0 +1,118 @@
+"""Test fixtures: real databases built by the real migrations, on every engine we support.
+
+Every test that asks for `client`, `app` or `db_url` runs once on SQLite and once on
+PostgreSQL (when STUDYHALL_TEST_POSTGRES_URL names a server; `make test` starts one). Tables
+are emptied before each test, so tests never share data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from studyhall.app import create_app
+from studyhall.config import Settings
+from studyhall.kit.clock import FrozenClock
+from studyhall.models import metadata
+from studyhall.ops import migrations
+
+POSTGRES_URL = os.environ.get("STUDYHALL_TEST_POSTGRES_URL")
+ENGINES = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-production"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("STUDYHALL_TEST_REQUIRE_POSTGRES") == "1" and not POSTGRES_URL:
+        raise pytest.UsageError("STUDYHALL_TEST_REQUIRE_POSTGRES=1 but no "
+                                "STUDYHALL_TEST_POSTGRES_URL; run through `make test`")
+
+
+async def create_postgres_database(name: str) -> str:
+    """A new, empty database on the test server; returns its URL."""
+    assert POSTGRES_URL
+    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def fresh_database_url(engine: str, tmp_dir: Path) -> str:
+    """An empty database of this engine (no schema)."""
+    if engine == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_dir / f'studyhall-{uuid.uuid4().hex[:8]}.db'}"
+    return await create_postgres_database(f"studyhall_test_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+async def db_url(request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """A database of one engine, migrated to head once for the whole session."""
+    url = await fresh_database_url(request.param, tmp_path_factory.mktemp("db"))
+    # Alembic's env runs its own event loop, so it gets a thread of its own.
+    await asyncio.to_thread(migrations.upgrade, url)
+    yield url
+
+
+def make_settings(db_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": db_url,
+        "secret_key": TEST_SECRET,
+        # Cheap hashes keep the suite fast; the production cost is a setting, tested apart.
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 256,
+        "argon2_parallelism": 1,
+        "log_json": True,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+
+
+async def empty_all_tables(app: FastAPI) -> None:
+    async with app.state.db.unit_of_work() as session:
+        if app.state.db.dialect == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+            await session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(metadata.sorted_tables):
+                await session.execute(table.delete())
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    """Override in a test module to change settings for its app."""
+    return {}
+
+
+@pytest.fixture
+async def app(db_url: str, clock: FrozenClock,
+              settings_overrides: dict[str, object]) -> AsyncIterator[FastAPI]:
+    application = create_app(make_settings(db_url, **settings_overrides), clock=clock,
+                             configure_logs=False)
+    await empty_all_tables(application)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False,
+                                    client=("203.0.113.7", 4711))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c

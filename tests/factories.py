@@ -1,0 +1,65 @@
+"""Readable ways to make the things tests need, through the public API."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import httpx
+
+PASSWORD = "violet-harbour-42-lantern"
+_counter = itertools.count(1)
+
+
+@dataclass
+class Person:
+    email: str
+    password: str
+    token: str
+    id: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def sign_up(client: httpx.AsyncClient, name: str | None = None,
+                  password: str = PASSWORD) -> Person:
+    """Register and sign in a new person."""
+    name = name or f"person{next(_counter)}"
+    email = f"{name}@example.com"
+    response = await client.post("/api/v1/auth/register", json={
+        "email": email, "password": password, "display_name": name.title()})
+    assert response.status_code == 201, response.text
+    login = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert login.status_code == 200, login.text
+    body = login.json()
+    return Person(email=email, password=password, token=body["token"], id=body["user"]["id"])
+
+
+async def make_org(client: httpx.AsyncClient, owner: Person, slug: str | None = None,
+                   name: str | None = None) -> dict[str, str]:
+    slug = slug or f"org-{next(_counter)}"
+    response = await client.post("/api/v1/orgs", json={"slug": slug, "name": name or slug.title()},
+                                 headers=owner.auth)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def add_member(client: httpx.AsyncClient, org: str, admin: Person, person: Person,
+                     role: str) -> None:
+    """Invite `person` with `role` and have them accept."""
+    invite = await client.post(f"/api/v1/orgs/{org}/invitations",
+                               json={"email": person.email, "role": role}, headers=admin.auth)
+    assert invite.status_code == 201, invite.text
+    accept = await client.post("/api/v1/invitations/accept",
+                               json={"token": invite.json()["token"]}, headers=person.auth)
+    assert accept.status_code == 200, accept.text
+
+
+async def make_api_key(client: httpx.AsyncClient, org: str, admin: Person,
+                       scopes: list[str]) -> str:
+    response = await client.post(f"/api/v1/orgs/{org}/api-keys",
+                                 json={"name": "robot", "scopes": scopes}, headers=admin.auth)
+    assert response.status_code == 201, response.text
+    return str(response.json()["secret"])
