@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -33,6 +34,8 @@ async def sign_up(client: httpx.AsyncClient, name: str | None = None,
     assert response.status_code == 201, response.text
     login = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
     assert login.status_code == 200, login.text
+    # Login also sets the session cookie; drop it so each request says who it is explicitly.
+    client.cookies.clear()
     body = login.json()
     return Person(email=email, password=password, token=body["token"], id=body["user"]["id"])
 
@@ -63,3 +66,31 @@ async def make_api_key(client: httpx.AsyncClient, org: str, admin: Person,
                                  json={"name": "robot", "scopes": scopes}, headers=admin.auth)
     assert response.status_code == 201, response.text
     return str(response.json()["secret"])
+
+
+async def create_api_key(client: httpx.AsyncClient, org: str, admin: Person, scopes: list[str],
+                         **fields: object) -> dict[str, Any]:
+    """Create a key and return the whole answer (its id, and the secret shown this once)."""
+    response = await client.post(f"/api/v1/orgs/{org}/api-keys",
+                                 json={"name": "robot", "scopes": scopes, **fields},
+                                 headers=admin.auth)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+async def read_audit_log(client: httpx.AsyncClient, org: str, headers: dict[str, str],
+                         **params: object) -> list[dict[str, Any]]:
+    """Every audit event of `org` matching `params`, newest first, following `next` links."""
+    events: list[dict[str, Any]] = []
+    url: str | None = f"/api/v1/orgs/{org}/audit"
+    query: dict[str, Any] | None = {k: str(v) for k, v in params.items()}
+    while url is not None:
+        response = await client.get(url, params=query, headers=headers)
+        assert response.status_code == 200, response.text
+        events.extend(response.json()["items"])
+        url, query = response.json().get("next"), None  # the link keeps every filter
+    return events

@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
         lifespan=lifespan,
     )
     app.state.settings = settings

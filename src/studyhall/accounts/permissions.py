@@ -46,8 +46,7 @@ async def resolve_user(request: Request, ctx: Context) -> Caller | None:
         return None
     auth_session, user = found
     if ctx.now() - auth_session.last_used_at > service.TOUCH_INTERVAL:
-        await bookkeeping_write(request, AuthSession, auth_session.id, last_used_at=ctx.now())
-        auth_session.last_used_at = ctx.now()
+        await bookkeeping_write(request, auth_session, last_used_at=ctx.now())
     ctx = ctx.acting_as(user_id=user.id)
     request.state.context = ctx
     return Caller(ctx=ctx, user=user, session=auth_session)

@@ -13,8 +13,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Conflict, Problem
@@ -83,24 +85,21 @@ def request_context(request: Request) -> Context:
 RequestContext = Annotated[Context, Depends(request_context)]
 
 
-async def bookkeeping_write(request: Request, model: type[Any], object_id: Any,
-                            **values: Any) -> None:
-    """Set bookkeeping fields (a last-used time) without making a read request a writer.
+async def bookkeeping_write(request: Request, row: Any, **values: Any) -> None:
+    """Set bookkeeping fields (a last-used time) of a row without making a read request a writer.
 
-    A GET runs in a read transaction, so the write gets its own short unit of work; a write
-    request already holds SQLite's write lock, so a second writer would wait on it forever —
-    there the change joins the request's own transaction.
+    A GET runs in a read transaction, so the write gets its own short unit of work and the
+    loaded row is updated in memory only (a dirty row would be flushed into the read
+    transaction). A write request already holds SQLite's write lock, where a second writer
+    would wait on it forever, so there the change joins the request's own transaction.
     """
-    if request.method in SAFE_METHODS:
-        async with request.app.state.db.unit_of_work() as session:
-            await _set(session, model, object_id, values)
-    else:
-        await _set(request.state.session, model, object_id, values)
-
-
-async def _set(session: AsyncSession, model: type[Any], object_id: Any,
-               values: dict[str, Any]) -> None:
-    row = await session.get(model, object_id)
-    if row is not None:
+    if request.method not in SAFE_METHODS:
         for name, value in values.items():
             setattr(row, name, value)
+        return
+    async with request.app.state.db.unit_of_work() as session:
+        fresh = await session.get(type(row), inspect(row).identity)
+        for name, value in values.items():
+            if fresh is not None:
+                setattr(fresh, name, value)
+            set_committed_value(row, name, value)

@@ -91,8 +91,7 @@ class OrgAccess(AccessRule):
             raise OrgNotFound()
         now = ctx.now()
         if key.last_used_at is None or now - key.last_used_at >= api_keys.LAST_USED_RESOLUTION:
-            await bookkeeping_write(request, ApiKey, key.id, last_used_at=now)
-            key.last_used_at = now
+            await bookkeeping_write(request, key, last_used_at=now)
         return OrgCaller(ctx=ctx.acting_as(api_key_id=key.id), org=found,
                          permissions=frozenset(Permission(s) for s in key.scopes), api_key=key)
 
