@@ -1,0 +1,51 @@
+"""The OpenAPI document is honest: summaries, and the errors each endpoint can really give."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.test_tenancy import EXPECTED_RULES
+
+PROBLEM = "application/problem+json"
+
+
+async def test_openapi_document_and_docs_page_are_served(client: httpx.AsyncClient) -> None:
+    document = await client.get("/api/v1/openapi.json")
+    assert document.status_code == 200
+    assert document.json()["info"]["title"] == "Studyhall"
+    page = await client.get("/api/v1/docs")
+    assert page.status_code == 200 and "openapi.json" in page.text
+
+
+async def test_every_operation_has_a_summary_and_declares_its_errors(
+    client: httpx.AsyncClient,
+) -> None:
+    paths = (await client.get("/api/v1/openapi.json")).json()["paths"]
+    missing = []
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            if not operation.get("summary"):
+                missing.append(f"{where}: no summary")
+            declared = set(operation["responses"])
+            rule = EXPECTED_RULES[(method.upper(), path)]
+            needed = set()
+            if rule != "public":
+                needed.add("401")
+            if rule.startswith("org:"):
+                needed |= {"403", "404"}
+            if operation.get("parameters") or operation.get("requestBody"):
+                needed.add("422")
+            if gaps := needed - declared:
+                missing.append(f"{where}: undeclared {sorted(gaps)}")
+            for status, response in operation["responses"].items():
+                if status[0] in "45" and PROBLEM not in response.get("content", {}):
+                    missing.append(f"{where}: {status} is not problem+json")
+    assert not missing, "\n".join(missing)
+
+
+async def test_the_problem_shape_is_a_component(client: httpx.AsyncClient) -> None:
+    schemas = (await client.get("/api/v1/openapi.json")).json()["components"]["schemas"]
+    problem = schemas["ProblemDetail"]
+    assert {"type", "title", "status"} <= set(problem["required"])
+    assert "HTTPValidationError" not in schemas
