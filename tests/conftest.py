@@ -34,8 +34,10 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-for-production"
 
 def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("STUDYHALL_TEST_REQUIRE_POSTGRES") == "1" and not POSTGRES_URL:
-        raise pytest.UsageError("STUDYHALL_TEST_REQUIRE_POSTGRES=1 but no "
-                                "STUDYHALL_TEST_POSTGRES_URL; run through `make test`")
+        raise pytest.UsageError(
+            "STUDYHALL_TEST_REQUIRE_POSTGRES=1 but no "
+            "STUDYHALL_TEST_POSTGRES_URL; run through `make test`"
+        )
 
 
 async def create_postgres_database(name: str) -> str:
@@ -56,13 +58,12 @@ async def fresh_database_url(engine: str, tmp_dir: Path) -> str:
 
 
 @pytest.fixture(scope="session", params=ENGINES)
-async def db_url(request: pytest.FixtureRequest,
-                 tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+async def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database of one engine, migrated to head once for the whole session."""
     url = await fresh_database_url(request.param, tmp_path_factory.mktemp("db"))
     # Alembic's env runs its own event loop, so it gets a thread of its own.
     await asyncio.to_thread(migrations.upgrade, url)
-    yield url
+    return url
 
 
 def make_settings(db_url: str, **overrides: object) -> Settings:
@@ -101,10 +102,12 @@ def settings_overrides() -> dict[str, object]:
 
 
 @pytest.fixture
-async def app(db_url: str, clock: FrozenClock,
-              settings_overrides: dict[str, object]) -> AsyncIterator[FastAPI]:
-    application = create_app(make_settings(db_url, **settings_overrides), clock=clock,
-                             configure_logs=False)
+async def app(
+    db_url: str, clock: FrozenClock, settings_overrides: dict[str, object]
+) -> AsyncIterator[FastAPI]:
+    application = create_app(
+        make_settings(db_url, **settings_overrides), clock=clock, configure_logs=False
+    )
     await empty_all_tables(application)
     async with application.router.lifespan_context(application):
         yield application
@@ -112,7 +115,8 @@ async def app(db_url: str, clock: FrozenClock,
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False,
-                                    client=("203.0.113.7", 4711))
+    transport = httpx.ASGITransport(
+        app=app, raise_app_exceptions=False, client=("203.0.113.7", 4711)
+    )
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c

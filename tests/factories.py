@@ -24,13 +24,16 @@ class Person:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-async def sign_up(client: httpx.AsyncClient, name: str | None = None,
-                  password: str = PASSWORD) -> Person:
+async def sign_up(
+    client: httpx.AsyncClient, name: str | None = None, password: str = PASSWORD
+) -> Person:
     """Register and sign in a new person."""
     name = name or f"person{next(_counter)}"
     email = f"{name}@example.com"
-    response = await client.post("/api/v1/auth/register", json={
-        "email": email, "password": password, "display_name": name.title()})
+    response = await client.post(
+        "/api/v1/auth/register",
+        json={"email": email, "password": password, "display_name": name.title()},
+    )
     assert response.status_code == 201, response.text
     login = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
     assert login.status_code == 200, login.text
@@ -40,40 +43,52 @@ async def sign_up(client: httpx.AsyncClient, name: str | None = None,
     return Person(email=email, password=password, token=body["token"], id=body["user"]["id"])
 
 
-async def make_org(client: httpx.AsyncClient, owner: Person, slug: str | None = None,
-                   name: str | None = None) -> dict[str, str]:
+async def make_org(
+    client: httpx.AsyncClient, owner: Person, slug: str | None = None, name: str | None = None
+) -> dict[str, str]:
     slug = slug or f"org-{next(_counter)}"
-    response = await client.post("/api/v1/orgs", json={"slug": slug, "name": name or slug.title()},
-                                 headers=owner.auth)
+    response = await client.post(
+        "/api/v1/orgs", json={"slug": slug, "name": name or slug.title()}, headers=owner.auth
+    )
     assert response.status_code == 201, response.text
     return dict(response.json())
 
 
-async def add_member(client: httpx.AsyncClient, org: str, admin: Person, person: Person,
-                     role: str) -> None:
+async def add_member(
+    client: httpx.AsyncClient, org: str, admin: Person, person: Person, role: str
+) -> None:
     """Invite `person` with `role` and have them accept."""
-    invite = await client.post(f"/api/v1/orgs/{org}/invitations",
-                               json={"email": person.email, "role": role}, headers=admin.auth)
+    invite = await client.post(
+        f"/api/v1/orgs/{org}/invitations",
+        json={"email": person.email, "role": role},
+        headers=admin.auth,
+    )
     assert invite.status_code == 201, invite.text
-    accept = await client.post("/api/v1/invitations/accept",
-                               json={"token": invite.json()["token"]}, headers=person.auth)
+    accept = await client.post(
+        "/api/v1/invitations/accept", json={"token": invite.json()["token"]}, headers=person.auth
+    )
     assert accept.status_code == 200, accept.text
 
 
-async def make_api_key(client: httpx.AsyncClient, org: str, admin: Person,
-                       scopes: list[str]) -> str:
-    response = await client.post(f"/api/v1/orgs/{org}/api-keys",
-                                 json={"name": "robot", "scopes": scopes}, headers=admin.auth)
+async def make_api_key(
+    client: httpx.AsyncClient, org: str, admin: Person, scopes: list[str]
+) -> str:
+    response = await client.post(
+        f"/api/v1/orgs/{org}/api-keys", json={"name": "robot", "scopes": scopes}, headers=admin.auth
+    )
     assert response.status_code == 201, response.text
     return str(response.json()["secret"])
 
 
-async def create_api_key(client: httpx.AsyncClient, org: str, admin: Person, scopes: list[str],
-                         **fields: object) -> dict[str, Any]:
+async def create_api_key(
+    client: httpx.AsyncClient, org: str, admin: Person, scopes: list[str], **fields: object
+) -> dict[str, Any]:
     """Create a key and return the whole answer (its id, and the secret shown this once)."""
-    response = await client.post(f"/api/v1/orgs/{org}/api-keys",
-                                 json={"name": "robot", "scopes": scopes, **fields},
-                                 headers=admin.auth)
+    response = await client.post(
+        f"/api/v1/orgs/{org}/api-keys",
+        json={"name": "robot", "scopes": scopes, **fields},
+        headers=admin.auth,
+    )
     assert response.status_code == 201, response.text
     return dict(response.json())
 
@@ -82,8 +97,9 @@ def bearer(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-async def read_audit_log(client: httpx.AsyncClient, org: str, headers: dict[str, str],
-                         **params: object) -> list[dict[str, Any]]:
+async def read_audit_log(
+    client: httpx.AsyncClient, org: str, headers: dict[str, str], **params: object
+) -> list[dict[str, Any]]:
     """Every audit event of `org` matching `params`, newest first, following `next` links."""
     events: list[dict[str, Any]] = []
     url: str | None = f"/api/v1/orgs/{org}/audit"

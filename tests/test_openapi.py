@@ -14,7 +14,8 @@ async def test_openapi_document_and_docs_page_are_served(client: httpx.AsyncClie
     assert document.status_code == 200
     assert document.json()["info"]["title"] == "Studyhall"
     page = await client.get("/api/v1/docs")
-    assert page.status_code == 200 and "openapi.json" in page.text
+    assert page.status_code == 200
+    assert "openapi.json" in page.text
 
 
 async def test_every_operation_has_a_summary_and_declares_its_errors(

@@ -11,8 +11,8 @@ import ast
 from pathlib import Path
 
 import studyhall
-from studyhall.models import metadata
 from studyhall.kit.db import Base
+from studyhall.models import metadata
 
 SOURCE = Path(studyhall.__file__).parent
 ALLOWED_FILES = {SOURCE / "kit" / "tenancy.py"}
@@ -42,8 +42,11 @@ def unscoped_queries(tree: ast.AST) -> list[tuple[int, str]]:
 
 def test_the_tenant_models_are_known() -> None:
     assert {"Membership", "Invitation", "ApiKey", "AuditEvent"} <= TENANT_MODELS
-    assert all("org_id" in t.columns for t in metadata.sorted_tables
-               if t.name in {"memberships", "invitations", "api_keys"})
+    assert all(
+        "org_id" in t.columns
+        for t in metadata.sorted_tables
+        if t.name in {"memberships", "invitations", "api_keys"}
+    )
 
 
 def test_no_tenant_query_bypasses_the_scoping_helper() -> None:

@@ -38,8 +38,9 @@ def api_routes(routes: list[BaseRoute]) -> Iterator[APIRoute]:
             assert getattr(route, "path", None) in DOCUMENTATION_ROUTES, f"unknown route {route}"
 
 
-ROUTES = list(api_routes(
-    create_app(make_settings("sqlite+aiosqlite://"), configure_logs=False).routes))
+ROUTES = list(
+    api_routes(create_app(make_settings("sqlite+aiosqlite://"), configure_logs=False).routes)
+)
 
 
 def access_rules(dependant: Dependant) -> Iterator[AccessRule]:
@@ -82,17 +83,35 @@ async def build_world(client: httpx.AsyncClient) -> World:
             await add_member(client, "home", owner, members[role], role.value)
     target = await sign_up(client, "target")
     await add_member(client, "home", owner, target, "learner")
-    invite = await client.post("/api/v1/orgs/home/invitations",
-                               json={"email": "invitee@example.com", "role": "author"},
-                               headers=owner.auth)
-    key = await client.post("/api/v1/orgs/home/api-keys",
-                            json={"name": "ci", "scopes": ["org:read"]}, headers=owner.auth)
+    invite = await client.post(
+        "/api/v1/orgs/home/invitations",
+        json={"email": "invitee@example.com", "role": "author"},
+        headers=owner.auth,
+    )
+    key = await client.post(
+        "/api/v1/orgs/home/api-keys",
+        json={"name": "ci", "scopes": ["org:read"]},
+        headers=owner.auth,
+    )
     outsider = await sign_up(client, "outsider")
     away = await make_org(client, outsider, slug="away", name="Elsewhere Institute")
-    return World(client, org, members, target, invite.json()["id"], invite.json()["token"],
-                 key.json()["id"], outsider, away,
-                 secrets=["Homestead Academy", *(p.email for p in members.values()),
-                          target.email, "invitee@example.com"])
+    return World(
+        client,
+        org,
+        members,
+        target,
+        invite.json()["id"],
+        invite.json()["token"],
+        key.json()["id"],
+        outsider,
+        away,
+        secrets=[
+            "Homestead Academy",
+            *(p.email for p in members.values()),
+            target.email,
+            "invitee@example.com",
+        ],
+    )
 
 
 # What each route is called with: (path parameters, JSON body). Paths use the world's objects.
@@ -101,11 +120,15 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/healthz"): lambda w: ({}, None),
     ("GET", "/readyz"): lambda w: ({}, None),
     ("GET", "/"): lambda w: ({}, None),
-    ("POST", "/api/v1/auth/register"): lambda w: ({}, {
-        "email": f"new-{uuid.uuid4().hex[:6]}@example.com", "password": PASSWORD,
-        "display_name": "New"}),
-    ("POST", "/api/v1/auth/login"): lambda w: ({}, {"email": w.target.email,
-                                                    "password": PASSWORD}),
+    ("POST", "/api/v1/auth/register"): lambda w: (
+        {},
+        {
+            "email": f"new-{uuid.uuid4().hex[:6]}@example.com",
+            "password": PASSWORD,
+            "display_name": "New",
+        },
+    ),
+    ("POST", "/api/v1/auth/login"): lambda w: ({}, {"email": w.target.email, "password": PASSWORD}),
     ("POST", "/api/v1/auth/logout"): lambda w: ({}, None),
     ("GET", "/api/v1/me"): lambda w: ({}, None),
     ("POST", "/api/v1/orgs"): lambda w: ({}, {"slug": f"o-{uuid.uuid4().hex[:6]}", "name": "O"}),
@@ -114,29 +137,52 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("PATCH", "/api/v1/orgs/{org}"): lambda w: ({}, {"name": "Renamed"}),
     ("GET", "/api/v1/orgs/{org}/members"): lambda w: ({}, None),
     ("PATCH", "/api/v1/orgs/{org}/members/{user_id}"): lambda w: (
-        {"user_id": w.target.id}, {"role": "instructor"}),
+        {"user_id": w.target.id},
+        {"role": "instructor"},
+    ),
     ("DELETE", "/api/v1/orgs/{org}/members/{user_id}"): lambda w: ({"user_id": w.target.id}, None),
-    ("POST", "/api/v1/orgs/{org}/invitations"): lambda w: ({}, {
-        "email": "someone@example.com", "role": "learner"}),
+    ("POST", "/api/v1/orgs/{org}/invitations"): lambda w: (
+        {},
+        {"email": "someone@example.com", "role": "learner"},
+    ),
     ("GET", "/api/v1/orgs/{org}/invitations"): lambda w: ({}, None),
     ("DELETE", "/api/v1/orgs/{org}/invitations/{invitation_id}"): lambda w: (
-        {"invitation_id": w.invitation_id}, None),
+        {"invitation_id": w.invitation_id},
+        None,
+    ),
     ("POST", "/api/v1/invitations/preview"): lambda w: ({}, {"token": w.invitation_token}),
     ("POST", "/api/v1/invitations/accept"): lambda w: ({}, {"token": w.invitation_token}),
-    ("POST", "/api/v1/orgs/{org}/api-keys"): lambda w: ({}, {
-        "name": "robot", "scopes": ["org:read"]}),
+    ("POST", "/api/v1/orgs/{org}/api-keys"): lambda w: (
+        {},
+        {"name": "robot", "scopes": ["org:read"]},
+    ),
     ("GET", "/api/v1/orgs/{org}/api-keys"): lambda w: ({}, None),
     ("DELETE", "/api/v1/orgs/{org}/api-keys/{key_id}"): lambda w: ({"key_id": w.key_id}, None),
     ("GET", "/api/v1/orgs/{org}/audit"): lambda w: ({}, None),
 }
 # Who may call what, written out so that changing a route's rule is a visible decision here.
 EXPECTED_RULES: dict[tuple[str, str], str] = {
-    **{key: "public" for key in [
-        ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/"), ("POST", "/api/v1/auth/register"),
-        ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/invitations/preview")]},
-    **{key: "signed-in" for key in [
-        ("POST", "/api/v1/auth/logout"), ("GET", "/api/v1/me"), ("POST", "/api/v1/orgs"),
-        ("GET", "/api/v1/orgs"), ("POST", "/api/v1/invitations/accept")]},
+    **{
+        key: "public"
+        for key in [
+            ("GET", "/healthz"),
+            ("GET", "/readyz"),
+            ("GET", "/"),
+            ("POST", "/api/v1/auth/register"),
+            ("POST", "/api/v1/auth/login"),
+            ("POST", "/api/v1/invitations/preview"),
+        ]
+    },
+    **{
+        key: "signed-in"
+        for key in [
+            ("POST", "/api/v1/auth/logout"),
+            ("GET", "/api/v1/me"),
+            ("POST", "/api/v1/orgs"),
+            ("GET", "/api/v1/orgs"),
+            ("POST", "/api/v1/invitations/accept"),
+        ]
+    },
     ("GET", "/api/v1/orgs/{org}"): "org:org:read",
     ("PATCH", "/api/v1/orgs/{org}"): "org:org:update",
     ("GET", "/api/v1/orgs/{org}/members"): "org:members:read",
@@ -156,8 +202,7 @@ ALLOWED_REFUSALS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/invitations/accept"): {403},
 }
 
-CALLERS = ["anonymous", "outsider", *[f"role:{r.value}" for r in Role], "key:org:read",
-           "key:all"]
+CALLERS = ["anonymous", "outsider", *[f"role:{r.value}" for r in Role], "key:org:read", "key:all"]
 ENDPOINTS = [(m, r) for r in ROUTES for m in sorted(r.methods)]
 
 
@@ -181,8 +226,11 @@ async def _caller_headers(world: World, caller: str) -> dict[str, str]:
         return world.outsider.auth
     if caller.startswith("role:"):
         return world.members[Role(caller.removeprefix("role:"))].auth
-    scopes = ["org:read"] if caller == "key:org:read" else sorted(
-        p.value for p in Permission if p is not Permission.API_KEYS_MANAGE)
+    scopes = (
+        ["org:read"]
+        if caller == "key:org:read"
+        else sorted(p.value for p in Permission if p is not Permission.API_KEYS_MANAGE)
+    )
     secret = await make_api_key(world.client, "home", world.members[Role.OWNER], scopes)
     return {"Authorization": f"Bearer {secret}"}
 
@@ -202,8 +250,11 @@ def _expected(rule: str, caller: str) -> str:
     if caller.startswith("role:"):
         granted = ROLE_PERMISSIONS[Role(caller.removeprefix("role:"))]
     else:
-        granted = (frozenset({Permission.ORG_READ}) if caller == "key:org:read"
-                   else frozenset(Permission) - {Permission.API_KEYS_MANAGE})
+        granted = (
+            frozenset({Permission.ORG_READ})
+            if caller == "key:org:read"
+            else frozenset(Permission) - {Permission.API_KEYS_MANAGE}
+        )
     return "ok" if permission in granted else "403"
 
 
@@ -211,8 +262,9 @@ async def _answer(world: World, method: str, route: APIRoute, caller: str) -> st
     """None if the caller got what the table says, else what went wrong."""
     params, body = SAMPLES[(method, route.path)](world)
     headers = await _caller_headers(world, caller)
-    response = await world.client.request(method, route.path.format(org="home", **params),
-                                          json=body, headers=headers)
+    response = await world.client.request(
+        method, route.path.format(org="home", **params), json=body, headers=headers
+    )
     expected = _expected(rule_of(route), caller)
     status = response.status_code
     if expected == "ok":
@@ -228,8 +280,9 @@ async def _answer(world: World, method: str, route: APIRoute, caller: str) -> st
     return None
 
 
-@pytest.mark.parametrize(("method", "route"), ENDPOINTS,
-                         ids=[f"{m} {r.path}" for m, r in ENDPOINTS])
+@pytest.mark.parametrize(
+    ("method", "route"), ENDPOINTS, ids=[f"{m} {r.path}" for m, r in ENDPOINTS]
+)
 async def test_route_answers_each_caller_as_the_permission_table_says(
     app: FastAPI, client: httpx.AsyncClient, method: str, route: APIRoute
 ) -> None:
@@ -246,20 +299,26 @@ async def test_route_answers_each_caller_as_the_permission_table_says(
     assert not wrong, "\n".join(wrong)
 
 
-OBJECT_ROUTES = [(m, r) for r in ROUTES for m in sorted(r.methods)
-                 if r.path.startswith("/api/v1/orgs/{org}/") and r.path.count("{") > 1]
+OBJECT_ROUTES = [
+    (m, r)
+    for r in ROUTES
+    for m in sorted(r.methods)
+    if r.path.startswith("/api/v1/orgs/{org}/") and r.path.count("{") > 1
+]
 
 
-@pytest.mark.parametrize(("method", "route"), OBJECT_ROUTES,
-                         ids=[f"{m} {r.path}" for m, r in OBJECT_ROUTES])
+@pytest.mark.parametrize(
+    ("method", "route"), OBJECT_ROUTES, ids=[f"{m} {r.path}" for m, r in OBJECT_ROUTES]
+)
 async def test_another_orgs_objects_are_not_found_through_ones_own_org(
     client: httpx.AsyncClient, method: str, route: APIRoute
 ) -> None:
     """The outsider owns `away` and has every permission there; `home`'s ids still 404."""
     world = await build_world(client)
     params, body = SAMPLES[(method, route.path)](world)
-    response = await client.request(method, route.path.format(org="away", **params), json=body,
-                                     headers=world.outsider.auth)
+    response = await client.request(
+        method, route.path.format(org="away", **params), json=body, headers=world.outsider.auth
+    )
     assert response.status_code == 404, response.text
     for secret in world.secrets:
         assert secret not in response.text

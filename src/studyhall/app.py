@@ -29,14 +29,17 @@ Lists use cursor pagination: follow the `next` link.
 """
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
-               configure_logs: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, configure_logs: bool = True
+) -> FastAPI:
     settings = settings or Settings()
     if configure_logs:
         configure_logging(settings.log_level, json=settings.log_json)
-    configure_hasher(time_cost=settings.argon2_time_cost,
-                     memory_cost_kib=settings.argon2_memory_kib,
-                     parallelism=settings.argon2_parallelism)
+    configure_hasher(
+        time_cost=settings.argon2_time_cost,
+        memory_cost_kib=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
     db = Database(settings.resolved_database_url)
 
     @asynccontextmanager
@@ -72,8 +75,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         return app.openapi_schema
     from fastapi.openapi.utils import get_openapi
 
-    schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                         routes=app.routes)
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["ProblemDetail"] = ProblemDetail.model_json_schema(
         ref_template="#/components/schemas/{model}"
@@ -84,8 +88,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             for status, response in operation.get("responses", {}).items():
                 if status == "422":
                     response["description"] = "The request is not valid"
-                    response["content"] = {"application/problem+json": {
-                        "schema": {"$ref": "#/components/schemas/ProblemDetail"}}}
+                    response["content"] = {
+                        "application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/ProblemDetail"}
+                        }
+                    }
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
     app.openapi_schema = schema

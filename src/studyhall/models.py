@@ -7,5 +7,14 @@ from studyhall.orgs.models import ApiKey, Invitation, Membership, Org
 
 metadata = Base.metadata
 
-__all__ = ["ApiKey", "AuditEvent", "AuthSession", "Invitation", "LoginFailure", "Membership",
-           "Org", "User", "metadata"]
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "AuthSession",
+    "Invitation",
+    "LoginFailure",
+    "Membership",
+    "Org",
+    "User",
+    "metadata",
+]

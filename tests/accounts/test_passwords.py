@@ -12,8 +12,9 @@ from studyhall.accounts.passwords import MIN_LENGTH, policy_violations
 
 emails = st.emails()
 # Passwords that are long enough and random enough not to be on any common list.
-strong = st.text(alphabet=string.ascii_letters + string.digits + "!-_. ", min_size=16,
-                 max_size=64).filter(lambda p: len(set(p)) > 8)
+strong = st.text(
+    alphabet=string.ascii_letters + string.digits + "!-_. ", min_size=16, max_size=64
+).filter(lambda p: len(set(p)) > 8)
 
 
 @given(password=st.text(max_size=MIN_LENGTH - 1), email=emails)

@@ -13,14 +13,18 @@ from tests.factories import PASSWORD, sign_up
 
 @pytest.fixture
 def settings_overrides() -> dict[str, object]:
-    return {"login_max_failures_per_account": 3, "login_max_failures_per_address": 5,
-            "login_window_seconds": 600}
+    return {
+        "login_max_failures_per_account": 3,
+        "login_max_failures_per_address": 5,
+        "login_window_seconds": 600,
+    }
 
 
 async def _fail(client: httpx.AsyncClient, email: str, ip: str | None = None) -> httpx.Response:
     headers = {"x-forwarded-for": ip} if ip else {}
-    return await client.post("/api/v1/auth/login", json={"email": email, "password": "wrong-pass"},
-                             headers=headers)
+    return await client.post(
+        "/api/v1/auth/login", json={"email": email, "password": "wrong-pass"}, headers=headers
+    )
 
 
 async def test_an_account_is_throttled_after_its_failures(
@@ -30,8 +34,9 @@ async def test_an_account_is_throttled_after_its_failures(
     for _ in range(3):
         assert (await _fail(client, person.email)).status_code == 401
     clock.advance(timedelta(seconds=100))
-    throttled = await client.post("/api/v1/auth/login",
-                                  json={"email": person.email, "password": PASSWORD})
+    throttled = await client.post(
+        "/api/v1/auth/login", json={"email": person.email, "password": PASSWORD}
+    )
     # Even the right password waits: otherwise guessing would simply go on.
     assert throttled.status_code == 429
     assert throttled.headers["content-type"] == "application/problem+json"

@@ -33,8 +33,9 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"], route_class=Transactiona
 async def register(body: RegisterRequest, ctx: PublicContext) -> UserOut:
     """Create a person's account. The password must be at least 10 characters, not one of the
     most common passwords and not the email address."""
-    user = await service.register(ctx, email=body.email, password=body.password,
-                                  display_name=body.display_name)
+    user = await service.register(
+        ctx, email=body.email, password=body.password, display_name=body.display_name
+    )
     return UserOut.model_validate(user)
 
 
@@ -44,8 +45,9 @@ async def register(body: RegisterRequest, ctx: PublicContext) -> UserOut:
     response_model=LoginOut,
     responses=responses(InvalidInput, service.InvalidCredentials, service.LoginThrottled),
 )
-async def login(body: LoginRequest, request: Request, response: Response,
-                ctx: PublicContext) -> LoginOut:
+async def login(
+    body: LoginRequest, request: Request, response: Response, ctx: PublicContext
+) -> LoginOut:
     """Exchange email and password for a bearer token (also set as an HttpOnly session cookie
     for the web app). Repeated failures for one account or from one address are refused with
     429 and `Retry-After` for a while."""
@@ -56,14 +58,23 @@ async def login(body: LoginRequest, request: Request, response: Response,
         max_per_address=settings.login_max_failures_per_address,
     )
     ttl = timedelta(hours=settings.session_ttl_hours)
-    signed_in = await service.login(ctx, email=body.email, password=body.password,
-                                    policy=policy, session_ttl=ttl)
-    response.set_cookie(
-        SESSION_COOKIE, signed_in.token, max_age=int(ttl.total_seconds()), httponly=True,
-        samesite="lax", secure=settings.is_production, path="/",
+    signed_in = await service.login(
+        ctx, email=body.email, password=body.password, policy=policy, session_ttl=ttl
     )
-    return LoginOut(token=signed_in.token, expires_at=signed_in.session.expires_at,
-                    user=UserOut.model_validate(signed_in.user))
+    response.set_cookie(
+        SESSION_COOKIE,
+        signed_in.token,
+        max_age=int(ttl.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.is_production,
+        path="/",
+    )
+    return LoginOut(
+        token=signed_in.token,
+        expires_at=signed_in.session.expires_at,
+        user=UserOut.model_validate(signed_in.user),
+    )
 
 
 @router.post(
@@ -85,8 +96,11 @@ async def me(caller: SignedIn) -> MeOut:
     """The signed-in person and the organisations they belong to, with their role in each."""
     memberships = await orgs.memberships_of_user(caller.ctx, caller.user.id)
     return MeOut(
-        id=caller.user.id, email=caller.user.email, display_name=caller.user.display_name,
+        id=caller.user.id,
+        email=caller.user.email,
+        display_name=caller.user.display_name,
         created_at=caller.user.created_at,
-        memberships=[MembershipSummary(org_slug=o.slug, org_name=o.name, role=m.role)
-                     for o, m in memberships],
+        memberships=[
+            MembershipSummary(org_slug=o.slug, org_name=o.name, role=m.role) for o, m in memberships
+        ],
     )

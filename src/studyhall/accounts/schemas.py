@@ -8,8 +8,10 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 class RegisterRequest(BaseModel):
     email: EmailStr
-    password: str = Field(max_length=1024, description="At least 10 characters, not a common "
-                          "password, not the email address.")
+    password: str = Field(
+        max_length=1024,
+        description="At least 10 characters, not a common password, not the email address.",
+    )
     display_name: str = Field(min_length=1, max_length=120)
 
 
@@ -38,8 +40,10 @@ class MeOut(UserOut):
 
 
 class LoginOut(BaseModel):
-    token: str = Field(description="Opaque bearer token; send as `Authorization: Bearer …`. "
-                       "Shown once; the server keeps only its hash.")
-    token_type: str = "bearer"
+    token: str = Field(
+        description="Opaque bearer token; send as `Authorization: Bearer …`. "
+        "Shown once; the server keeps only its hash."
+    )
+    token_type: str = "bearer"  # noqa: S105 (a scheme name, not a secret)
     expires_at: datetime
     user: UserOut

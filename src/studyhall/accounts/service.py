@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from studyhall.accounts import passwords
 from studyhall.accounts.models import AuthSession, LoginFailure, User
@@ -15,7 +17,7 @@ from studyhall.kit.context import Context
 from studyhall.kit.errors import Conflict, InvalidInput, TooManyRequests, Unauthenticated
 from studyhall.kit.security import hash_token, keyed_digest, new_token
 
-SESSION_TOKEN_PREFIX = "shs"
+SESSION_TOKEN_PREFIX = "shs"  # noqa: S105 (a prefix, not a secret)
 # A session's last-used time is refreshed at most this often, so reads stay reads.
 TOUCH_INTERVAL = timedelta(minutes=5)
 
@@ -100,14 +102,14 @@ async def register(
 
 
 async def _retry_after(
-    ctx: Context, column: object, value: str, limit: int, window: timedelta
+    ctx: Context, column: InstrumentedAttribute[Any], value: str, limit: int, window: timedelta
 ) -> int | None:
     """Seconds until this key may try again, or None when it is under its limit."""
     since = ctx.now() - window
     times = (
         await ctx.session.scalars(
             select(LoginFailure.created_at)
-            .where(column == value, LoginFailure.created_at > since)  # type: ignore[operator]
+            .where(column == value, LoginFailure.created_at > since)
             .order_by(LoginFailure.created_at.desc())
             .limit(limit)
         )
@@ -119,16 +121,21 @@ async def _retry_after(
     return max(1, int((oldest + window - ctx.now()).total_seconds()) + 1)
 
 
-async def login(ctx: Context, *, email: str, password: str, policy: ThrottlePolicy,
-                session_ttl: timedelta) -> SignIn:
+async def login(
+    ctx: Context, *, email: str, password: str, policy: ThrottlePolicy, session_ttl: timedelta
+) -> SignIn:
     account_key = keyed_digest(ctx.secret_key, normalize_email(email))
     waits = [
-        await _retry_after(ctx, LoginFailure.account_key, account_key, policy.max_per_account,
-                           policy.window),
+        await _retry_after(
+            ctx, LoginFailure.account_key, account_key, policy.max_per_account, policy.window
+        ),
     ]
     if ctx.client_ip is not None:
-        waits.append(await _retry_after(ctx, LoginFailure.client_ip, ctx.client_ip,
-                                        policy.max_per_address, policy.window))
+        waits.append(
+            await _retry_after(
+                ctx, LoginFailure.client_ip, ctx.client_ip, policy.max_per_address, policy.window
+            )
+        )
     if blocked := [w for w in waits if w is not None]:
         wait = max(blocked)
         raise LoginThrottled(f"Try again in {wait} seconds.", retry_after=wait)
@@ -137,12 +144,16 @@ async def login(ctx: Context, *, email: str, password: str, policy: ThrottlePoli
     if user is None:
         passwords.verify_password(passwords.dummy_hash(), password)
     if user is None or not passwords.verify_password(user.password_hash, password):
-        ctx.session.add(LoginFailure(account_key=account_key, client_ip=ctx.client_ip,
-                                     created_at=ctx.now()))
-        audit.record(ctx, "auth.login_failed",
-                     target_type="user" if user else None,
-                     target_id=user.id if user else None,
-                     summary={"reason": "wrong password" if user else "unknown account"})
+        ctx.session.add(
+            LoginFailure(account_key=account_key, client_ip=ctx.client_ip, created_at=ctx.now())
+        )
+        audit.record(
+            ctx,
+            "auth.login_failed",
+            target_type="user" if user else None,
+            target_id=user.id if user else None,
+            summary={"reason": "wrong password" if user else "unknown account"},
+        )
         raise InvalidCredentials()
 
     if passwords.needs_rehash(user.password_hash):
@@ -151,19 +162,35 @@ async def login(ctx: Context, *, email: str, password: str, policy: ThrottlePoli
     await ctx.session.execute(delete(LoginFailure).where(LoginFailure.account_key == account_key))
     token = new_token(SESSION_TOKEN_PREFIX)
     now = ctx.now()
-    auth_session = AuthSession(user_id=user.id, token_hash=hash_token(token), created_at=now,
-                               expires_at=now + session_ttl, last_used_at=now)
+    auth_session = AuthSession(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        created_at=now,
+        expires_at=now + session_ttl,
+        last_used_at=now,
+    )
     ctx.session.add(auth_session)
     await ctx.session.flush()
-    audit.record(ctx, "auth.login", target_type="user", target_id=user.id, actor_user_id=user.id,
-                 summary={"session": str(auth_session.id)})
+    audit.record(
+        ctx,
+        "auth.login",
+        target_type="user",
+        target_id=user.id,
+        actor_user_id=user.id,
+        summary={"session": str(auth_session.id)},
+    )
     return SignIn(user=user, session=auth_session, token=token)
 
 
 async def logout(ctx: Context, auth_session: AuthSession) -> None:
     await ctx.session.execute(delete(AuthSession).where(AuthSession.id == auth_session.id))
-    audit.record(ctx, "auth.logout", target_type="user", target_id=auth_session.user_id,
-                 summary={"session": str(auth_session.id)})
+    audit.record(
+        ctx,
+        "auth.logout",
+        target_type="user",
+        target_id=auth_session.user_id,
+        summary={"session": str(auth_session.id)},
+    )
 
 
 async def session_for_token(ctx: Context, token: str) -> tuple[AuthSession, User] | None:

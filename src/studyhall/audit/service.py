@@ -55,7 +55,7 @@ async def list_events(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Sequence[AuditEvent]:
-    """An organisation's events, newest first, `limit + 1` rows so the caller knows if more exist."""
+    """An organisation's events, newest first; `limit + 1` rows tell the caller more exist."""
     query = scoped(AuditEvent, org_id)
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)

@@ -154,8 +154,18 @@ class InternalError(Problem):
 
 _BY_STATUS: dict[int, type[Problem]] = {
     cls.status: cls
-    for cls in (BadRequest, Unauthenticated, Forbidden, NotFound, MethodNotAllowed, Conflict,
-                PreconditionFailed, TooManyRequests, ServiceUnavailable, InternalError)
+    for cls in (
+        BadRequest,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        Conflict,
+        PreconditionFailed,
+        TooManyRequests,
+        ServiceUnavailable,
+        InternalError,
+    )
 }
 
 
@@ -176,7 +186,9 @@ def responses(*problems: type[Problem]) -> dict[int | str, dict[str, Any]]:
         entry = out.setdefault(cls.status, {"model": ProblemDetail, "description": cls.title})
         if entry["description"] != cls.title:
             entry["description"] += f"; {cls.title}"
-        entry["content"] = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}}
+        entry["content"] = {
+            PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}
+        }
     return out
 
 
@@ -191,7 +203,9 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [(_field_path(err.get("loc", ())), str(err.get("msg", "invalid"))) for err in exc.errors()]
+    errors = [
+        (_field_path(err.get("loc", ())), str(err.get("msg", "invalid"))) for err in exc.errors()
+    ]
     fields = ", ".join(dict.fromkeys(f for f, _ in errors))
     return problem_response(InvalidInput(f"Invalid fields: {fields}", errors=errors), request)
 
@@ -200,8 +214,11 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     cls = _BY_STATUS.get(exc.status_code)
     if cls is None:
-        cls = type("HTTPProblem", (Problem,), {"status": exc.status_code, "slug": "http",
-                                               "title": "HTTP error"})
+        cls = type(
+            "HTTPProblem",
+            (Problem,),
+            {"status": exc.status_code, "slug": "http", "title": "HTTP error"},
+        )
     detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else None
     if exc.status_code == 404:
         detail = "There is nothing at this address."
@@ -212,7 +229,9 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
 async def _on_crash(request: Request, exc: Exception) -> JSONResponse:
     # The traceback goes to the log, tagged with the request id; the client gets the id only.
     log.exception("unhandled error", error_type=type(exc).__name__)
-    problem = InternalError("Something went wrong on our side. Quote the request id if you report it.")
+    problem = InternalError(
+        "Something went wrong on our side. Quote the request id if you report it."
+    )
     response = problem_response(problem, request)
     if request_id := current_request_id():
         response.headers["X-Request-ID"] = request_id

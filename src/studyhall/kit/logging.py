@@ -19,8 +19,20 @@ from structlog.types import EventDict, Processor
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 SENSITIVE_KEYS = frozenset(
-    {"password", "new_password", "token", "secret", "api_key", "authorization", "cookie",
-     "email", "set-cookie", "session", "client_ip", "ip"}
+    {
+        "password",
+        "new_password",
+        "token",
+        "secret",
+        "api_key",
+        "authorization",
+        "cookie",
+        "email",
+        "set-cookie",
+        "session",
+        "client_ip",
+        "ip",
+    }
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _TOKEN = re.compile(r"\bsh[a-z]?_[A-Za-z0-9_-]{16,}")
@@ -49,8 +61,10 @@ def _scrub_value(value: Any) -> Any:
     if isinstance(value, str):
         return scrub(value)
     if isinstance(value, dict):
-        return {k: "[redacted]" if str(k).lower() in SENSITIVE_KEYS else _scrub_value(v)
-                for k, v in value.items()}
+        return {
+            k: "[redacted]" if str(k).lower() in SENSITIVE_KEYS else _scrub_value(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [_scrub_value(v) for v in value]
     return value

@@ -1,4 +1,9 @@
-"""Request id, access log and security headers, as one pure ASGI middleware (no body copies)."""
+"""Request id, access log, security headers and the last-resort 500, as one pure ASGI middleware.
+
+Pure ASGI (no body copies). Crashes are answered here, inside the request's context, because
+Starlette's own last-resort handler runs outside every user middleware: its 500 would carry
+neither the request id nor the security headers, and its log line would lose the id.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,14 @@ import uuid
 
 import structlog
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from studyhall.kit.errors import InternalError, problem_response
 from studyhall.kit.logging import bind_request_id, reset_request_id
 
 log = structlog.get_logger("studyhall.access")
+crash_log = structlog.get_logger("studyhall.errors")
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 
@@ -32,7 +40,7 @@ def _incoming_request_id(scope: Scope) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (a caller's own, if well-formed), echoes it and logs the request."""
+    """Gives every request an id (a caller's own, if well-formed), echoes and logs it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -46,10 +54,12 @@ class RequestContextMiddleware:
         token = bind_request_id(request_id)
         started = time.perf_counter()
         status = 500
+        response_started = False
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status = message["status"]
                 headers = MutableHeaders(scope=message)
                 headers["X-Request-ID"] = request_id
@@ -59,6 +69,15 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            if response_started:
+                raise  # too late for a problem body; the server closes the connection
+            # The traceback goes to the log, tagged with the request id; the client gets the id.
+            crash_log.exception("unhandled error", error_type=type(exc).__name__)
+            problem = InternalError(
+                "Something went wrong on our side. Quote the request id if you report it."
+            )
+            await problem_response(problem, Request(scope))(scope, receive, send_with_headers)
         finally:
             route = scope.get("route")
             log.info(

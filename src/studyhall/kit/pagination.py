@@ -12,6 +12,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
@@ -24,6 +25,8 @@ T = TypeVar("T")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 _SIG_BYTES = 12
+# The unpadded URL-safe alphabet `encode_cursor` writes, and nothing else.
+_CURSOR_TEXT = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class InvalidCursor(BadRequest):
@@ -48,10 +51,20 @@ def encode_cursor(secret: str, key: list[Any]) -> str:
 
 
 def decode_cursor(secret: str, cursor: str) -> list[Any]:
+    """The key of a cursor `encode_cursor` made with this secret, or `InvalidCursor`.
+
+    Only the exact text issued is accepted. Python's base64 decoder on its own is lenient: it
+    skips characters outside the alphabet, takes `+` and `/` for `-` and `_`, and ignores the
+    unused low bits of the last character, so many spellings would decode to one signed cursor.
+    """
+    if not _CURSOR_TEXT.fullmatch(cursor):
+        raise InvalidCursor()
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
     except (binascii.Error, ValueError) as exc:
         raise InvalidCursor() from exc
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode() != cursor:
+        raise InvalidCursor()
     signature, payload = raw[:_SIG_BYTES], raw[_SIG_BYTES:]
     if len(signature) != _SIG_BYTES or not hmac.compare_digest(signature, _sign(secret, payload)):
         raise InvalidCursor()

@@ -25,7 +25,7 @@ def _org_column(model: Any) -> Any:
     return column
 
 
-def scoped(model: type[M], org_id: UUID) -> Select[tuple[M]]:
+def scoped(model: type[M], org_id: UUID) -> Select[M]:
     """`SELECT model WHERE org_id = :org_id`; add further filters to the result."""
     return select(model).where(_org_column(model) == org_id)
 
@@ -41,14 +41,15 @@ def scoped_delete(model: type[M], org_id: UUID) -> Delete:
 async def get_scoped(
     session: AsyncSession, model: type[M], org_id: UUID, object_id: Any, *, what: str
 ) -> M:
-    """The object with this id in this organisation, or 404 — never a hint that it exists elsewhere."""
-    found = await session.scalar(scoped(model, org_id).where(model.id == object_id))  # type: ignore[attr-defined]
+    """The object with this id in this organisation, or 404: no hint that it exists elsewhere."""
+    query = scoped(model, org_id).where(model.id == object_id)  # type: ignore[attr-defined]
+    found: M | None = await session.scalar(query)
     if found is None:
         raise NotFound(f"No such {what}.")
     return found
 
 
-def across_orgs(model: type[M], *, reason: str) -> Select[tuple[M]]:
+def across_orgs(model: type[M], *, reason: str) -> Select[M]:
     """A deliberate query over every organisation (a user's own memberships, a key's lookup).
 
     The reason is required so each such query says, where it is written, why it may cross.

@@ -8,7 +8,7 @@ refusal whose record must survive). A constraint the database catches becomes a 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
@@ -25,7 +25,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class TransactionalRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def run_in_transaction(request: Request) -> Response:
@@ -56,9 +56,11 @@ class TransactionalRoute(APIRoute):
 
 def client_ip(request: Request) -> str | None:
     """The caller's address, believing X-Forwarded-For only for the configured proxy hops."""
-    hops = request.app.state.settings.trusted_proxy_hops
+    hops: int = request.app.state.settings.trusted_proxy_hops
     if hops:
-        forwarded = [p.strip() for p in request.headers.get("x-forwarded-for", "").split(",") if p.strip()]
+        forwarded = [
+            p.strip() for p in request.headers.get("x-forwarded-for", "").split(",") if p.strip()
+        ]
         if len(forwarded) >= hops:
             return forwarded[-hops]
     return request.client.host if request.client else None
@@ -74,7 +76,7 @@ def request_context(request: Request) -> Context:
     ctx = Context(
         session=session,
         clock=state.clock,
-        request_id=request.scope.get("state", {}).get("request_id", "-"),
+        request_id=str(request.scope.get("state", {}).get("request_id", "-")),
         client_ip=client_ip(request),
         secret_key=state.settings.secret_key,
     )

@@ -17,7 +17,7 @@ from studyhall.orgs import service as orgs
 from studyhall.orgs.models import Invitation, Org
 from studyhall.orgs.roles import Role
 
-INVITATION_TOKEN_PREFIX = "shi"
+INVITATION_TOKEN_PREFIX = "shi"  # noqa: S105 (a prefix, not a secret)
 
 
 class InvitationUnusable(Conflict):

@@ -33,7 +33,7 @@ class Membership(Base):
 
 
 class Invitation(Base):
-    """A link that lets the holder of one email address join with one role, once, until it expires."""
+    """A one-time link for one email address to join with one role, until it expires."""
 
     __tablename__ = "invitations"
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from studyhall.accounts.models import User
 from studyhall.audit import service as audit
@@ -48,7 +49,9 @@ async def get_org_by_slug(ctx: Context, slug: str) -> Org | None:
 
 
 async def membership_of(ctx: Context, org_id: UUID, user_id: UUID) -> Membership | None:
-    return await ctx.session.scalar(scoped(Membership, org_id).where(Membership.user_id == user_id))
+    query = scoped(Membership, org_id).where(Membership.user_id == user_id)
+    membership: Membership | None = await ctx.session.scalar(query)
+    return membership
 
 
 async def memberships_of_user(ctx: Context, user_id: UUID) -> Sequence[tuple[Org, Membership]]:
@@ -62,13 +65,22 @@ async def memberships_of_user(ctx: Context, user_id: UUID) -> Sequence[tuple[Org
     return [(org, membership) for membership, org in (await ctx.session.execute(query)).all()]
 
 
+def _slug_taken() -> SlugTaken:
+    return SlugTaken(errors=[("body.slug", "is already used by another organisation")])
+
+
 async def create_org(ctx: Context, *, owner: User, slug: str, name: str) -> Org:
     if await get_org_by_slug(ctx, slug) is not None:
-        raise SlugTaken(errors=[("body.slug", "is already used by another organisation")])
+        raise _slug_taken()
     now = ctx.now()
     org = Org(slug=slug, name=name, created_at=now, updated_at=now)
     ctx.session.add(org)
-    await ctx.session.flush()
+    try:
+        await ctx.session.flush()
+    except IntegrityError as exc:
+        # Another request took the slug after our check (PostgreSQL lets both check at once);
+        # the unique constraint decides, and the caller hears why. The boundary rolls back.
+        raise _slug_taken() from exc
     audit.record(ctx, "org.created", org_id=org.id, target_type="org", target_id=org.id,
                  summary={"slug": slug, "name": name})
     await add_member(ctx, org, owner, Role.OWNER)
@@ -85,13 +97,17 @@ async def update_org(ctx: Context, org: Org, *, name: str) -> Org:
 
 
 async def add_member(ctx: Context, org: Org, user: User, role: Role) -> Membership:
+    already = AlreadyMember(f"This account is already a member of {org.name}.")
     if await membership_of(ctx, org.id, user.id) is not None:
-        raise AlreadyMember(f"This account is already a member of {org.name}.")
+        raise already
     now = ctx.now()
     membership = Membership(org_id=org.id, user_id=user.id, role=role, created_at=now,
                             updated_at=now)
     ctx.session.add(membership)
-    await ctx.session.flush()
+    try:
+        await ctx.session.flush()
+    except IntegrityError as exc:  # joined by a concurrent request after our check
+        raise already from exc
     audit.record(ctx, "member.added", org_id=org.id, target_type="user", target_id=user.id,
                  summary={"role": role.value})
     return membership
