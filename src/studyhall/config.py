@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +51,9 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(default=30, ge=1)
     # How many proxies in front of us may set X-Forwarded-For; 0 trusts none.
     trusted_proxy_hops: int = Field(default=0, ge=0)
+    # Who may create organisations: anyone signed in, or only site administrators
+    # (`studyhall createuser --admin`), for a server run by one institution.
+    org_creation: Literal["anyone", "admins"] = "anyone"
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -1,7 +1,15 @@
 from __future__ import annotations
 
-import httpx
+from datetime import timedelta
 
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from studyhall.accounts.models import AuthSession, User
+from studyhall.kit.clock import FrozenClock
+from studyhall.kit.security import hash_token
 from tests.factories import PASSWORD, sign_up
 
 PROBLEM = "application/problem+json"
@@ -99,3 +107,64 @@ async def test_wrong_password_and_unknown_email_look_the_same(client: httpx.Asyn
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json()["type"] == unknown.json()["type"]
     assert wrong.json()["detail"] == unknown.json()["detail"]
+
+
+async def test_session_last_used_time_is_kept_without_writing_on_every_read(
+    app: FastAPI, client: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    person = await sign_up(client)
+
+    async def last_used() -> object:
+        async with app.state.db.unit_of_work() as session:
+            return await session.scalar(select(AuthSession.last_used_at))
+
+    first = await last_used()
+    clock.advance(timedelta(minutes=1))
+    await client.get("/api/v1/me", headers=person.auth)
+    assert await last_used() == first
+    clock.advance(timedelta(minutes=10))
+    await client.get("/api/v1/me", headers=person.auth)
+    assert await last_used() == clock.now()
+
+
+async def test_sessions_expire(client: httpx.AsyncClient, clock: FrozenClock) -> None:
+    person = await sign_up(client)
+    clock.advance(timedelta(days=15))  # the default lifetime is 14 days
+    assert (await client.get("/api/v1/me", headers=person.auth)).status_code == 401
+
+
+async def test_tokens_are_stored_only_as_hashes(app: FastAPI, client: httpx.AsyncClient) -> None:
+    person = await sign_up(client)
+    async with app.state.db.unit_of_work() as session:
+        stored = (await session.scalars(select(AuthSession.token_hash))).all()
+        password_hash = await session.scalar(select(User.password_hash))
+    assert person.token not in stored
+    assert stored == [hash_token(person.token)]
+    assert password_hash is not None
+    assert password_hash.startswith("$argon2id$")
+
+
+class TestOrganisationCreationForAdminsOnly:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, object]:
+        return {"org_creation": "admins"}
+
+    async def test_only_site_admins_create_organisations(
+        self, app: FastAPI, client: httpx.AsyncClient
+    ) -> None:
+        person = await sign_up(client)
+        refused = await client.post(
+            "/api/v1/orgs", json={"slug": "acme", "name": "Acme"}, headers=person.auth
+        )
+        assert refused.status_code == 403
+        assert refused.json()["type"] == "urn:studyhall:problem:org-creation-restricted"
+        async with app.state.db.unit_of_work() as session:
+            user = await session.scalar(select(User).where(User.email == person.email))
+            assert user is not None
+            user.is_superuser = True
+        me = await client.get("/api/v1/me", headers=person.auth)
+        assert me.json()["site_admin"] is True
+        made = await client.post(
+            "/api/v1/orgs", json={"slug": "acme", "name": "Acme"}, headers=person.auth
+        )
+        assert made.status_code == 201

@@ -100,6 +100,7 @@ async def me(caller: SignedIn) -> MeOut:
         email=caller.user.email,
         display_name=caller.user.display_name,
         created_at=caller.user.created_at,
+        site_admin=caller.user.is_superuser,
         memberships=[
             MembershipSummary(org_slug=o.slug, org_name=o.name, role=m.role) for o, m in memberships
         ],

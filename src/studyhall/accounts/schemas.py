@@ -36,6 +36,7 @@ class MembershipSummary(BaseModel):
 
 
 class MeOut(UserOut):
+    site_admin: bool = Field(description="An operator account (`studyhall createuser --admin`).")
     memberships: list[MembershipSummary]
 
 

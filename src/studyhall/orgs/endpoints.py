@@ -59,9 +59,13 @@ def _member_out(member: orgs.Member) -> MemberOut:
 
 @router.post("/orgs", summary="Create an organisation", status_code=status.HTTP_201_CREATED,
              response_model=OrgWithRole,
-             responses=responses(Unauthenticated, InvalidInput, orgs.SlugTaken))
-async def create_org(body: OrgCreate, caller: SignedIn) -> OrgWithRole:
-    """Create an organisation; the caller becomes its owner."""
+             responses=responses(Unauthenticated, InvalidInput, orgs.SlugTaken,
+                                 orgs.OrgCreationRestricted))
+async def create_org(body: OrgCreate, request: Request, caller: SignedIn) -> OrgWithRole:
+    """Create an organisation; the caller becomes its owner. Where the operator has set
+    `STUDYHALL_ORG_CREATION=admins`, only site administrators may."""
+    if request.app.state.settings.org_creation == "admins" and not caller.user.is_superuser:
+        raise orgs.OrgCreationRestricted()
     org = await orgs.create_org(caller.ctx, owner=caller.user, slug=body.slug, name=body.name)
     return OrgWithRole(id=org.id, slug=org.slug, name=org.name, created_at=org.created_at,
                        role=Role.OWNER)

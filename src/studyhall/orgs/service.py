@@ -23,6 +23,11 @@ class SlugTaken(Conflict):
     title = "That organisation address is taken"
 
 
+class OrgCreationRestricted(Forbidden):
+    slug = "org-creation-restricted"
+    title = "Only site administrators may create organisations on this server"
+
+
 class LastOwner(Conflict):
     slug = "last-owner"
     title = "An organisation keeps at least one owner"
