@@ -8,6 +8,7 @@ routes, wrong methods, validation failures and crashes are all turned into probl
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 import structlog
@@ -213,11 +214,10 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     cls = _BY_STATUS.get(exc.status_code)
-    if cls is None:
-        cls = type(
-            "HTTPProblem",
-            (Problem,),
-            {"status": exc.status_code, "slug": "http", "title": "HTTP error"},
+    if cls is None:  # a status raised by the framework that we have no class for (rare)
+        title = HTTPStatus(exc.status_code).phrase if exc.status_code in HTTPStatus else "Error"
+        cls = _BY_STATUS[exc.status_code] = type(
+            "HTTPProblem", (Problem,), {"status": exc.status_code, "slug": "http", "title": title}
         )
     detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else None
     if exc.status_code == 404:
