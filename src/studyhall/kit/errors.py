@@ -215,7 +215,10 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     cls = _BY_STATUS.get(exc.status_code)
     if cls is None:  # a status raised by the framework that we have no class for (rare)
-        title = HTTPStatus(exc.status_code).phrase if exc.status_code in HTTPStatus else "Error"
+        try:
+            title = HTTPStatus(exc.status_code).phrase
+        except ValueError:
+            title = "Error"
         cls = _BY_STATUS[exc.status_code] = type(
             "HTTPProblem", (Problem,), {"status": exc.status_code, "slug": "http", "title": title}
         )
