@@ -7,9 +7,7 @@ without an entry in `SAMPLES` below, fails this suite until someone decides who 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -22,7 +20,9 @@ from studyhall.app import create_app
 from studyhall.kit.access import AccessRule
 from studyhall.orgs.roles import ROLE_PERMISSIONS, Permission, Role
 from tests.conftest import empty_all_tables, make_settings
-from tests.factories import PASSWORD, Person, add_member, make_api_key, make_org, sign_up
+from tests.factories import PASSWORD, add_member, make_api_key, make_org, sign_up
+from tests.walk import PLUGINS
+from tests.walk.world import Sample, World
 
 DOCUMENTATION_ROUTES = {"/api/v1/openapi.json", "/api/v1/docs"}
 
@@ -56,23 +56,6 @@ def rule_of(route: APIRoute) -> str:
     return rules[0].describe()
 
 
-@dataclass
-class World:
-    """Organisation `home` with one member per role, a target member, an invitation and a key;
-    organisation `away` whose owner is the outsider."""
-
-    client: httpx.AsyncClient
-    org: dict[str, str]
-    members: dict[Role, Person]
-    target: Person
-    invitation_id: str
-    invitation_token: str
-    key_id: str
-    outsider: Person
-    away: dict[str, str]
-    secrets: list[str] = field(default_factory=list)
-
-
 async def build_world(client: httpx.AsyncClient) -> World:
     owner = await sign_up(client, "owner")
     org = await make_org(client, owner, slug="home", name="Homestead Academy")
@@ -95,7 +78,7 @@ async def build_world(client: httpx.AsyncClient) -> World:
     )
     outsider = await sign_up(client, "outsider")
     away = await make_org(client, outsider, slug="away", name="Elsewhere Institute")
-    return World(
+    world = World(
         client,
         org,
         members,
@@ -112,10 +95,11 @@ async def build_world(client: httpx.AsyncClient) -> World:
             "invitee@example.com",
         ],
     )
+    for plugin in PLUGINS:
+        await plugin.extend(world)
+    return world
 
 
-# What each route is called with: (path parameters, JSON body). Paths use the world's objects.
-Sample = Callable[[World], tuple[dict[str, str], Any]]
 SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/healthz"): lambda w: ({}, None),
     ("GET", "/readyz"): lambda w: ({}, None),
@@ -196,6 +180,12 @@ EXPECTED_RULES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/orgs/{org}/api-keys/{key_id}"): "org:api_keys:manage",
     ("GET", "/api/v1/orgs/{org}/audit"): "org:audit:read",
 }
+for _plugin in PLUGINS:
+    for _key, (_rule, _sample) in _plugin.ENTRIES.items():
+        assert _key not in SAMPLES, f"{_key} is sampled twice"
+        SAMPLES[_key] = _sample
+        EXPECTED_RULES[_key] = _rule
+
 # A person may be allowed in and still be refused by the rules of the action itself.
 ALLOWED_REFUSALS: dict[tuple[str, str], set[int]] = {
     # The invitation is for invitee@example.com; everyone else is told it is not theirs.

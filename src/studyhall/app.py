@@ -12,7 +12,10 @@ from studyhall import __version__
 from studyhall.accounts import endpoints as accounts_endpoints
 from studyhall.accounts.passwords import configure_hasher
 from studyhall.audit import endpoints as audit_endpoints
+from studyhall.bank import endpoints as bank_endpoints
+from studyhall.bank import media_endpoints, search_endpoints
 from studyhall.config import Settings
+from studyhall.exams import attempts_endpoints, tracks_endpoints
 from studyhall.kit.clock import Clock, SystemClock
 from studyhall.kit.db import Database
 from studyhall.kit.errors import ProblemDetail, install_problem_handlers
@@ -27,6 +30,19 @@ Studyhall's REST API. Authenticate with `Authorization: Bearer <token>`: a sessi
 Every error is `application/problem+json` (RFC 9457); validation errors list the failing fields.
 Lists use cursor pagination: follow the `next` link.
 """
+
+
+ROUTERS = (
+    ops_endpoints,
+    accounts_endpoints,
+    orgs_endpoints,
+    audit_endpoints,
+    tracks_endpoints,
+    bank_endpoints,
+    search_endpoints,
+    media_endpoints,
+    attempts_endpoints,
+)
 
 
 def create_app(
@@ -63,7 +79,7 @@ def create_app(
 
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)
-    for module in (ops_endpoints, accounts_endpoints, orgs_endpoints, audit_endpoints):
+    for module in ROUTERS:
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -2,19 +2,15 @@
 
 from studyhall.accounts.models import AuthSession, LoginFailure, User
 from studyhall.audit.models import AuditEvent
+from studyhall.bank.models import Media, Question, QuestionTag, QuestionVersion, ReviewEvent
+from studyhall.exams.models import Attempt, AttemptItem, Topic, Track
 from studyhall.kit.db import Base
 from studyhall.orgs.models import ApiKey, Invitation, Membership, Org
 
 metadata = Base.metadata
 
 __all__ = [
-    "ApiKey",
-    "AuditEvent",
-    "AuthSession",
-    "Invitation",
-    "LoginFailure",
-    "Membership",
-    "Org",
-    "User",
-    "metadata",
-]
+    "ApiKey", "Attempt", "AttemptItem", "AuditEvent", "AuthSession", "Invitation",
+    "LoginFailure", "Media", "Membership", "Org", "Question", "QuestionTag", "QuestionVersion",
+    "ReviewEvent", "Topic", "Track", "User", "metadata",
+]  # fmt: skip

@@ -13,6 +13,11 @@ class Permission(StrEnum):
     INVITATIONS_MANAGE = "invitations:manage"
     API_KEYS_MANAGE = "api_keys:manage"
     AUDIT_READ = "audit:read"
+    TRACKS_MANAGE = "tracks:manage"
+    QUESTIONS_READ = "questions:read"  # the bank itself, answers included
+    QUESTIONS_WRITE = "questions:write"
+    QUESTIONS_REVIEW = "questions:review"
+    ATTEMPTS_TAKE = "attempts:take"
 
 
 class Role(StrEnum):
@@ -28,10 +33,12 @@ P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
     Role.ADMIN: frozenset(Permission),
-    Role.AUTHOR: frozenset({P.ORG_READ}),
-    Role.REVIEWER: frozenset({P.ORG_READ}),
-    Role.INSTRUCTOR: frozenset({P.ORG_READ, P.MEMBERS_READ}),
-    Role.LEARNER: frozenset({P.ORG_READ}),
+    Role.AUTHOR: frozenset(
+        {P.ORG_READ, P.TRACKS_MANAGE, P.QUESTIONS_READ, P.QUESTIONS_WRITE, P.ATTEMPTS_TAKE}
+    ),
+    Role.REVIEWER: frozenset({P.ORG_READ, P.QUESTIONS_READ, P.QUESTIONS_REVIEW, P.ATTEMPTS_TAKE}),
+    Role.INSTRUCTOR: frozenset({P.ORG_READ, P.MEMBERS_READ, P.QUESTIONS_READ, P.ATTEMPTS_TAKE}),
+    Role.LEARNER: frozenset({P.ORG_READ, P.ATTEMPTS_TAKE}),
 }
 
 # An API key acts for its organisation with the scopes it was given, never more than these:

@@ -1,0 +1,1 @@
+"""The question bank: questions, immutable versions, review workflow, search and media."""

@@ -1,0 +1,9 @@
+"""HTTP for media."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from studyhall.kit.transaction import TransactionalRoute
+
+router = APIRouter(prefix="/api/v1", tags=["media"], route_class=TransactionalRoute)

@@ -1,0 +1,1 @@
+"""Exam tracks (syllabus, blueprint), attempts, scoring, review and progress."""

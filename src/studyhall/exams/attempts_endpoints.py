@@ -1,0 +1,9 @@
+"""HTTP for attempts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from studyhall.kit.transaction import TransactionalRoute
+
+router = APIRouter(prefix="/api/v1", tags=["attempts"], route_class=TransactionalRoute)

@@ -1,0 +1,11 @@
+"""Domain plugins of the tenancy walk (tests/test_tenancy.py).
+
+Each module adds to the walk's world the objects its routes need (`extend`) and says, for each
+of its routes, which access rule it must declare and how to call it (`ENTRIES`).
+"""
+
+from __future__ import annotations
+
+from tests.walk import bank, exams
+
+PLUGINS = [exams, bank]

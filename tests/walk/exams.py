@@ -1,0 +1,11 @@
+"""Tenancy walk plugin: Tracks and attempts."""
+
+from __future__ import annotations
+
+from tests.walk.world import Entries, World
+
+ENTRIES: Entries = {}
+
+
+async def extend(world: World) -> None:
+    """Create this domain's objects in `home` (as its owner) and note their ids in world.ids."""
