@@ -110,3 +110,48 @@ async def read_audit_log(
         events.extend(response.json()["items"])
         url, query = response.json().get("next"), None  # the link keeps every filter
     return events
+
+
+def track_payload(slug: str = "spark", **overrides: object) -> dict[str, object]:
+    """A valid track: two top-level topics (60/40), the first split in two (50/50)."""
+    payload: dict[str, object] = {
+        "slug": slug,
+        "name": "Spark Associate (practice)",
+        "exam_length": 10,
+        "time_limit_minutes": 30,
+        "passing_score": 70,
+        "topics": [
+            {"name": "Architecture", "weight": 60, "children": [
+                {"name": "Cluster", "weight": 50}, {"name": "Execution", "weight": 50}]},
+            {"name": "DataFrames", "weight": 40},
+        ],
+    }  # fmt: skip
+    payload.update(overrides)
+    return payload
+
+
+async def make_track(
+    client: httpx.AsyncClient, org: str, author: Person, **overrides: object
+) -> dict[str, object]:
+    """Create a track through the API; returns the track as the API shows it."""
+    response = await client.post(
+        f"/api/v1/orgs/{org}/tracks", json=track_payload(**overrides), headers=author.auth
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def leaf_topics(track: dict[str, object]) -> list[dict[str, object]]:
+    """The track's leaf topics (where questions live), in order."""
+
+    def leaves(nodes: list[dict[str, object]]) -> list[dict[str, object]]:
+        out: list[dict[str, object]] = []
+        for node in nodes:
+            children = node["children"]
+            assert isinstance(children, list)
+            out += leaves(children) if children else [node]
+        return out
+
+    topics = track["topics"]
+    assert isinstance(topics, list)
+    return leaves(topics)

@@ -1,11 +1,31 @@
-"""Tenancy walk plugin: Tracks and attempts."""
+"""Tenancy walk plugin: exam tracks (and, later, attempts)."""
 
 from __future__ import annotations
 
+from studyhall.orgs.roles import Role
+from tests.factories import leaf_topics, make_track, track_payload
 from tests.walk.world import Entries, World
 
-ENTRIES: Entries = {}
+ENTRIES: Entries = {
+    ("POST", "/api/v1/orgs/{org}/tracks"): (
+        "org:tracks:manage", lambda w: ({}, track_payload(slug="walk-new"))),
+    ("GET", "/api/v1/orgs/{org}/tracks"): ("org:org:read", lambda w: ({}, None)),
+    ("GET", "/api/v1/orgs/{org}/tracks/{track_id}"): (
+        "org:org:read", lambda w: ({"track_id": w.ids["track"]}, None)),
+    # Edits and deletion use a spare track that no question uses.
+    ("PUT", "/api/v1/orgs/{org}/tracks/{track_id}"): (
+        "org:tracks:manage",
+        lambda w: ({"track_id": w.ids["spare_track"]}, track_payload(slug="spare"))),
+    ("DELETE", "/api/v1/orgs/{org}/tracks/{track_id}"): (
+        "org:tracks:manage", lambda w: ({"track_id": w.ids["spare_track"]}, None)),
+}  # fmt: skip
 
 
 async def extend(world: World) -> None:
-    """Create this domain's objects in `home` (as its owner) and note their ids in world.ids."""
+    owner = world.members[Role.OWNER]
+    track = await make_track(world.client, "home", owner, slug="walk", name="Secret Syllabus Track")
+    spare = await make_track(world.client, "home", owner, slug="spare")
+    world.ids["track"] = str(track["id"])
+    world.ids["topic"] = str(leaf_topics(track)[0]["id"])
+    world.ids["spare_track"] = str(spare["id"])
+    world.secrets.append("Secret Syllabus Track")

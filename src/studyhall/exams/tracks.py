@@ -1,0 +1,285 @@
+"""Exam tracks and their syllabus (service). Never commits; every write is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func
+
+from studyhall.audit import service as audit
+from studyhall.bank.models import Question
+from studyhall.exams.models import Topic, Track
+from studyhall.exams.schemas import (
+    PercentScoring,
+    ScaledScoring,
+    TopicIn,
+    TopicOut,
+    TrackIn,
+    TrackOut,
+)
+from studyhall.kit.context import Context
+from studyhall.kit.errors import Conflict, InvalidInput
+from studyhall.kit.etag import check_if_match
+from studyhall.kit.ids import new_id
+from studyhall.kit.tenancy import get_scoped, scoped
+from studyhall.orgs.models import Org
+
+
+class TrackSlugTaken(Conflict):
+    slug = "track-slug-taken"
+    title = "A track with this slug exists in the organisation"
+
+
+class TopicInUse(Conflict):
+    slug = "topic-in-use"
+    title = "A topic that still has questions cannot be removed"
+
+
+class TrackInUse(Conflict):
+    slug = "track-in-use"
+    title = "A track that has questions cannot be deleted"
+
+
+@dataclass(frozen=True)
+class Syllabus:
+    track: Track
+    topics: Sequence[Topic]
+
+    def leaves(self) -> list[Topic]:
+        parents = {t.parent_id for t in self.topics}
+        return [t for t in self.topics if t.id not in parents]
+
+    def exam_shares(self) -> dict[UUID, float]:
+        """Each topic's percent of the whole exam: weights multiplied down the tree."""
+        by_id = {t.id: t for t in self.topics}
+        shares: dict[UUID, float] = {}
+
+        def share(topic: Topic) -> float:
+            if topic.id not in shares:
+                parent = by_id.get(topic.parent_id) if topic.parent_id else None
+                shares[topic.id] = topic.weight * (share(parent) / 100 if parent else 1)
+            return shares[topic.id]
+
+        for topic in self.topics:
+            share(topic)
+        return shares
+
+
+async def get_syllabus(ctx: Context, org_id: UUID, track_id: UUID) -> Syllabus:
+    track = await get_scoped(ctx.session, Track, org_id, track_id, what="track")
+    topics = (
+        await ctx.session.scalars(
+            scoped(Topic, org_id)
+            .where(Topic.track_id == track.id, Topic.retired_at.is_(None))
+            .order_by(Topic.position)
+        )
+    ).all()
+    return Syllabus(track, topics)
+
+
+async def list_tracks(ctx: Context, org_id: UUID) -> Sequence[Track]:
+    return (await ctx.session.scalars(scoped(Track, org_id).order_by(Track.name))).all()
+
+
+def _require_valid(data: TrackIn) -> None:
+    if errors := data.errors():
+        raise InvalidInput("The track is not consistent.", errors=errors)
+
+
+def _apply_settings(track: Track, data: TrackIn) -> None:
+    track.slug, track.name, track.description = data.slug, data.name, data.description
+    track.exam_length, track.time_limit_minutes = data.exam_length, data.time_limit_minutes
+    track.passing_score, track.navigation = data.passing_score, data.navigation
+    track.scoring_kind = data.scoring.kind
+    if isinstance(data.scoring, ScaledScoring):
+        track.scaled_min, track.scaled_max = data.scoring.min, data.scoring.max
+    else:
+        track.scaled_min = track.scaled_max = None
+
+
+def _settings_of(track: Track) -> dict[str, Any]:
+    return {
+        "slug": track.slug, "name": track.name, "exam_length": track.exam_length,
+        "time_limit_minutes": track.time_limit_minutes, "passing_score": track.passing_score,
+        "scoring": track.scoring_kind, "navigation": track.navigation,
+    }  # fmt: skip
+
+
+async def _slug_free(ctx: Context, org_id: UUID, slug: str, track_id: UUID | None) -> None:
+    clash = await ctx.session.scalar(
+        scoped(Track, org_id).where(Track.slug == slug, Track.id != track_id)
+        if track_id
+        else scoped(Track, org_id).where(Track.slug == slug)
+    )
+    if clash is not None:
+        raise TrackSlugTaken(errors=[("body.slug", "is used by another track")])
+
+
+async def create_track(ctx: Context, org: Org, data: TrackIn) -> Syllabus:
+    _require_valid(data)
+    await _slug_free(ctx, org.id, data.slug, None)
+    now = ctx.now()
+    track = Track(org_id=org.id, created_by=ctx.user_id, created_at=now, updated_at=now)
+    _apply_settings(track, data)
+    ctx.session.add(track)
+    await ctx.session.flush()
+    topics = await _write_topics(ctx, track, data.topics, existing={})
+    audit.record(
+        ctx,
+        "track.created",
+        org_id=org.id,
+        target_type="track",
+        target_id=track.id,
+        summary={**_settings_of(track), "topics": len(topics)},
+    )
+    return Syllabus(track, topics)
+
+
+async def replace_track(
+    ctx: Context, org: Org, track_id: UUID, data: TrackIn, *, if_match: str | None
+) -> Syllabus:
+    """Replace settings and syllabus. Topics given with their id are kept (questions stay on
+    them); topics left out are removed, unless questions still use them (409)."""
+    current = await get_syllabus(ctx, org.id, track_id)
+    track = current.track
+    check_if_match(if_match, track.revision)
+    _require_valid(data)
+    await _slug_free(ctx, org.id, data.slug, track.id)
+    existing = {t.id: t for t in current.topics}
+    unknown = [str(t.id) for t in _walk(data.topics) if t.id and t.id not in existing]
+    if unknown:
+        raise InvalidInput(
+            errors=[("body.topics", f"not a topic of this track: {', '.join(unknown)}")]
+        )
+    kept = {t.id for t in _walk(data.topics) if t.id}
+    dropped = [t for t in current.topics if t.id not in kept]
+    await _refuse_dropping_used_topics(ctx, org.id, dropped)
+    before = _settings_of(track)
+    _apply_settings(track, data)
+    # Kept topics move to their new parents first, so removing an old parent cannot cascade.
+    topics = await _write_topics(ctx, track, data.topics, existing=existing)
+    for topic in dropped:
+        await ctx.session.delete(topic)
+    await ctx.session.flush()
+    track.revision += 1
+    track.updated_at = ctx.now()
+    after = _settings_of(track)
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    audit.record(
+        ctx,
+        "track.updated",
+        org_id=org.id,
+        target_type="track",
+        target_id=track.id,
+        summary={**changes, "topics": len(topics), "topics_removed": len(dropped)},
+    )
+    return Syllabus(track, topics)
+
+
+async def delete_track(ctx: Context, org: Org, track_id: UUID) -> None:
+    track = await get_scoped(ctx.session, Track, org.id, track_id, what="track")
+    used = await ctx.session.scalar(
+        scoped(Question, org.id)
+        .with_only_columns(func.count())
+        .where(Question.track_id == track.id)
+    )
+    if used:
+        raise TrackInUse(f"It has {used} questions; retire or move them first.")
+    await ctx.session.delete(track)
+    audit.record(
+        ctx,
+        "track.deleted",
+        org_id=org.id,
+        target_type="track",
+        target_id=track.id,
+        summary={"slug": track.slug},
+    )
+
+
+async def _refuse_dropping_used_topics(ctx: Context, org_id: UUID, dropped: list[Topic]) -> None:
+    if not dropped:
+        return
+    rows = (
+        await ctx.session.execute(
+            scoped(Question, org_id)
+            .with_only_columns(Question.topic_id, func.count())
+            .where(Question.topic_id.in_([t.id for t in dropped]))
+            .group_by(Question.topic_id)
+        )
+    ).all()
+    if rows:
+        names = {t.id: t.name for t in dropped}
+        raise TopicInUse(
+            errors=[
+                ("body.topics", f"{names[topic_id]!r} has {count} questions")
+                for topic_id, count in rows
+            ]
+        )
+
+
+async def _write_topics(
+    ctx: Context,
+    track: Track,
+    given: list[TopicIn],
+    *,
+    existing: dict[UUID, Topic],
+    parent: UUID | None = None,
+) -> list[Topic]:
+    written: list[Topic] = []
+    for position, node in enumerate(given):
+        topic = existing.get(node.id) if node.id else None
+        if topic is None:
+            topic = Topic(id=new_id(), org_id=track.org_id, track_id=track.id)
+            ctx.session.add(topic)
+        topic.parent_id, topic.name, topic.weight, topic.position = (
+            parent,
+            node.name,
+            node.weight,
+            position,
+        )
+        written.append(topic)
+        await ctx.session.flush()
+        written += await _write_topics(
+            ctx, track, node.children, existing=existing, parent=topic.id
+        )
+    return written
+
+
+def _walk(topics: list[TopicIn]) -> list[TopicIn]:
+    return [node for t in topics for node in (t, *_walk(t.children))]
+
+
+def track_out(syllabus: Syllabus) -> TrackOut:
+    track = syllabus.track
+    shares = syllabus.exam_shares()
+    children: dict[UUID | None, list[Topic]] = {}
+    for topic in syllabus.topics:
+        children.setdefault(topic.parent_id, []).append(topic)
+
+    def tree(parent: UUID | None) -> list[TopicOut]:
+        return [
+            TopicOut(
+                id=t.id,
+                name=t.name,
+                weight=t.weight,
+                exam_share=round(shares[t.id], 4),
+                children=tree(t.id),
+            )
+            for t in sorted(children.get(parent, []), key=lambda t: t.position)
+        ]
+
+    scoring = (
+        ScaledScoring(kind="scaled", min=track.scaled_min or 0, max=track.scaled_max or 0)
+        if track.scoring_kind == "scaled"
+        else PercentScoring()
+    )
+    return TrackOut(
+        id=track.id, slug=track.slug, name=track.name, description=track.description,
+        exam_length=track.exam_length, time_limit_minutes=track.time_limit_minutes,
+        passing_score=track.passing_score, scoring=scoring, navigation=track.navigation,
+        topics=tree(None), revision=track.revision, created_at=track.created_at,
+        updated_at=track.updated_at,
+    )  # fmt: skip
