@@ -109,6 +109,7 @@ async def read_audit_log(
         assert response.status_code == 200, response.text
         events.extend(response.json()["items"])
         url, query = response.json().get("next"), None  # the link keeps every filter
+        assert len(events) < 10_000, "the next links never end"
     return events
 
 
@@ -155,3 +156,46 @@ def leaf_topics(track: dict[str, object]) -> list[dict[str, object]]:
     topics = track["topics"]
     assert isinstance(topics, list)
     return leaves(topics)
+
+
+def choice_question(
+    topic_id: str, stem: str = "Which one is right?", *, correct: str = "a"
+) -> dict[str, object]:
+    """A single-choice question whose right option is `correct` (of a, b, c)."""
+    return {
+        "stem": stem,
+        "body": {"type": "single_choice", "shuffle": True, "options": [
+            {"id": i, "text": f"Option {i.upper()}", "correct": i == correct,
+             "feedback": f"Feedback for {i}"} for i in "abc"]},
+        "explanation": f"Because {correct} is right.",
+        "topic_id": topic_id,
+        "tags": ["walk"],
+    }  # fmt: skip
+
+
+async def publish_question(
+    client: httpx.AsyncClient,
+    org: str,
+    track_id: str,
+    author: Person,
+    reviewer: Person,
+    content: dict[str, object],
+) -> dict[str, object]:
+    """Write a question as `author`, submit it, and have `reviewer` approve it."""
+    made = await client.post(
+        f"/api/v1/orgs/{org}/tracks/{track_id}/questions", json=content, headers=author.auth
+    )
+    assert made.status_code == 201, made.text
+    question = dict(made.json())
+    base = f"/api/v1/orgs/{org}/questions/{question['id']}"
+    submitted = await client.post(f"{base}/submit", headers=author.auth)
+    assert submitted.status_code == 200, submitted.text
+    approved = await client.post(f"{base}/approve", headers=reviewer.auth)
+    assert approved.status_code == 200, approved.text
+    return dict(approved.json())
+
+
+async def rename_org(client: httpx.AsyncClient, org: str, who: Person, name: str) -> None:
+    """Rename `org` as `who`: one audited write (`org.updated`), handy for making events."""
+    response = await client.patch(f"/api/v1/orgs/{org}", json={"name": name}, headers=who.auth)
+    assert response.status_code == 200, response.text

@@ -32,6 +32,10 @@ Tag = Annotated[
 T = TypeVar("T", bound="Item")
 
 
+# A group containing a quantifier, itself quantified: the classic catastrophic-backtracking shape.
+NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
+
+
 class QuestionType(StrEnum):
     SINGLE_CHOICE = "single_choice"
     MULTIPLE_RESPONSE = "multiple_response"
@@ -109,10 +113,10 @@ class Numeric(Strict):
     """Right when within `value ± tolerance`, or within `[min, max]` (inclusive)."""
 
     type: Literal[QuestionType.NUMERIC]
-    value: float | None = None
-    tolerance: float = Field(0.0, ge=0)
-    min: float | None = None
-    max: float | None = None
+    value: float | None = Field(None, allow_inf_nan=False)
+    tolerance: float = Field(0.0, ge=0, allow_inf_nan=False)
+    min: float | None = Field(None, allow_inf_nan=False)
+    max: float | None = Field(None, allow_inf_nan=False)
     unit: str | None = Field(None, max_length=32)
 
     @model_validator(mode="after")
@@ -127,7 +131,8 @@ class Numeric(Strict):
 
 
 class AcceptedAnswer(Strict):
-    text: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    # Stripped first, so a blank "answer" cannot make an empty reply right.
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
 class ShortText(Strict):
@@ -141,6 +146,9 @@ class ShortText(Strict):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None and NESTED_QUANTIFIER.search(pattern):
+            # `(a+)+` and the like backtrack catastrophically: one reply could stall a worker.
+            raise ValueError("nested repetition such as (a+)+ is not allowed")
         if pattern is not None:
             try:
                 re.compile(pattern)
@@ -225,7 +233,7 @@ class BooleanAnswer(Strict):
 
 
 class NumberAnswer(Strict):
-    value: float
+    value: float = Field(allow_inf_nan=False)
 
 
 class TextAnswer(Strict):

@@ -21,10 +21,11 @@ from studyhall.exams.schemas import (
     TrackOut,
 )
 from studyhall.kit.context import Context
-from studyhall.kit.errors import Conflict, InvalidInput
+from studyhall.kit.errors import Conflict, InvalidInput, NotFound
 from studyhall.kit.etag import check_if_match
 from studyhall.kit.ids import new_id
-from studyhall.kit.tenancy import get_scoped, scoped
+from studyhall.kit.tenancy import across_orgs, get_scoped, scoped
+from studyhall.orgs import service as orgs
 from studyhall.orgs.models import Org
 
 
@@ -78,6 +79,15 @@ async def get_syllabus(ctx: Context, org_id: UUID, track_id: UUID) -> Syllabus:
         )
     ).all()
     return Syllabus(track, topics)
+
+
+async def track_for_member(ctx: Context, track_id: UUID, user_id: UUID) -> Track:
+    """A track of an organisation the person belongs to; 404 for every other track."""
+    query = across_orgs(Track, reason="a person's own view of a track, before its org is known")
+    track = await ctx.session.scalar(query.where(Track.id == track_id))
+    if track is None or await orgs.membership_of(ctx, track.org_id, user_id) is None:
+        raise NotFound("No such track.")
+    return track
 
 
 async def list_tracks(ctx: Context, org_id: UUID) -> Sequence[Track]:

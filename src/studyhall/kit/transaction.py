@@ -9,7 +9,7 @@ refusal whose record must survive). A constraint the database catches becomes a 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Conflict, Problem
 
+E = TypeVar("E", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -30,9 +31,12 @@ class TransactionalRoute(APIRoute):
 
         async def run_in_transaction(request: Request) -> Response:
             db = request.app.state.db
-            write = request.method not in SAFE_METHODS
+            write = request.method not in SAFE_METHODS or getattr(
+                self.endpoint, "writes_on_read", False
+            )
             async with (db.sessions if write else db.read_sessions)() as session:
                 request.state.session = session
+                request.state.writes = write
                 try:
                     response = await handler(request)
                 except Problem as problem:
@@ -52,6 +56,13 @@ class TransactionalRoute(APIRoute):
                 return response
 
         return run_in_transaction
+
+
+def writes_on_read(endpoint: E) -> E:
+    """Mark a GET whose reading may write (settling an attempt whose time ran out), so that
+    on SQLite it takes the write lock up front instead of failing to upgrade a read."""
+    endpoint.writes_on_read = True  # type: ignore[attr-defined]
+    return endpoint
 
 
 def client_ip(request: Request) -> str | None:
@@ -95,7 +106,7 @@ async def bookkeeping_write(request: Request, row: Any, **values: Any) -> None:
     transaction). A write request already holds SQLite's write lock, where a second writer
     would wait on it forever, so there the change joins the request's own transaction.
     """
-    if request.method not in SAFE_METHODS:
+    if request.state.writes:
         for name, value in values.items():
             setattr(row, name, value)
         return

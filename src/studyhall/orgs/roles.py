@@ -42,8 +42,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 # An API key acts for its organisation with the scopes it was given, never more than these:
-# a key that could mint keys would outlive its own revocation.
-API_KEY_SCOPES: frozenset[Permission] = frozenset(Permission) - {P.API_KEYS_MANAGE}
+# a key that could mint keys would outlive its own revocation, and a key is no learner.
+API_KEY_SCOPES: frozenset[Permission] = frozenset(Permission) - {P.API_KEYS_MANAGE, P.ATTEMPTS_TAKE}
 
 
 def permissions_of(role: Role) -> frozenset[Permission]:

@@ -1,0 +1,316 @@
+"""Attempts (service): start one in any mode, save answers against a server deadline, submit.
+
+Time belongs to the server: an attempt past its deadline is submitted as of the deadline the
+next time anyone touches it, and a save after the deadline is refused. Never commits.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func
+
+from studyhall.audit import service as audit
+from studyhall.bank import service as bank
+from studyhall.bank.content import QuestionContent
+from studyhall.bank.models import QuestionVersion
+from studyhall.exams import blueprint, scoring, selection, tracks
+from studyhall.exams.attempt_schemas import AnswerSave, AttemptStart, Mode
+from studyhall.exams.models import Attempt, AttemptItem, Topic
+from studyhall.kit.context import Context
+from studyhall.kit.errors import Conflict, NotFound
+from studyhall.kit.tenancy import scoped
+from studyhall.orgs.models import Org
+
+INSTANT_FEEDBACK_MODES = {Mode.PRACTICE, Mode.DRILL, Mode.MISTAKES}
+
+
+class AttemptClosed(Conflict):
+    slug = "attempt-closed"
+    title = "This attempt is already submitted"
+
+
+class DeadlinePassed(Conflict):
+    slug = "deadline-passed"
+    title = "The time for this attempt is over"
+    keep_writes = True  # the attempt is settled as of its deadline, and that must stay
+
+
+class SequentialOnly(Conflict):
+    slug = "sequential-navigation"
+    title = "This exam moves forward only"
+
+
+class AnswerLocked(Conflict):
+    slug = "answer-locked"
+    title = "With instant feedback, an answer is final once it is given"
+
+
+class NoQuestions(Conflict):
+    slug = "no-questions"
+    title = "There are no published questions for this selection"
+
+
+class NotSubmitted(Conflict):
+    slug = "not-submitted"
+    title = "Review opens after the attempt is submitted"
+
+
+def content_of(version: QuestionVersion) -> QuestionContent:
+    return QuestionContent.model_validate(version.content)
+
+
+# --- starting ------------------------------------------------------------------------------
+
+
+async def start(
+    ctx: Context,
+    org: Org,
+    track_id: UUID,
+    user_id: UUID,
+    data: AttemptStart,
+    rng: random.Random | None = None,
+) -> Attempt:
+    rng = rng or random.Random()  # noqa: S311 (shuffling questions, not secrets)
+    syllabus = await tracks.get_syllabus(ctx, org.id, track_id)
+    track = syllabus.track
+    pool = await bank.published_pool(ctx, org.id, track.id)
+    plan = await selection.plan(ctx, syllabus, pool, user_id, data)
+    if not plan.by_topic or plan.count == 0:
+        raise NoQuestions("Publish questions for these topics first, or choose other topics.")
+    recent = await selection.recently_seen(ctx, org.id, track.id, user_id)
+    chosen = blueprint.select_questions(_allocation(plan), plan.by_topic, recent, rng)
+    now = ctx.now()
+    minutes = track.time_limit_minutes if data.mode is Mode.SIMULATION else data.time_limit_minutes
+    feedback = (
+        "instant"
+        if data.mode in INSTANT_FEEDBACK_MODES
+        else (data.feedback or "end")
+        if data.mode is Mode.CUSTOM
+        else "end"
+    )
+    attempt = Attempt(
+        org_id=org.id, track_id=track.id, user_id=user_id, mode=data.mode.value,
+        status="in_progress", navigation=track.navigation if data.mode is Mode.SIMULATION
+        else "free", started_at=now, deadline_at=now + timedelta(minutes=minutes)
+        if minutes else None, furthest_position=1,
+        options={**data.model_dump(mode="json", exclude_none=True), "feedback": feedback},
+    )  # fmt: skip
+    ctx.session.add(attempt)
+    await ctx.session.flush()
+    for position, question_id in enumerate(chosen, start=1):
+        version = plan.versions[question_id]
+        ctx.session.add(AttemptItem(
+            org_id=org.id, attempt_id=attempt.id, position=position,
+            question_id=version.question_id, version_id=version.id, topic_id=version.topic_id,
+            presented=selection.presentation(content_of(version), rng),
+        ))  # fmt: skip
+    await ctx.session.flush()
+    audit.record(
+        ctx,
+        "attempt.started",
+        org_id=org.id,
+        target_type="attempt",
+        target_id=attempt.id,
+        summary={"mode": attempt.mode, "questions": len(chosen), "track": str(track.id)},
+    )
+    return attempt
+
+
+def _allocation(plan: selection.Plan) -> dict[UUID, int]:
+    available = {topic: len(ids) for topic, ids in plan.by_topic.items()}
+    if not plan.represent_all or plan.count < len(available):
+        return blueprint.allocate(plan.weights, plan.count, available)
+    # Every topic first gets one question, then the rest follows the weights.
+    rest = blueprint.allocate(
+        plan.weights, plan.count - len(available), {topic: n - 1 for topic, n in available.items()}
+    )
+    return {topic: 1 + rest.get(topic, 0) for topic in available}
+
+
+# --- reading and settling ---------------------------------------------------------------------
+
+
+async def load(
+    ctx: Context, org_id: UUID, attempt_id: UUID, user_id: UUID, *, for_update: bool = False
+) -> Attempt:
+    """The caller's own attempt (anyone else's is a 404), settled if its time ran out."""
+    query = scoped(Attempt, org_id).where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+    if for_update:
+        query = query.with_for_update()
+    attempt = await ctx.session.scalar(query)
+    if attempt is None:
+        raise NotFound("No such attempt.")
+    await settle_if_expired(ctx, attempt)
+    return attempt
+
+
+def expired(attempt: Attempt, now: datetime) -> bool:
+    return (
+        attempt.status == "in_progress"
+        and attempt.deadline_at is not None
+        and now >= attempt.deadline_at
+    )
+
+
+async def settle_if_expired(ctx: Context, attempt: Attempt) -> bool:
+    if not expired(attempt, ctx.now()):
+        return False
+    assert attempt.deadline_at is not None
+    await submit(ctx, attempt, by="deadline", at=attempt.deadline_at)
+    return True
+
+
+async def items_with_versions(
+    ctx: Context, attempt: Attempt
+) -> list[tuple[AttemptItem, QuestionVersion]]:
+    rows = await ctx.session.execute(
+        scoped(AttemptItem, attempt.org_id)
+        .add_columns(QuestionVersion)
+        .join(QuestionVersion, QuestionVersion.id == AttemptItem.version_id)
+        .where(AttemptItem.attempt_id == attempt.id)
+        .order_by(AttemptItem.position)
+    )
+    return [(item, version) for item, version in rows.all()]
+
+
+# --- answering ---------------------------------------------------------------------------------
+
+
+async def save_answer(
+    ctx: Context, attempt: Attempt, position: int, data: AnswerSave
+) -> tuple[AttemptItem, QuestionVersion]:
+    if attempt.status != "in_progress":
+        if attempt.submitted_by == "deadline":
+            raise DeadlinePassed("The attempt was submitted when its time ran out.")
+        raise AttemptClosed()
+    item = await ctx.session.scalar(
+        scoped(AttemptItem, attempt.org_id).where(
+            AttemptItem.attempt_id == attempt.id, AttemptItem.position == position
+        )
+    )
+    if item is None:
+        raise NotFound(f"This attempt has no question {position}.")
+    if attempt.navigation == "sequential" and position < attempt.furthest_position:
+        raise SequentialOnly(
+            f"You are at question {attempt.furthest_position}; earlier questions are closed."
+        )
+    version = await bank.get_version(ctx, attempt.org_id, item.version_id)
+    given = data.model_fields_set
+    if "answer" in given:
+        await _set_answer(ctx, attempt, item, version, data.answer)
+    if "flagged" in given and data.flagged is not None:
+        item.flagged = data.flagged
+    if data.time_spent_ms is not None:
+        item.time_spent_ms = data.time_spent_ms
+    attempt.furthest_position = max(attempt.furthest_position, position)
+    return item, version
+
+
+async def _set_answer(
+    ctx: Context,
+    attempt: Attempt,
+    item: AttemptItem,
+    version: QuestionVersion,
+    answer: dict[str, Any] | None,
+) -> None:
+    if answer == item.answer:
+        return  # the same save twice is one answer
+    instant = attempt.options.get("feedback") == "instant"
+    if instant and item.answer is not None:
+        raise AnswerLocked("Its feedback was shown already; move on to the next question.")
+    body = content_of(version).body
+    if answer is not None:
+        scoring.check_answer(body, answer, field="body.answer")
+    item.answer = answer
+    item.answered_at = ctx.now() if answer is not None else None
+    if instant and answer is not None:
+        item.score = scoring.score_answer(body, answer)
+        item.correct = scoring.is_correct(item.score)
+
+
+# --- submitting ---------------------------------------------------------------------------------
+
+
+async def submit(
+    ctx: Context, attempt: Attempt, *, by: str = "learner", at: datetime | None = None
+) -> Attempt:
+    """Score every question and the whole. Submitting twice returns the same result."""
+    if attempt.status == "submitted":
+        return attempt
+    pairs = await items_with_versions(ctx, attempt)
+    topic_names = await _topic_names(ctx, attempt.org_id, {i.topic_id for i, _ in pairs})
+    per_topic: dict[UUID, list[float]] = defaultdict(list)
+    for item, version in pairs:
+        item.score = scoring.score_answer(content_of(version).body, item.answer)
+        item.correct = scoring.is_correct(item.score)
+        per_topic[item.topic_id].append(item.score)
+    points = sum(i.score or 0 for i, _ in pairs)
+    percent = round(100 * points / len(pairs), 2) if pairs else 0.0
+    syllabus = await tracks.get_syllabus(ctx, attempt.org_id, attempt.track_id)
+    track = syllabus.track
+    scaled = (
+        scoring.scale_score(percent, track.scoring_kind, track.scaled_min, track.scaled_max)
+        if track.scoring_kind == "scaled"
+        else None
+    )
+    attempt.status = "submitted"
+    attempt.submitted_at = at or ctx.now()
+    attempt.submitted_by = by
+    attempt.score_points = round(points, 4)
+    attempt.score_percent = percent
+    attempt.score_scaled = scaled
+    attempt.passed = (scaled if scaled is not None else percent) >= track.passing_score
+    attempt.breakdown = [
+        {"topic_id": str(topic_id), "topic": topic_names.get(topic_id, "?"),
+         "correct": sum(1 for s in scores if scoring.is_correct(s)), "total": len(scores),
+         "points": round(sum(scores), 4), "percent": round(100 * sum(scores) / len(scores), 2)}
+        for topic_id, scores in per_topic.items()
+    ]  # fmt: skip
+    audit.record(
+        ctx,
+        "attempt.submitted",
+        org_id=attempt.org_id,
+        target_type="attempt",
+        target_id=attempt.id,
+        summary={"by": by, "percent": percent, "passed": attempt.passed},
+    )
+    return attempt
+
+
+async def _topic_names(ctx: Context, org_id: UUID, ids: set[UUID]) -> dict[UUID, str]:
+    if not ids:
+        return {}
+    rows = await ctx.session.execute(
+        scoped(Topic, org_id).with_only_columns(Topic.id, Topic.name).where(Topic.id.in_(ids))
+    )
+    return {row[0]: row[1] for row in rows.all()}
+
+
+async def history(
+    ctx: Context, org_id: UUID, user_id: UUID, track_id: UUID | None, limit: int = 100
+) -> list[tuple[Attempt, int]]:
+    """The caller's attempts, newest first, with their question counts."""
+    counts = (
+        scoped(AttemptItem, org_id)
+        .with_only_columns(AttemptItem.attempt_id, func.count().label("n"))
+        .group_by(AttemptItem.attempt_id)
+        .subquery()
+    )
+    query = (
+        scoped(Attempt, org_id)
+        .add_columns(counts.c.n)
+        .join(counts, counts.c.attempt_id == Attempt.id)
+        .where(Attempt.user_id == user_id)
+    )
+    if track_id is not None:
+        query = query.where(Attempt.track_id == track_id)
+    rows = await ctx.session.execute(query.order_by(Attempt.started_at.desc()).limit(limit))
+    attempts = [(a, int(n)) for a, n in rows.all()]
+    for attempt, _ in attempts:
+        await settle_if_expired(ctx, attempt)
+    return attempts

@@ -1,0 +1,258 @@
+"""Realistic learner traffic against a running Studyhall, for demos and load tests.
+
+Each simulated learner signs up, joins the organisation through an invitation made with an
+admin's token, signs in, starts an attempt, thinks, answers every question (right with a
+probability that depends on the learner's skill and the question's difficulty), flags a few,
+and submits. Latencies are measured per kind of request. Only talks HTTP: point it at any
+server you run (never at someone else's).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import secrets
+import statistics
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from studyhall.bank.content import (
+    Matching,
+    MultipleResponse,
+    Numeric,
+    Ordering,
+    QuestionContent,
+    ShortText,
+    SingleChoice,
+    TrueFalse,
+)
+from studyhall.exams import scoring
+
+PASSWORD_BYTES = 12
+
+
+@dataclass
+class Report:
+    started: float = field(default_factory=time.perf_counter)
+    finished: float = 0.0
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    attempts: int = 0
+    scores: list[float] = field(default_factory=list)
+
+    def record(self, kind: str, seconds: float, ok: bool) -> None:
+        self.latencies[kind].append(seconds)
+        if not ok:
+            self.errors[kind] += 1
+
+    @property
+    def elapsed(self) -> float:
+        return (self.finished or time.perf_counter()) - self.started
+
+    def summary(self) -> list[dict[str, Any]]:
+        rows = []
+        for kind, values in sorted(self.latencies.items()):
+            ordered = sorted(values)
+            rows.append({
+                "request": kind, "count": len(values), "errors": self.errors.get(kind, 0),
+                "per_second": round(len(values) / self.elapsed, 1) if self.elapsed else 0.0,
+                "p50_ms": round(1000 * _percentile(ordered, 50), 1),
+                "p95_ms": round(1000 * _percentile(ordered, 95), 1),
+                "p99_ms": round(1000 * _percentile(ordered, 99), 1),
+            })  # fmt: skip
+        return rows
+
+    def text(self) -> str:
+        lines = [
+            f"{'request':<10} {'count':>7} {'errors':>6} {'per s':>8} "
+            f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
+        ]
+        for row in self.summary():
+            lines.append(
+                f"{row['request']:<10} {row['count']:>7} {row['errors']:>6} "
+                f"{row['per_second']:>8} {row['p50_ms']:>8} {row['p95_ms']:>8} "
+                f"{row['p99_ms']:>8}"
+            )
+        mean = statistics.mean(self.scores) if self.scores else 0
+        lines.append(
+            f"{self.attempts} attempts submitted in {self.elapsed:.1f} s; mean score {mean:.1f}%"
+        )
+        return "\n".join(lines)
+
+
+def _percentile(ordered: list[float], pct: float) -> float:
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def answer_for(content: QuestionContent, right: bool, rng: random.Random) -> dict[str, Any]:
+    """A valid answer of the question's shape: the key when `right`, else a plausible miss."""
+    body = content.body
+    key = scoring.correct_answer(body)
+    if isinstance(body, SingleChoice):
+        wrong = [o.id for o in body.options if not o.correct]
+        return key if right else {"choice": rng.choice(wrong)}
+    if isinstance(body, MultipleResponse):
+        if right:
+            return key
+        picks = {o.id for o in body.options if rng.random() < 0.5} or {body.options[0].id}
+        if picks == set(key["choices"]):
+            picks ^= {body.options[-1].id}
+        return {"choices": sorted(picks)}
+    if isinstance(body, TrueFalse):
+        return {"value": body.correct_answer if right else not body.correct_answer}
+    if isinstance(body, Numeric):
+        value = body.value if body.value is not None else body.min
+        assert value is not None
+        return {"value": value if right else value + 10 * (body.tolerance + abs(value) + 1)}
+    if isinstance(body, ShortText):
+        accepted = [a.text for a in body.accepted_answers]
+        return {"text": accepted[0] if right and accepted else "no idea"}
+    if isinstance(body, Ordering):
+        order = [i.id for i in body.items]
+        if not right:
+            order.reverse()
+        return {"order": order}
+    assert isinstance(body, Matching)
+    pairs = dict(body.pairs)
+    if not right:
+        first, second = list(pairs)[:2]
+        pairs[first], pairs[second] = pairs[second], pairs[first]
+    return {"pairs": pairs}
+
+
+@dataclass
+class Simulation:
+    url: str
+    org: str
+    track_id: str
+    admin_token: str
+    learners: int = 10
+    mode: str = "simulation"
+    think_seconds: float = 2.0
+    flag_rate: float = 0.05
+    seed: int | None = None
+    report: Report = field(default_factory=Report)
+    _versions: dict[str, QuestionContent] = field(default_factory=dict)
+
+    async def _timed(
+        self, client: httpx.AsyncClient, kind: str, method: str, path: str, **kwargs: Any
+    ) -> httpx.Response:
+        began = time.perf_counter()
+        response = await client.request(method, path, **kwargs)
+        self.report.record(kind, time.perf_counter() - began, response.status_code < 400)
+        return response
+
+    async def _content(
+        self, admin: httpx.AsyncClient, question_id: str, version_id: str
+    ) -> QuestionContent:
+        if version_id not in self._versions:
+            response = await admin.get(f"/api/v1/orgs/{self.org}/questions/{question_id}/versions")
+            response.raise_for_status()
+            for version in response.json():
+                self._versions[str(version["id"])] = QuestionContent.model_validate(
+                    version["content"]
+                )
+        return self._versions[version_id]
+
+    async def _join(
+        self, client: httpx.AsyncClient, admin: httpx.AsyncClient, number: int
+    ) -> dict[str, str]:
+        email = f"sim-{secrets.token_hex(4)}-{number}@example.org"
+        password = secrets.token_urlsafe(PASSWORD_BYTES)
+        await self._timed(
+            client,
+            "register",
+            "POST",
+            "/api/v1/auth/register",
+            json={
+                "email": email,
+                "password": password,
+                "display_name": f"Simulated learner {number}",
+            },
+        )
+        invite = await admin.post(
+            f"/api/v1/orgs/{self.org}/invitations", json={"email": email, "role": "learner"}
+        )
+        invite.raise_for_status()
+        login = await self._timed(
+            client,
+            "login",
+            "POST",
+            "/api/v1/auth/login",
+            json={"email": email, "password": password},
+        )
+        login.raise_for_status()
+        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+        accepted = await client.post(
+            "/api/v1/invitations/accept", json={"token": invite.json()["token"]}, headers=headers
+        )
+        accepted.raise_for_status()
+        return headers
+
+    async def _learner(self, number: int, rng: random.Random, admin: httpx.AsyncClient) -> None:
+        skill = min(0.97, max(0.2, rng.gauss(0.68, 0.15)))
+        async with httpx.AsyncClient(base_url=self.url, timeout=60) as client:
+            headers = await self._join(client, admin, number)
+            started = await self._timed(
+                client,
+                "start",
+                "POST",
+                f"/api/v1/orgs/{self.org}/tracks/{self.track_id}/attempts",
+                json={"mode": self.mode, "count": 20},
+                headers=headers,
+            )
+            started.raise_for_status()
+            attempt = started.json()
+            base = f"/api/v1/orgs/{self.org}/attempts/{attempt['id']}"
+            for question in attempt["questions"]:
+                content = await self._content(
+                    admin, question["question_id"], question["version_id"]
+                )
+                think = rng.expovariate(1 / self.think_seconds) if self.think_seconds else 0
+                await asyncio.sleep(think)
+                chance = skill - 0.08 * (content.difficulty - 3)
+                body = {
+                    "answer": answer_for(content, rng.random() < chance, rng),
+                    "time_spent_ms": int(think * 1000) + rng.randint(500, 4000),
+                }
+                if rng.random() < self.flag_rate:
+                    body["flagged"] = True
+                await self._timed(
+                    client,
+                    "save",
+                    "PUT",
+                    f"{base}/answers/{question['position']}",
+                    json=body,
+                    headers=headers,
+                )
+            result = await self._timed(client, "submit", "POST", f"{base}/submit", headers=headers)
+            if result.status_code == 200:
+                self.report.attempts += 1
+                self.report.scores.append(result.json()["percent"])
+
+    async def run(self) -> Report:
+        rng = random.Random(self.seed)  # noqa: S311 (simulated behaviour, not secrets)
+        limits = httpx.Limits(max_connections=max(10, self.learners))
+        async with httpx.AsyncClient(
+            base_url=self.url,
+            timeout=60,
+            limits=limits,
+            headers={"Authorization": f"Bearer {self.admin_token}"},
+        ) as admin:
+            self.report = Report()
+            tasks = [
+                self._learner(n, random.Random(rng.random()), admin)  # noqa: S311
+                for n in range(self.learners)
+            ]
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+            self.report.finished = time.perf_counter()
+        for failure in (r for r in results if isinstance(r, BaseException)):
+            self.report.errors[f"learner:{type(failure).__name__}"] += 1
+        return self.report

@@ -1,0 +1,350 @@
+"""Attempts as a learner lives them: start, answer, flag, resume, run out of time, submit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from studyhall.kit.clock import FrozenClock
+from tests.factories import (
+    Person,
+    add_member,
+    choice_question,
+    leaf_topics,
+    make_org,
+    make_track,
+    publish_question,
+    sign_up,
+)
+
+
+@dataclass
+class Exam:
+    track: dict[str, object]
+    leaves: list[str]  # Cluster (30%), Execution (30%), DataFrames (40%)
+    author: Person
+    reviewer: Person
+    learner: Person
+    questions: dict[str, list[str]]  # leaf -> question ids
+
+    def url(self, path: str = "") -> str:
+        return f"/api/v1/orgs/acme/tracks/{self.track['id']}/attempts{path}"
+
+
+async def build_exam(client: httpx.AsyncClient, per_topic: int = 5, **track: object) -> Exam:
+    owner = await sign_up(client, "owner")
+    await make_org(client, owner, slug="acme")
+    people = {}
+    for role in ("author", "reviewer", "learner"):
+        people[role] = await sign_up(client, role)
+        await add_member(client, "acme", owner, people[role], role)
+    made = await make_track(client, "acme", owner, **track)
+    leaves = [str(t["id"]) for t in leaf_topics(made)]
+    questions: dict[str, list[str]] = {leaf: [] for leaf in leaves}
+    for leaf in leaves:
+        for n in range(per_topic):
+            content = choice_question(leaf, f"Question {n} on {leaf[:8]}", correct="a")
+            published = await publish_question(
+                client, "acme", str(made["id"]), people["author"], people["reviewer"], content
+            )
+            questions[leaf].append(str(published["id"]))
+    return Exam(made, leaves, people["author"], people["reviewer"], people["learner"], questions)
+
+
+@pytest.fixture
+async def exam(client: httpx.AsyncClient) -> Exam:
+    return await build_exam(client)
+
+
+async def start(client: httpx.AsyncClient, exam: Exam, **body: object) -> dict[str, object]:
+    response = await client.post(exam.url(), json=body, headers=exam.learner.auth)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def right_answer(question: dict[str, object]) -> dict[str, str]:
+    return {"choice": "a"}
+
+
+async def save(
+    client: httpx.AsyncClient, exam: Exam, attempt: dict[str, object], position: int, **body: object
+) -> httpx.Response:
+    return await client.put(
+        f"/api/v1/orgs/acme/attempts/{attempt['id']}/answers/{position}",
+        json=body,
+        headers=exam.learner.auth,
+    )
+
+
+async def test_a_simulation_follows_the_blueprint_and_hides_the_key(
+    client: httpx.AsyncClient, exam: Exam, clock: FrozenClock
+) -> None:
+    attempt = await start(client, exam, mode="simulation")
+    questions = attempt["questions"]
+    assert isinstance(questions, list)
+    assert len(questions) == 10
+    assert len({q["question_id"] for q in questions}) == 10
+    per_topic = Counter(q["topic_id"] for q in questions)
+    assert [per_topic[leaf] for leaf in exam.leaves] == [3, 3, 4]
+    assert attempt["deadline_at"] == (clock.now() + timedelta(minutes=30)).isoformat().replace(
+        "+00:00", "Z"
+    )
+    assert attempt["seconds_left"] == 1800
+    assert attempt["feedback"] == "end"
+    assert '"correct"' not in httpx.Response(200, json=attempt).text
+    assert all(q["feedback"] is None for q in questions)
+
+
+async def test_saves_are_idempotent_replaceable_and_survive_a_reload(
+    client: httpx.AsyncClient, exam: Exam
+) -> None:
+    attempt = await start(client, exam, mode="simulation")
+    first = await save(client, exam, attempt, 1, answer={"choice": "b"}, time_spent_ms=4000)
+    again = await save(client, exam, attempt, 1, answer={"choice": "b"}, time_spent_ms=4000)
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json()
+    await save(client, exam, attempt, 1, answer={"choice": "a"}, time_spent_ms=9000)
+    await save(client, exam, attempt, 2, flagged=True)
+    resumed = await client.get(
+        f"/api/v1/orgs/acme/attempts/{attempt['id']}", headers=exam.learner.auth
+    )
+    state = resumed.json()["questions"]
+    assert state[0]["answer"] == {"choice": "a"}
+    assert state[0]["time_spent_ms"] == 9000
+    assert state[0]["flagged"] is False
+    assert state[1]["flagged"] is True
+    assert state[1]["answer"] is None
+    assert [o["id"] for o in state[0]["options"]] == [
+        o["id"] for o in attempt["questions"][0]["options"]
+    ]  # type: ignore[index]
+
+
+async def test_two_concurrent_saves_of_one_answer_leave_one_answer(
+    client: httpx.AsyncClient, exam: Exam
+) -> None:
+    attempt = await start(client, exam, mode="simulation")
+    results = await asyncio.gather(
+        save(client, exam, attempt, 1, answer={"choice": "a"}),
+        save(client, exam, attempt, 1, answer={"choice": "b"}),
+    )
+    assert all(r.status_code == 200 for r in results)
+    state = (
+        await client.get(f"/api/v1/orgs/acme/attempts/{attempt['id']}", headers=exam.learner.auth)
+    ).json()
+    assert state["questions"][0]["answer"] in ({"choice": "a"}, {"choice": "b"})
+    assert sum(1 for q in state["questions"] if q["answer"] is not None) == 1
+
+
+async def test_time_belongs_to_the_server(
+    client: httpx.AsyncClient, exam: Exam, clock: FrozenClock
+) -> None:
+    attempt = await start(client, exam, mode="simulation")
+    await save(client, exam, attempt, 1, answer={"choice": "a"})
+    deadline = clock.now() + timedelta(minutes=30)
+    clock.advance(timedelta(minutes=31))
+    late = await save(client, exam, attempt, 2, answer={"choice": "a"})
+    assert late.status_code == 409
+    assert late.json()["type"] == "urn:studyhall:problem:deadline-passed"
+    state = (
+        await client.get(f"/api/v1/orgs/acme/attempts/{attempt['id']}", headers=exam.learner.auth)
+    ).json()
+    assert state["status"] == "submitted"
+    assert state["result"]["submitted_by"] == "deadline"
+    assert state["result"]["submitted_at"] == deadline.isoformat().replace("+00:00", "Z")
+    assert state["result"]["answered"] == 1
+
+
+async def test_an_attempt_nobody_touches_is_settled_when_next_read(
+    client: httpx.AsyncClient, exam: Exam, clock: FrozenClock
+) -> None:
+    await start(client, exam, mode="simulation")
+    clock.advance(timedelta(hours=2))
+    history = await client.get("/api/v1/orgs/acme/attempts", headers=exam.learner.auth)
+    assert [a["status"] for a in history.json()] == ["submitted"]
+    assert history.json()[0]["percent"] == 0
+
+
+async def test_submit_scores_per_topic_and_review_shows_the_key(
+    client: httpx.AsyncClient, exam: Exam
+) -> None:
+    attempt = await start(client, exam, mode="simulation")
+    questions = attempt["questions"]
+    assert isinstance(questions, list)
+    early = await client.get(
+        f"/api/v1/orgs/acme/attempts/{attempt['id']}/review", headers=exam.learner.auth
+    )
+    assert early.status_code == 409
+    for q in questions[:7]:
+        await save(
+            client,
+            exam,
+            attempt,
+            q["position"],
+            answer={"choice": "a"},
+            time_spent_ms=1000 * q["position"],
+        )
+    await save(client, exam, attempt, 8, answer={"choice": "c"})
+    submitted = await client.post(
+        f"/api/v1/orgs/acme/attempts/{attempt['id']}/submit", headers=exam.learner.auth
+    )
+    result = submitted.json()
+    assert (result["correct"], result["answered"], result["percent"]) == (7, 8, 70.0)
+    assert result["passed"] is True  # pass mark 70
+    assert sum(t["total"] for t in result["topics"]) == 10
+    assert sum(t["correct"] for t in result["topics"]) == 7
+    assert result["time_per_question_ms"][:3] == [1000, 2000, 3000]
+    again = await client.post(
+        f"/api/v1/orgs/acme/attempts/{attempt['id']}/submit", headers=exam.learner.auth
+    )
+    assert again.json() == result
+    closed = await save(client, exam, attempt, 9, answer={"choice": "a"})
+    assert closed.json()["type"] == "urn:studyhall:problem:attempt-closed"
+    review = (
+        await client.get(
+            f"/api/v1/orgs/acme/attempts/{attempt['id']}/review", headers=exam.learner.auth
+        )
+    ).json()
+    wrong = review["items"][7]
+    assert wrong["answer"] == {"choice": "c"}
+    assert wrong["correct"] is False
+    assert wrong["correct_answer"] == {"choice": "a"}
+    assert "Because a is right" in wrong["explanation_html"]
+    assert "Feedback for c" in wrong["option_feedback_html"]["c"]
+
+
+async def test_answers_must_fit_their_question(client: httpx.AsyncClient, exam: Exam) -> None:
+    attempt = await start(client, exam, mode="simulation")
+    unknown = await save(client, exam, attempt, 1, answer={"choice": "z"})
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"].startswith("body.answer")
+    shape = await save(client, exam, attempt, 1, answer={"value": True})
+    assert shape.status_code == 422
+    missing = await save(client, exam, attempt, 11, answer={"choice": "a"})
+    assert missing.status_code == 404
+
+
+async def test_practice_gives_feedback_at_once_and_locks_the_answer(
+    client: httpx.AsyncClient, exam: Exam
+) -> None:
+    attempt = await start(client, exam, mode="practice", count=4)
+    assert attempt["feedback"] == "instant"
+    assert attempt["deadline_at"] is None
+    saved = await save(client, exam, attempt, 1, answer={"choice": "b"})
+    feedback = saved.json()["feedback"]
+    assert feedback["correct"] is False
+    assert feedback["correct_answer"] == {"choice": "a"}
+    assert "Because a is right" in feedback["explanation_html"]
+    changed = await save(client, exam, attempt, 1, answer={"choice": "a"})
+    assert changed.status_code == 409
+    assert changed.json()["type"] == "urn:studyhall:problem:answer-locked"
+
+
+async def test_drill_mistakes_and_custom_modes(client: httpx.AsyncClient, exam: Exam) -> None:
+    drill = await start(client, exam, mode="drill", topic_ids=[exam.leaves[2]], count=3)
+    assert {q["topic_id"] for q in drill["questions"]} == {exam.leaves[2]}  # type: ignore[union-attr]
+    await save(client, exam, drill, 1, answer={"choice": "b"})  # wrong
+    await save(client, exam, drill, 2, answer={"choice": "a"}, flagged=True)  # right, flagged
+    await save(client, exam, drill, 3, answer={"choice": "a"})  # right
+    mistakes = await start(client, exam, mode="mistakes")
+    expected = {q["question_id"] for q in drill["questions"][:2]}  # type: ignore[index]
+    assert {q["question_id"] for q in mistakes["questions"]} == expected  # type: ignore[union-attr]
+    custom = await start(
+        client, exam, mode="custom", topic_ids=[exam.leaves[0]], count=2, time_limit_minutes=5
+    )
+    assert len(custom["questions"]) == 2  # type: ignore[arg-type]
+    assert custom["seconds_left"] == 300
+    assert custom["feedback"] == "end"
+    bad = await client.post(exam.url(), json={"mode": "drill"}, headers=exam.learner.auth)
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "body.topic_ids"
+
+
+async def test_recently_seen_questions_are_avoided_while_the_bank_allows(
+    client: httpx.AsyncClient,
+) -> None:
+    exam = await build_exam(client, per_topic=8)  # 24 questions, 10 per simulation
+    first = await start(client, exam, mode="simulation")
+    second = await start(client, exam, mode="simulation")
+    seen = {q["question_id"] for q in first["questions"]}  # type: ignore[union-attr]
+    assert not seen & {q["question_id"] for q in second["questions"]}  # type: ignore[union-attr]
+
+
+async def test_an_attempt_pins_the_version_it_showed(client: httpx.AsyncClient, exam: Exam) -> None:
+    attempt = await start(client, exam, mode="simulation")
+    first = attempt["questions"][0]  # type: ignore[index]
+    edit = choice_question(first["topic_id"], "Edited stem", correct="b")
+    edited = await client.put(
+        f"/api/v1/orgs/acme/questions/{first['question_id']}", json=edit, headers=exam.author.auth
+    )
+    assert edited.status_code == 200, edited.text
+    resumed = (
+        await client.get(f"/api/v1/orgs/acme/attempts/{attempt['id']}", headers=exam.learner.auth)
+    ).json()
+    assert resumed["questions"][0]["version_id"] == first["version_id"]
+    assert resumed["questions"][0]["stem_html"] == first["stem_html"]
+
+
+async def test_another_persons_attempt_is_not_found(client: httpx.AsyncClient, exam: Exam) -> None:
+    attempt = await start(client, exam, mode="simulation")
+    other = await client.get(
+        f"/api/v1/orgs/acme/attempts/{attempt['id']}", headers=exam.author.auth
+    )
+    assert other.status_code == 404
+
+
+async def test_sequential_tracks_refuse_going_back(client: httpx.AsyncClient) -> None:
+    exam = await build_exam(client, per_topic=4, navigation="sequential")
+    attempt = await start(client, exam, mode="simulation")
+    assert (await save(client, exam, attempt, 3, answer={"choice": "a"})).status_code == 200
+    back = await save(client, exam, attempt, 2, answer={"choice": "a"})
+    assert back.status_code == 409
+    assert back.json()["type"] == "urn:studyhall:problem:sequential-navigation"
+
+
+async def test_progress_shows_trends_weakest_topics_and_readiness(
+    client: httpx.AsyncClient, exam: Exam
+) -> None:
+    for right in (True, False):
+        attempt = await start(client, exam, mode="simulation")
+        for q in attempt["questions"]:  # type: ignore[union-attr]
+            good = right or q["topic_id"] != exam.leaves[2]
+            await save(
+                client, exam, attempt, q["position"], answer={"choice": "a" if good else "b"}
+            )
+        await client.post(
+            f"/api/v1/orgs/acme/attempts/{attempt['id']}/submit", headers=exam.learner.auth
+        )
+    progress = await client.get(
+        f"/api/v1/me/progress?track={exam.track['id']}", headers=exam.learner.auth
+    )
+    body = progress.json()
+    assert [a["percent"] for a in body["attempts"]] == [100.0, 60.0]
+    dataframes = next(t for t in body["topics"] if t["topic_id"] == exam.leaves[2])
+    assert dataframes["trend"] == [100.0, 0.0]
+    assert dataframes["direction"] == "declining"
+    assert dataframes["accuracy"] == 50.0
+    assert body["weakest"][0]["topic_id"] == exam.leaves[2]
+    assert body["readiness"] == 60.0  # Cluster and Execution (30% + 30%) are above 70%
+    outsider = await sign_up(client, "stranger")
+    hidden = await client.get(
+        f"/api/v1/me/progress?track={exam.track['id']}", headers=outsider.auth
+    )
+    assert hidden.status_code == 404
+
+
+async def test_adaptive_practice_keeps_every_topic_and_leans_to_the_weakest(
+    client: httpx.AsyncClient, exam: Exam
+) -> None:
+    attempt = await start(client, exam, mode="practice", count=5)
+    for q in attempt["questions"]:  # type: ignore[union-attr]
+        good = q["topic_id"] != exam.leaves[0]
+        await save(client, exam, attempt, q["position"], answer={"choice": "a" if good else "b"})
+    adaptive = await start(client, exam, mode="practice", count=6, adaptive=True)
+    counts = Counter(q["topic_id"] for q in adaptive["questions"])  # type: ignore[union-attr]
+    assert set(counts) == set(exam.leaves)
+    assert counts[exam.leaves[0]] == max(counts.values())
