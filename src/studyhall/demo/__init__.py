@@ -1,0 +1,1 @@
+"""Demo content: the practice tracks that `studyhall demo` loads."""
