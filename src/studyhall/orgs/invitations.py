@@ -70,7 +70,7 @@ async def revoke(ctx: Context, org: Org, invitation_id: UUID) -> Invitation:
 
 
 async def find_usable(ctx: Context, token: str) -> tuple[Invitation, Org]:
-    """The invitation this token opens, if it is still usable; one 404 for every other case."""
+    """The invitation this token opens: 404 if none, 409 if used, revoked or expired."""
     query = (
         across_orgs(Invitation, reason="the token is the key; its organisation is not yet known")
         .add_columns(Org)
