@@ -73,6 +73,14 @@ def url(question_id: str, suffix: str = "") -> str:
 
 
 async def step(
-    client: httpx.AsyncClient, question_id: str, action: str, who: Person, **kwargs: Any
+    client: httpx.AsyncClient,
+    question_id: str,
+    action: str,
+    who: Person,
+    *,
+    if_match: str | None = None,
+    json: Any = None,
 ) -> httpx.Response:
-    return await client.post(url(question_id, f"/{action}"), headers=who.auth, **kwargs)
+    """A workflow step (`submit`, `approve`, `send-back`, `retire`) as `who`."""
+    headers = {**who.auth, **({"If-Match": if_match} if if_match else {})}
+    return await client.post(url(question_id, f"/{action}"), headers=headers, json=json)
