@@ -43,6 +43,7 @@ class Report:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     attempts: int = 0
     scores: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # why learners gave up, first words each
 
     def record(self, kind: str, seconds: float, ok: bool) -> None:
         self.latencies[kind].append(seconds)
@@ -152,13 +153,16 @@ class Simulation:
     async def _content(
         self, admin: httpx.AsyncClient, question_id: str, version_id: str
     ) -> QuestionContent:
+        """The version the attempt shows, read once with the admin's token (learners never
+        see answer keys; the simulator needs them to answer right on purpose)."""
         if version_id not in self._versions:
-            response = await admin.get(f"/api/v1/orgs/{self.org}/questions/{question_id}/versions")
-            response.raise_for_status()
-            for version in response.json():
-                self._versions[str(version["id"])] = QuestionContent.model_validate(
-                    version["content"]
-                )
+            base = f"/api/v1/orgs/{self.org}/questions/{question_id}/versions"
+            listed = await admin.get(base)
+            listed.raise_for_status()
+            number = next(v["number"] for v in listed.json() if v["id"] == version_id)
+            version = await admin.get(f"{base}/{number}")
+            version.raise_for_status()
+            self._versions[version_id] = QuestionContent.model_validate(version.json()["content"])
         return self._versions[version_id]
 
     async def _join(
@@ -255,4 +259,5 @@ class Simulation:
             self.report.finished = time.perf_counter()
         for failure in (r for r in results if isinstance(r, BaseException)):
             self.report.errors[f"learner:{type(failure).__name__}"] += 1
+            self.report.failures.append(repr(failure)[:300])
         return self.report

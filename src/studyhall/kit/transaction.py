@@ -45,6 +45,10 @@ class TransactionalRoute(APIRoute):
                     else:
                         await session.rollback()
                     raise
+                except IntegrityError as exc:
+                    # A constraint caught mid-request (a flush) is a conflict, as at commit.
+                    await session.rollback()
+                    raise Conflict("The change conflicts with data that already exists.") from exc
                 except BaseException:
                     await session.rollback()
                     raise
