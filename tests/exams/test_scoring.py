@@ -29,7 +29,8 @@ ids = st.text("abcdefghijklmnopqrstuvwxyz0123456789_-", min_size=1, max_size=6)
 unknown_ids = ids.map(lambda s: f"unknown-{s}")
 finite = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False)
 WORDS = "abcXYZ éÅßςΣ\u0301\t "  # a few letters whose case is tricky, a combining accent, spaces
-words = st.text(WORDS, min_size=1, max_size=30)
+# Blank answers are refused by the content model (a blank key would make an empty reply right).
+words = st.text(WORDS, min_size=1, max_size=30).filter(str.strip)
 PATTERNS = [r"[0-9]{3}", r"colou?r", r"(north|south)[ -]?east"]
 
 
@@ -241,7 +242,10 @@ def with_unknown_id(body: Any, unknown: str, answer: dict[str, Any]) -> tuple[di
         case QuestionType.SINGLE_CHOICE:
             return {"choice": unknown}, "body.answer.choice"
         case QuestionType.MULTIPLE_RESPONSE:
-            return {"choices": [*answer["choices"], unknown]}, "body.answer.choices."
+            # Swap rather than append when every option is picked: 13 picks of 12 options
+            # is a different fault (too many), blamed on the list itself.
+            kept = answer["choices"][: len(body.options) - 1]
+            return {"choices": [*kept, unknown]}, "body.answer.choices."
         case QuestionType.ORDERING:
             return {"order": [unknown, *answer["order"][1:]]}, "body.answer.order."
         case _:
