@@ -34,5 +34,11 @@ $(UV):
 	$(UV) sync --locked --quiet
 	touch $@
 
+# Login and /me against a bare Starlette baseline, measured with wrk (apt-get install -y wrk);
+# pass options through BENCH_ARGS, e.g. `make bench BENCH_ARGS="--duration 10"`.
+.PHONY: bench
+bench: .venv/.installed
+	.venv/bin/python bench/bench_auth.py $(BENCH_ARGS)
+
 clean:
 	rm -rf .venv $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
