@@ -14,6 +14,7 @@ from studyhall.accounts.passwords import configure_hasher
 from studyhall.audit import endpoints as audit_endpoints
 from studyhall.bank import endpoints as bank_endpoints
 from studyhall.bank import media_endpoints, search_endpoints
+from studyhall.bank.storage import LocalMediaStorage
 from studyhall.config import Settings
 from studyhall.exams import attempts_endpoints, tracks_endpoints
 from studyhall.kit.clock import Clock, SystemClock
@@ -76,6 +77,7 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.clock = clock or SystemClock()
+    app.state.media_storage = LocalMediaStorage(settings.data_dir / "media")
 
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)

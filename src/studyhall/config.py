@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     # Who may create organisations: anyone signed in, or only site administrators
     # (`studyhall createuser --admin`), for a server run by one institution.
     org_creation: Literal["anyone", "admins"] = "anyone"
+    # The largest image an upload may be (question media), in bytes.
+    media_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
