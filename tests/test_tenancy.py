@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -241,6 +242,13 @@ def _expected(rule: str, caller: str) -> str:
     return "ok" if permission in granted else "403"
 
 
+def _payload(body: Any) -> dict[str, Any]:
+    """A sample's body as request arguments: multipart when it carries `files` (an upload),
+    else JSON."""
+    files = getattr(body, "files", None)
+    return {"files": files} if files is not None else {"json": body}
+
+
 async def _answer(
     world: World, method: str, route: APIRoute, caller: str
 ) -> tuple[int, str | None]:
@@ -249,7 +257,7 @@ async def _answer(
     query = params.pop("?", "")  # a sample may carry a query string under the key "?"
     headers = await _caller_headers(world, caller)
     path = route.path.format(org="home", **params) + (f"?{query}" if query else "")
-    response = await world.client.request(method, path, json=body, headers=headers)
+    response = await world.client.request(method, path, headers=headers, **_payload(body))
     expected = _expected(rule_of(route), caller)
     status = response.status_code
     if expected == "ok":
@@ -303,9 +311,8 @@ async def test_another_orgs_objects_are_not_found_through_ones_own_org(
     """The outsider owns `away` and has every permission there; `home`'s ids still 404."""
     world = await build_world(client)
     params, body = SAMPLES[(method, route.path)](world)
-    response = await client.request(
-        method, route.path.format(org="away", **params), json=body, headers=world.outsider.auth
-    )
+    path = route.path.format(org="away", **params)
+    response = await client.request(method, path, headers=world.outsider.auth, **_payload(body))
     assert response.status_code == 404, response.text
     for secret in world.secrets:
         assert secret not in response.text
