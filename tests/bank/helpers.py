@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import httpx
@@ -14,7 +15,7 @@ ORG = "acme"
 def content(topic_id: str, body: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "stem": "Which statement about **Spark** is right?",
-        "body": body,
+        "body": copy.deepcopy(body),  # callers may change it; BODIES stays as written
         "explanation": "Because the *driver* plans the job.",
         "topic_id": topic_id,
         "tags": ["spark", "Driver "],
