@@ -17,7 +17,7 @@ from studyhall.accounts.schemas import (
     UserOut,
 )
 from studyhall.kit.errors import InvalidInput, Unauthenticated, responses
-from studyhall.kit.transaction import TransactionalRoute
+from studyhall.kit.transaction import TransactionalRoute, write_unit, writes_apart
 from studyhall.orgs import service as orgs
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"], route_class=TransactionalRoute)
@@ -45,6 +45,7 @@ async def register(body: RegisterRequest, ctx: PublicContext) -> UserOut:
     response_model=LoginOut,
     responses=responses(InvalidInput, service.InvalidCredentials, service.LoginThrottled),
 )
+@writes_apart
 async def login(
     body: LoginRequest, request: Request, response: Response, ctx: PublicContext
 ) -> LoginOut:
@@ -58,9 +59,15 @@ async def login(
         max_per_address=settings.login_max_failures_per_address,
     )
     ttl = timedelta(hours=settings.session_ttl_hours)
-    signed_in = await service.login(
-        ctx, email=body.email, password=body.password, policy=policy, session_ttl=ttl
+    found = await service.check_credentials(
+        ctx, email=body.email, password=body.password, policy=policy
     )
+    async with write_unit(request, ctx) as writing:
+        try:
+            signed_in = await service.record_login(writing, found, session_ttl=ttl)
+        except service.InvalidCredentials:
+            await writing.session.commit()  # the failure is a fact to keep; then refuse
+            raise
     response.set_cookie(
         SESSION_COOKIE,
         signed_in.token,

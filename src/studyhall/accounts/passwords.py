@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -46,6 +47,21 @@ def policy_violations(password: str, *, email: str) -> list[str]:
     if folded and (folded == email_folded or folded == email_folded.split("@", 1)[0]):
         problems.append("must not be your email address")
     return problems
+
+
+# argon2 is CPU and memory heavy (64 MiB a hash by default): run it off the event loop, two
+# at a time, so a burst of sign-ins neither stalls other requests nor exhausts memory.
+_argon2_slots = anyio.CapacityLimiter(2)
+
+
+async def hash_password_async(password: str) -> str:
+    return await anyio.to_thread.run_sync(hash_password, password, limiter=_argon2_slots)
+
+
+async def verify_password_async(password_hash: str, password: str) -> bool:
+    return await anyio.to_thread.run_sync(
+        verify_password, password_hash, password, limiter=_argon2_slots
+    )
 
 
 def hash_password(password: str) -> str:

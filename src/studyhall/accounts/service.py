@@ -77,13 +77,16 @@ async def register(
 ) -> User:
     email = normalize_email(email)
     check_password_policy(password, email=email)
+    # Hash before the first query: on SQLite a write request holds the write lock from its
+    # first statement, and argon2 should not run inside it.
+    password_hash = await passwords.hash_password_async(password)
     if await get_user_by_email(ctx, email) is not None:
         raise EmailTaken(errors=[("body.email", "is already registered")])
     now = ctx.now()
     user = User(
         email=email,
         display_name=display_name.strip(),
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash,
         is_superuser=superuser,
         created_at=now,
         updated_at=now,
@@ -121,9 +124,21 @@ async def _retry_after(
     return max(1, int((oldest + window - ctx.now()).total_seconds()) + 1)
 
 
-async def login(
-    ctx: Context, *, email: str, password: str, policy: ThrottlePolicy, session_ttl: timedelta
-) -> SignIn:
+@dataclass(frozen=True)
+class Credentials:
+    """What checking an email and password found, before anything is written."""
+
+    account_key: str
+    user: User | None
+    valid: bool
+    rehash: str | None = None  # a fresh hash when the stored one uses old parameters
+
+
+async def check_credentials(
+    ctx: Context, *, email: str, password: str, policy: ThrottlePolicy
+) -> Credentials:
+    """Throttle, then verify (argon2, off the event loop). Reads only: the caller writes the
+    outcome with `record_login` in a short write transaction of its own."""
     account_key = keyed_digest(ctx.secret_key, normalize_email(email))
     waits = [
         await _retry_after(
@@ -139,14 +154,26 @@ async def login(
     if blocked := [w for w in waits if w is not None]:
         wait = max(blocked)
         raise LoginThrottled(f"Try again in {wait} seconds.", retry_after=wait)
-
     user = await get_user_by_email(ctx, email)
     if user is None:
-        passwords.verify_password(passwords.dummy_hash(), password)
-    if user is None or not passwords.verify_password(user.password_hash, password):
+        # As slow as a real check, so response times do not tell which accounts exist.
+        await passwords.verify_password_async(passwords.dummy_hash(), password)
+        return Credentials(account_key, None, valid=False)
+    valid = await passwords.verify_password_async(user.password_hash, password)
+    rehash = None
+    if valid and passwords.needs_rehash(user.password_hash):
+        rehash = await passwords.hash_password_async(password)
+    return Credentials(account_key, user, valid, rehash)
+
+
+async def record_login(ctx: Context, found: Credentials, *, session_ttl: timedelta) -> SignIn:
+    """Write the outcome: a failure record and its audit entry (then raise 401), or a session."""
+    user = found.user
+    if user is None or not found.valid:
         ctx.session.add(
-            LoginFailure(account_key=account_key, client_ip=ctx.client_ip, created_at=ctx.now())
-        )
+            LoginFailure(account_key=found.account_key, client_ip=ctx.client_ip,
+                         created_at=ctx.now())
+        )  # fmt: skip
         audit.record(
             ctx,
             "auth.login_failed",
@@ -155,11 +182,13 @@ async def login(
             summary={"reason": "wrong password" if user else "unknown account"},
         )
         raise InvalidCredentials()
-
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
+    user = await ctx.session.merge(user)  # loaded by the read transaction
+    if found.rehash:
+        user.password_hash = found.rehash
     # A success forgives the account's earlier failures (not the address's).
-    await ctx.session.execute(delete(LoginFailure).where(LoginFailure.account_key == account_key))
+    await ctx.session.execute(
+        delete(LoginFailure).where(LoginFailure.account_key == found.account_key)
+    )
     token = new_token(SESSION_TOKEN_PREFIX)
     now = ctx.now()
     auth_session = AuthSession(

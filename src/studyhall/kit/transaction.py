@@ -8,7 +8,9 @@ refusal whose record must survive). A constraint the database catches becomes a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+import dataclasses
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, Response
@@ -31,9 +33,10 @@ class TransactionalRoute(APIRoute):
 
         async def run_in_transaction(request: Request) -> Response:
             db = request.app.state.db
-            write = request.method not in SAFE_METHODS or getattr(
-                self.endpoint, "writes_on_read", False
-            )
+            write = (
+                request.method not in SAFE_METHODS
+                or getattr(self.endpoint, "writes_on_read", False)
+            ) and not getattr(self.endpoint, "writes_apart", False)
             async with (db.sessions if write else db.read_sessions)() as session:
                 request.state.session = session
                 request.state.writes = write
@@ -69,6 +72,21 @@ def writes_on_read(endpoint: E) -> E:
     return endpoint
 
 
+def writes_apart(endpoint: E) -> E:
+    """Mark a write endpoint that reads in the request's read transaction and writes in a
+    short unit of work of its own (`write_unit`), so slow work between the two (checking a
+    password: ~100 ms of argon2) does not hold SQLite's single write lock."""
+    endpoint.writes_apart = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+@asynccontextmanager
+async def write_unit(request: Request, ctx: Context) -> AsyncIterator[Context]:
+    """A unit of work committed at the end of the block, as the same actor as `ctx`."""
+    async with request.app.state.db.unit_of_work() as session:
+        yield dataclasses.replace(ctx, session=session)
+
+
 def client_ip(request: Request) -> str | None:
     """The caller's address, believing X-Forwarded-For only for the configured proxy hops."""
     hops: int = request.app.state.settings.trusted_proxy_hops
@@ -81,7 +99,7 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def request_context(request: Request) -> Context:
+async def request_context(request: Request) -> Context:
     """The unit of work of this request as a service context (actor filled in by access rules)."""
     existing: Context | None = getattr(request.state, "context", None)
     if existing is not None:
