@@ -31,6 +31,7 @@ async def _submitted(
 
 
 async def test_the_full_path_from_draft_to_published(
+    clock: FrozenClock,
     client: httpx.AsyncClient,
     owner: Person,
     author: Person,
@@ -53,6 +54,7 @@ async def test_the_full_path_from_draft_to_published(
     assert item["author"] == {"id": author.id, "display_name": "Author"}
     assert item["excerpt"] == "Is this ok?"
 
+    clock.advance(timedelta(seconds=30))  # review steps are listed in time order
     approved = await step(client, qid, "approve", reviewer)
     assert approved.status_code == 200, approved.text
     body = approved.json()
@@ -106,9 +108,31 @@ async def test_a_key_may_approve_what_its_maker_did_not_write(
     assert approved.status_code == 200, approved.text
     events = await read_audit_log(client, "acme", owner.auth, action="question.approved")
     assert events[0]["actor_api_key_id"] is not None
+    # The review step is credited to the person accountable for the key.
+    versions = (await client.get(url(question["id"], "/versions"), headers=owner.auth)).json()
+    assert {(r["action"], r["actor_id"]) for r in versions[0]["reviews"]} == {
+        ("submitted", author.id), ("approved", owner.id)}  # fmt: skip
+
+
+async def test_what_a_key_writes_is_its_makers_to_approve_by_someone_else(
+    client: httpx.AsyncClient, owner: Person, reviewer: Person, track: dict[str, Any], leaf: str
+) -> None:
+    secret = await make_api_key(client, "acme", owner, ["questions:write", "questions:review"])
+    made = await client.post(f"/api/v1/orgs/acme/tracks/{track['id']}/questions",
+                             json=choice(leaf), headers=bearer(secret))  # fmt: skip
+    assert made.status_code == 201, made.text
+    assert made.json()["head_version"]["created_by"] == owner.id
+    qid = made.json()["id"]
+    assert (await client.post(url(qid, "/submit"), headers=bearer(secret))).status_code == 200
+    for who in (bearer(secret), owner.auth):
+        refused = await client.post(url(qid, "/approve"), headers=who)
+        assert refused.status_code == 403
+        assert refused.json()["type"] == SELF_REVIEW
+    assert (await step(client, qid, "approve", reviewer)).status_code == 200
 
 
 async def test_send_back_needs_a_comment_and_returns_the_question_to_draft(
+    clock: FrozenClock,
     client: httpx.AsyncClient,
     owner: Person,
     author: Person,
@@ -121,6 +145,7 @@ async def test_send_back_needs_a_comment_and_returns_the_question_to_draft(
         refused = await step(client, question["id"], "send-back", reviewer, json=body)
         assert refused.status_code == 422
         assert refused.json()["errors"][0]["field"] == "body.comment"
+    clock.advance(timedelta(seconds=30))
     sent = await step(client, question["id"], "send-back", reviewer,
                       json={"comment": "Option B is also arguably right."})  # fmt: skip
     assert sent.status_code == 200, sent.text

@@ -36,7 +36,7 @@ from studyhall.kit.errors import Conflict, InvalidInput, NotFound
 from studyhall.kit.etag import check_if_match
 from studyhall.kit.ids import new_id
 from studyhall.kit.tenancy import get_scoped, scoped, scoped_delete
-from studyhall.orgs.models import Org
+from studyhall.orgs.models import ApiKey, Org
 
 
 @dataclass(frozen=True)
@@ -178,8 +178,9 @@ async def create_question(
     syllabus = await tracks.get_syllabus(ctx, org.id, track_id)
     content = _normalised(content, syllabus)
     now = ctx.now()
+    author = await acting_person(ctx, org.id)
     question = Question(
-        id=new_id(), org_id=org.id, track_id=syllabus.track.id, author_id=ctx.user_id,
+        id=new_id(), org_id=org.id, track_id=syllabus.track.id, author_id=author,
         status=QuestionStatus.DRAFT, revision=1, created_at=now, updated_at=now,
         type=content.body.type, topic_id=UUID(content.topic_id), difficulty=content.difficulty,
     )  # fmt: skip
@@ -223,6 +224,16 @@ async def edit_question(
     return QuestionView(question, version, view.published_number)
 
 
+async def acting_person(ctx: Context, org_id: UUID) -> UUID | None:
+    """The person accountable for this request: the signed-in user, or whoever created the API
+    key it came with. Versions are credited to them, and the self-review rule reads it, so a
+    key cannot approve what its maker wrote nor help its maker approve their own writing."""
+    if ctx.user_id is not None or ctx.api_key_id is None:
+        return ctx.user_id
+    key = await get_scoped(ctx.session, ApiKey, org_id, ctx.api_key_id, what="API key")
+    return key.created_by
+
+
 def touch(ctx: Context, question: Question) -> None:
     """Every change to a question moves its revision (the ETag) and its update time."""
     question.revision += 1
@@ -233,10 +244,11 @@ async def _add_version(
     ctx: Context, org: Org, question: Question, content: QuestionContent, *, number: int
 ) -> QuestionVersion:
     rendered = render_content(content, org.slug)
+    author = await acting_person(ctx, org.id)
     version = QuestionVersion(
         id=new_id(), org_id=org.id, question_id=question.id, number=number,
         type=content.body.type, topic_id=UUID(content.topic_id), content=_dump(content),
-        rendered=dict(rendered), content_hash=content_hash(content), created_by=ctx.user_id,
+        rendered=dict(rendered), content_hash=content_hash(content), created_by=author,
         created_at=ctx.now(),
     )  # fmt: skip
     ctx.session.add(version)

@@ -17,12 +17,12 @@ from studyhall.accounts.models import User
 from studyhall.audit import service as audit
 from studyhall.bank.models import Question, QuestionVersion, ReviewEvent
 from studyhall.bank.schemas import QuestionStatus, ReviewAction
-from studyhall.bank.service import QuestionView, lock_question, touch, view_of
+from studyhall.bank.service import QuestionView, acting_person, lock_question, touch, view_of
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Conflict, Forbidden
 from studyhall.kit.etag import check_if_match
-from studyhall.kit.tenancy import get_scoped, scoped
-from studyhall.orgs.models import ApiKey, Org
+from studyhall.kit.tenancy import scoped
+from studyhall.orgs.models import Org
 
 S = QuestionStatus
 
@@ -57,7 +57,7 @@ async def _step(
     return await view_of(ctx, question)
 
 
-def _record(
+async def _record(
     ctx: Context,
     view: QuestionView,
     action: ReviewAction,
@@ -73,7 +73,7 @@ def _record(
             version_id=head.id,
             action=action,
             comment=comment,
-            actor_id=ctx.user_id,
+            actor_id=await acting_person(ctx, question.org_id),
             created_at=ctx.now(),
         )
     )
@@ -95,7 +95,7 @@ async def submit(
     view = await _step(ctx, org, question_id, action=ReviewAction.SUBMITTED,
                        allowed_from=[S.DRAFT], if_match=if_match)  # fmt: skip
     view.question.status = S.IN_REVIEW
-    _record(ctx, view, ReviewAction.SUBMITTED)
+    await _record(ctx, view, ReviewAction.SUBMITTED)
     return view
 
 
@@ -107,14 +107,14 @@ async def approve(
     view = await _step(ctx, org, question_id, action=ReviewAction.APPROVED,
                        allowed_from=[S.IN_REVIEW], if_match=if_match)  # fmt: skip
     author = view.head.created_by
-    if author is not None and author == await _acting_person(ctx, org.id):
+    if author is not None and author == await acting_person(ctx, org.id):
         raise SelfReview(f"You wrote version {view.head.number}; another reviewer must approve it.")
     question = view.question
     replaced = view.published_number
     question.status = S.PUBLISHED
     question.published_version_id = view.head.id
     view = QuestionView(question, view.head, view.head.number)
-    _record(ctx, view, ReviewAction.APPROVED, replaced_version=replaced)
+    await _record(ctx, view, ReviewAction.APPROVED, replaced_version=replaced)
     return view
 
 
@@ -125,7 +125,7 @@ async def send_back(
     view = await _step(ctx, org, question_id, action=ReviewAction.SENT_BACK,
                        allowed_from=[S.IN_REVIEW], if_match=if_match)  # fmt: skip
     view.question.status = S.DRAFT
-    _record(ctx, view, ReviewAction.SENT_BACK, comment=comment, comment_length=len(comment))
+    await _record(ctx, view, ReviewAction.SENT_BACK, comment=comment, comment_length=len(comment))
     return view
 
 
@@ -141,16 +141,8 @@ async def retire(
     question.status = S.RETIRED
     question.published_version_id = None
     view = QuestionView(question, view.head, None)
-    _record(ctx, view, ReviewAction.RETIRED, withdrawn_version=withdrawn)
+    await _record(ctx, view, ReviewAction.RETIRED, withdrawn_version=withdrawn)
     return view
-
-
-async def _acting_person(ctx: Context, org_id: UUID) -> UUID | None:
-    """The person behind the request: the signed-in user, or whoever created the API key."""
-    if ctx.user_id is not None or ctx.api_key_id is None:
-        return ctx.user_id
-    key = await get_scoped(ctx.session, ApiKey, org_id, ctx.api_key_id, what="API key")
-    return key.created_by
 
 
 # --- the reviewers' queue -------------------------------------------------------------------
