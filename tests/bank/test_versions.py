@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from uuid import UUID
 
@@ -198,3 +199,22 @@ async def test_edits_are_audited_with_their_version(
     assert events[0]["actor_user_id"] == owner.id
     versions = (await client.get(url(question["id"], "/versions"), headers=owner.auth)).json()
     assert [v["created_by"] for v in versions] == [owner.id, author.id]
+
+
+async def test_concurrent_edits_take_turns(
+    client: httpx.AsyncClient, author: Person, track: dict[str, Any], leaf: str
+) -> None:
+    """Edits lock the question: racing edits get versions 2 and 3, and of two edits made
+    against the same ETag exactly one wins (the other gets 412, never a 500)."""
+    question = await write(client, str(track["id"]), author, choice(leaf))
+    blind = await asyncio.gather(
+        *(_edit(client, question["id"], author, choice(leaf, stem=f"Blind {i}")) for i in range(2))
+    )
+    assert sorted(r.status_code for r in blind) == [200, 200]
+    assert sorted(r.json()["head_version"]["number"] for r in blind) == [2, 3]
+    guarded = await asyncio.gather(*(
+        _edit(client, question["id"], author, choice(leaf, stem=f"Guarded {i}"),
+              **{"If-Match": '"r3"'})
+        for i in range(2)
+    ))  # fmt: skip
+    assert sorted(r.status_code for r in guarded) == [200, 412]
