@@ -105,11 +105,13 @@ async def build_bank(url: str, questions: int) -> tuple[str, str]:
             view = await bank.create_question(author, org, syllabus.track.id, content)
             await workflow.submit(author, org, view.question.id, if_match=None)
             await workflow.approve(reviewer, org, view.question.id, if_match=None)
-        signed_in = await accounts.login(
-            ctx, email=owner.email, password=PASSWORD,
-            policy=accounts.ThrottlePolicy(window=timedelta(minutes=1),
-                                           max_per_account=100, max_per_address=100),
-            session_ttl=timedelta(hours=2))  # fmt: skip
+        policy = accounts.ThrottlePolicy(
+            window=timedelta(minutes=1), max_per_account=100, max_per_address=100
+        )
+        found = await accounts.check_credentials(
+            ctx, email=owner.email, password=PASSWORD, policy=policy
+        )
+        signed_in = await accounts.record_login(ctx, found, session_ttl=timedelta(hours=2))
         track_id = str(syllabus.track.id)
     await db.dispose()
     return track_id, signed_in.token

@@ -60,8 +60,18 @@ class NotSubmitted(Conflict):
     title = "Review opens after the attempt is submitted"
 
 
+_parsed: dict[UUID, QuestionContent] = {}
+PARSED_CACHE_SIZE = 5000
+
+
 def content_of(version: QuestionVersion) -> QuestionContent:
-    return QuestionContent.model_validate(version.content)
+    """The version's content, parsed once per process: versions never change."""
+    parsed = _parsed.get(version.id)
+    if parsed is None:
+        if len(_parsed) >= PARSED_CACHE_SIZE:
+            _parsed.clear()
+        parsed = _parsed[version.id] = QuestionContent.model_validate(version.content)
+    return parsed
 
 
 # --- starting ------------------------------------------------------------------------------
@@ -188,18 +198,21 @@ async def save_answer(
         if attempt.submitted_by == "deadline":
             raise DeadlinePassed("The attempt was submitted when its time ran out.")
         raise AttemptClosed()
-    item = await ctx.session.scalar(
-        scoped(AttemptItem, attempt.org_id).where(
-            AttemptItem.attempt_id == attempt.id, AttemptItem.position == position
+    row = (
+        await ctx.session.execute(
+            scoped(AttemptItem, attempt.org_id)
+            .add_columns(QuestionVersion)
+            .join(QuestionVersion, QuestionVersion.id == AttemptItem.version_id)
+            .where(AttemptItem.attempt_id == attempt.id, AttemptItem.position == position)
         )
-    )
-    if item is None:
+    ).first()
+    if row is None:
         raise NotFound(f"This attempt has no question {position}.")
+    item, version = row
     if attempt.navigation == "sequential" and position < attempt.furthest_position:
         raise SequentialOnly(
             f"You are at question {attempt.furthest_position}; earlier questions are closed."
         )
-    version = await bank.get_version(ctx, attempt.org_id, item.version_id)
     given = data.model_fields_set
     if "answer" in given:
         await _set_answer(ctx, attempt, item, version, data.answer)

@@ -71,13 +71,16 @@ class OrgAccess(AccessRule):
         signed_in = await resolve_user(request, ctx)
         if signed_in is None:
             return None
-        found = await orgs.get_org_by_slug(ctx, slug)
-        membership = found and await orgs.membership_of(ctx, found.id, signed_in.user.id)
-        if found is None or not membership:
+        found, role = await orgs.org_and_role(ctx, slug, signed_in.user.id)
+        if found is None or role is None:
             raise OrgNotFound()
-        role = Role(membership.role)
-        return OrgCaller(ctx=signed_in.ctx, org=found, permissions=permissions_of(role),
-                         user=signed_in.user, role=role)
+        return OrgCaller(
+            ctx=signed_in.ctx,
+            org=found,
+            permissions=permissions_of(role),
+            user=signed_in.user,
+            role=role,
+        )
 
     async def _key(self, request: Request, ctx: Context, slug: str) -> OrgCaller | None:
         secret = bearer_token(request)
@@ -92,8 +95,12 @@ class OrgAccess(AccessRule):
         now = ctx.now()
         if key.last_used_at is None or now - key.last_used_at >= api_keys.LAST_USED_RESOLUTION:
             await bookkeeping_write(request, key, last_used_at=now)
-        return OrgCaller(ctx=ctx.acting_as(api_key_id=key.id), org=found,
-                         permissions=frozenset(Permission(s) for s in key.scopes), api_key=key)
+        return OrgCaller(
+            ctx=ctx.acting_as(api_key_id=key.id),
+            org=found,
+            permissions=frozenset(Permission(s) for s in key.scopes),
+            api_key=key,
+        )
 
 
 def require(permission: Permission) -> object:

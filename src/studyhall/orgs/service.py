@@ -59,6 +59,20 @@ async def membership_of(ctx: Context, org_id: UUID, user_id: UUID) -> Membership
     return membership
 
 
+async def org_and_role(ctx: Context, slug: str, user_id: UUID) -> tuple[Org | None, Role | None]:
+    """The organisation with this slug and the person's role in it, in one query (every
+    request under /orgs/{org} asks this first)."""
+    query = (
+        select(Org, Membership.role)
+        .outerjoin(Membership, (Membership.org_id == Org.id) & (Membership.user_id == user_id))
+        .where(Org.slug == slug)
+    )
+    row = (await ctx.session.execute(query)).first()
+    if row is None:
+        return None, None
+    return row[0], Role(row[1]) if row[1] else None
+
+
 async def memberships_of_user(ctx: Context, user_id: UUID) -> Sequence[tuple[Org, Membership]]:
     query = (
         across_orgs(Membership, reason="a person's own memberships, in every organisation")
@@ -86,16 +100,28 @@ async def create_org(ctx: Context, *, owner: User, slug: str, name: str) -> Org:
         # Another request took the slug after our check (PostgreSQL lets both check at once);
         # the unique constraint decides, and the caller hears why. The boundary rolls back.
         raise _slug_taken() from exc
-    audit.record(ctx, "org.created", org_id=org.id, target_type="org", target_id=org.id,
-                 summary={"slug": slug, "name": name})
+    audit.record(
+        ctx,
+        "org.created",
+        org_id=org.id,
+        target_type="org",
+        target_id=org.id,
+        summary={"slug": slug, "name": name},
+    )
     await add_member(ctx, org, owner, Role.OWNER)
     return org
 
 
 async def update_org(ctx: Context, org: Org, *, name: str) -> Org:
     if name != org.name:
-        audit.record(ctx, "org.updated", org_id=org.id, target_type="org", target_id=org.id,
-                     summary={"name": [org.name, name]})
+        audit.record(
+            ctx,
+            "org.updated",
+            org_id=org.id,
+            target_type="org",
+            target_id=org.id,
+            summary={"name": [org.name, name]},
+        )
         org.name = name
         org.updated_at = ctx.now()
     return org
@@ -106,15 +132,22 @@ async def add_member(ctx: Context, org: Org, user: User, role: Role) -> Membersh
     if await membership_of(ctx, org.id, user.id) is not None:
         raise already
     now = ctx.now()
-    membership = Membership(org_id=org.id, user_id=user.id, role=role, created_at=now,
-                            updated_at=now)
+    membership = Membership(
+        org_id=org.id, user_id=user.id, role=role, created_at=now, updated_at=now
+    )
     ctx.session.add(membership)
     try:
         await ctx.session.flush()
     except IntegrityError as exc:  # joined by a concurrent request after our check
         raise already from exc
-    audit.record(ctx, "member.added", org_id=org.id, target_type="user", target_id=user.id,
-                 summary={"role": role.value})
+    audit.record(
+        ctx,
+        "member.added",
+        org_id=org.id,
+        target_type="user",
+        target_id=user.id,
+        summary={"role": role.value},
+    )
     return membership
 
 
@@ -143,13 +176,12 @@ async def get_member(ctx: Context, org: Org, user_id: UUID) -> Member:
 
 async def _owner_count(ctx: Context, org: Org) -> int:
     query = scoped(Membership, org.id).where(Membership.role == Role.OWNER)
-    return int(await ctx.session.scalar(
-        select(func.count()).select_from(query.subquery())
-    ) or 0)
+    return int(await ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
-async def _guard_owner_change(ctx: Context, org: Org, acting_role: Role, member: Member,
-                              new_role: Role | None) -> None:
+async def _guard_owner_change(
+    ctx: Context, org: Org, acting_role: Role, member: Member, new_role: Role | None
+) -> None:
     touches_owner = member.membership.role == Role.OWNER or new_role == Role.OWNER
     if touches_owner and acting_role != Role.OWNER:
         raise OwnersOnly()
@@ -162,8 +194,9 @@ async def _guard_owner_change(ctx: Context, org: Org, acting_role: Role, member:
             raise LastOwner("Make someone else an owner first.")
 
 
-async def change_role(ctx: Context, org: Org, *, acting_role: Role, user_id: UUID,
-                      role: Role) -> Member:
+async def change_role(
+    ctx: Context, org: Org, *, acting_role: Role, user_id: UUID, role: Role
+) -> Member:
     member = await get_member(ctx, org, user_id)
     old = Role(member.membership.role)
     if old == role:
@@ -171,8 +204,14 @@ async def change_role(ctx: Context, org: Org, *, acting_role: Role, user_id: UUI
     await _guard_owner_change(ctx, org, acting_role, member, role)
     member.membership.role = role
     member.membership.updated_at = ctx.now()
-    audit.record(ctx, "member.role_changed", org_id=org.id, target_type="user",
-                 target_id=user_id, summary={"role": [old.value, role.value]})
+    audit.record(
+        ctx,
+        "member.role_changed",
+        org_id=org.id,
+        target_type="user",
+        target_id=user_id,
+        summary={"role": [old.value, role.value]},
+    )
     return member
 
 
@@ -180,5 +219,11 @@ async def remove_member(ctx: Context, org: Org, *, acting_role: Role, user_id: U
     member = await get_member(ctx, org, user_id)
     await _guard_owner_change(ctx, org, acting_role, member, None)
     await ctx.session.delete(member.membership)
-    audit.record(ctx, "member.removed", org_id=org.id, target_type="user", target_id=user_id,
-                 summary={"role": member.membership.role})
+    audit.record(
+        ctx,
+        "member.removed",
+        org_id=org.id,
+        target_type="user",
+        target_id=user_id,
+        summary={"role": member.membership.role},
+    )
