@@ -1,10 +1,12 @@
-"""Demo content: an organisation with one account per role, so a new install can be tried."""
+"""Demo content: an organisation with one account per role and two practice tracks with their
+published questions, so a new install can be tried at once."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from studyhall.accounts import service as accounts
+from studyhall.demo.loader import bundled_tracks, load_track
 from studyhall.kit.context import Context
 from studyhall.orgs import service as orgs
 from studyhall.orgs.roles import Role
@@ -36,4 +38,8 @@ async def create(ctx: Context, *, password_factory: Callable[[], str]) -> dict[s
     for role, user in people.items():
         if role != Role.OWNER:
             await orgs.add_member(as_owner, org, user, role)
+    for track in bundled_tracks():
+        await load_track(
+            ctx, org, track, author_id=people[Role.AUTHOR].id, reviewer_id=people[Role.REVIEWER].id
+        )
     return credentials
