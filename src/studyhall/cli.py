@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import click
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from studyhall import __version__
 from studyhall.config import ConfigurationError, Settings
@@ -20,12 +23,53 @@ from studyhall.ops import migrations
 
 T = TypeVar("T")
 
+SLUG_RULE = (
+    "use 1 to 64 lower-case letters, digits and dashes, starting and ending with a letter or digit"
+)
+
 
 def _settings() -> Settings:
     try:
         return Settings()
-    except (ConfigurationError, ValidationError) as exc:
+    except ConfigurationError as exc:
         raise click.ClickException(f"configuration: {exc}") from exc
+    except ValidationError as exc:
+        # Name the variable to fix, not pydantic's field path and documentation link.
+        reasons = "; ".join(
+            f"{Settings.model_config['env_prefix']}{'.'.join(map(str, e['loc'])).upper()}: "
+            f"{e['msg']}"
+            for e in exc.errors()
+        )
+        raise click.ClickException(f"configuration: {reasons}") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    """A one-line reason a database call failed (the driver's message, not SQLAlchemy's)."""
+    cause = getattr(exc, "orig", None) or exc
+    message = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {message[0]}" if message else type(cause).__name__
+
+
+@contextmanager
+def _database_errors_reported() -> Iterator[None]:
+    """A database that cannot be reached (or refuses) is a one-line error, not a traceback."""
+    try:
+        yield
+    except (OSError, DBAPIError) as exc:
+        raise click.ClickException(f"database: {_reason(exc)}") from exc
+
+
+def _upgrade(settings: Settings, revision: str = "head") -> None:
+    with _database_errors_reported():
+        migrations.upgrade(settings.resolved_database_url, revision)
+
+
+async def _require_schema_at_head(db: Database) -> None:
+    current, head = await migrations.current_revision(db.engine), migrations.head_revision()
+    if current != head:
+        raise click.ClickException(
+            f"schema: at {current or 'nothing'}, head is {head}; run `studyhall migrate upgrade`"
+        )
 
 
 def _in_unit_of_work(settings: Settings, work: Callable[[Context], Awaitable[T]]) -> T:
@@ -34,19 +78,28 @@ def _in_unit_of_work(settings: Settings, work: Callable[[Context], Awaitable[T]]
     async def run() -> T:
         db = Database(settings.resolved_database_url)
         try:
+            # Without this, a missing schema would surface as an SQL traceback.
+            await _require_schema_at_head(db)
             async with db.unit_of_work() as session:
-                ctx = Context(session=session, clock=SystemClock(), request_id="cli",
-                              secret_key=settings.secret_key)
+                ctx = Context(
+                    session=session,
+                    clock=SystemClock(),
+                    request_id="cli",
+                    secret_key=settings.secret_key,
+                )
                 return await work(ctx)
         finally:
             await db.dispose()
 
     try:
-        return asyncio.run(run())
+        with _database_errors_reported():
+            return asyncio.run(run())
     except Problem as problem:
-        details = "; ".join(f"{e.field}: {e.message}" for e in problem.errors)
-        raise click.ClickException(f"{problem.detail or problem.title}"
-                                   + (f" ({details})" if details else "")) from problem
+        # Field paths are the HTTP API's (`body.password`); here the option is `--password`.
+        details = "; ".join(f"{e.field.removeprefix('body.')}: {e.message}" for e in problem.errors)
+        raise click.ClickException(
+            f"{problem.detail or problem.title}" + (f" ({details})" if details else "")
+        ) from problem
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,8 +114,11 @@ def main() -> None:
 @main.command()
 @click.option("--host", help="Address to listen on [default: STUDYHALL_HOST or 127.0.0.1].")
 @click.option("--port", type=int, help="Port [default: STUDYHALL_PORT or 8000].")
-@click.option("--migrate/--no-migrate", default=None,
-              help="Upgrade the schema before serving [default: on for SQLite, off otherwise].")
+@click.option(
+    "--migrate/--no-migrate",
+    default=None,
+    help="Upgrade the schema before serving [default: on for SQLite, off otherwise].",
+)
 @click.option("--demo", is_flag=True, help="Create the demo organisation if it is missing.")
 def serve(host: str | None, port: int | None, migrate: bool | None, demo: bool) -> None:
     """Serve the web app and the API."""
@@ -71,18 +127,28 @@ def serve(host: str | None, port: int | None, migrate: bool | None, demo: bool) 
     from studyhall.app import create_app
 
     settings = _settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with _database_errors_reported():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
     if migrate if migrate is not None else settings.is_sqlite:
-        migrations.upgrade(settings.resolved_database_url)
+        _upgrade(settings)
     if demo:
         _print_demo(settings, _in_unit_of_work(settings, _create_demo))
     host = host or settings.host
     port = port or settings.port
-    click.echo(f"Studyhall {__version__} on http://{host}:{port}/  "
-               f"(API docs: http://{host}:{port}/api/v1/docs; database: "
-               f"{'SQLite in ' + str(settings.data_dir) if settings.is_sqlite else 'external'})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
-                proxy_headers=False, server_header=False)
+    url = make_url(settings.resolved_database_url)
+    database = f"SQLite {url.database}" if settings.is_sqlite else url.render_as_string()
+    click.echo(
+        f"Studyhall {__version__} on http://{host}:{port}/  "
+        f"(API docs: http://{host}:{port}/api/v1/docs; database: {database})"
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        proxy_headers=False,
+        server_header=False,
+    )
 
 
 @main.group()
@@ -95,7 +161,7 @@ def migrate() -> None:
 def migrate_upgrade(revision: str) -> None:
     """Upgrade to REVISION (default: the newest)."""
     settings = _settings()
-    migrations.upgrade(settings.resolved_database_url, revision)
+    _upgrade(settings, revision)
     click.echo(f"schema at {_current(settings) or 'nothing'}")
 
 
@@ -104,7 +170,8 @@ def migrate_upgrade(revision: str) -> None:
 def migrate_downgrade(revision: str) -> None:
     """Downgrade to REVISION (`base` removes every table: all data is lost)."""
     settings = _settings()
-    migrations.downgrade(settings.resolved_database_url, revision)
+    with _database_errors_reported():
+        migrations.downgrade(settings.resolved_database_url, revision)
     click.echo(f"schema at {_current(settings) or 'nothing'}")
 
 
@@ -117,7 +184,7 @@ def migrate_current() -> None:
     click.echo(f"current: {current or 'nothing'}  head: {head}  ({state})")
 
 
-def _current(settings: Settings) -> str | None:
+def _read_current(settings: Settings) -> str | None:
     async def read() -> str | None:
         db = Database(settings.resolved_database_url)
         try:
@@ -128,38 +195,58 @@ def _current(settings: Settings) -> str | None:
     return asyncio.run(read())
 
 
+def _current(settings: Settings) -> str | None:
+    with _database_errors_reported():
+        return _read_current(settings)
+
+
 @main.command()
 def check() -> None:
     """Check the configuration, that the database answers, and that migrations are at head."""
     settings = _settings()
     click.echo(f"configuration: ok ({settings.env.value})")
     try:
-        current = _current(settings)
+        current = _read_current(settings)
     except Exception as exc:  # any failure to connect is reported, not raised
-        raise click.ClickException(f"database: unreachable ({type(exc).__name__})") from exc
+        raise click.ClickException(f"database: unreachable ({_reason(exc)})") from exc
     click.echo("database: reachable")
     head = migrations.head_revision()
     if current != head:
-        raise click.ClickException(f"schema: at {current or 'nothing'}, head is {head}; "
-                                   "run `studyhall migrate upgrade`")
+        raise click.ClickException(
+            f"schema: at {current or 'nothing'}, head is {head}; run `studyhall migrate upgrade`"
+        )
     click.echo(f"schema: at head ({head})")
 
 
 @main.command()
-@click.option("--email", required=True)
+@click.option("--email", required=True, help="The account's email address (its sign-in name).")
 @click.option("--name", "display_name", help="Display name [default: the email's local part].")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              envvar="STUDYHALL_NEW_PASSWORD", help="Asked for when not given "
-              "(or set STUDYHALL_NEW_PASSWORD).")
-@click.option("--admin", is_flag=True, help="Make a site administrator (operator).")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="STUDYHALL_NEW_PASSWORD",
+    help="Asked for when not given (or set STUDYHALL_NEW_PASSWORD).",
+)
+@click.option(
+    "--admin",
+    is_flag=True,
+    help="Make a site administrator (who may create organisations when "
+    "STUDYHALL_ORG_CREATION=admins).",
+)
 def createuser(email: str, display_name: str | None, password: str, admin: bool) -> None:
     """Create an account."""
     from studyhall.accounts import service as accounts
 
     async def work(ctx: Context) -> Any:
-        return await accounts.register(ctx, email=email, password=password,
-                                       display_name=display_name or email.split("@")[0],
-                                       superuser=admin)
+        return await accounts.register(
+            ctx,
+            email=email,
+            password=password,
+            display_name=display_name or email.split("@")[0],
+            superuser=admin,
+        )
 
     user = _in_unit_of_work(_settings(), work)
     click.echo(f"created {'administrator' if admin else 'user'} {user.id}")
@@ -172,7 +259,7 @@ def orgs() -> None:
 
 @orgs.command("create")
 @click.option("--slug", required=True, help="Short name used in URLs (a-z, 0-9, dashes).")
-@click.option("--name", required=True)
+@click.option("--name", required=True, help="The organisation's display name.")
 @click.option("--owner", "owner_email", required=True, help="Email of an existing account.")
 def orgs_create(slug: str, name: str, owner_email: str) -> None:
     """Create an organisation owned by an existing account."""
@@ -183,14 +270,17 @@ def orgs_create(slug: str, name: str, owner_email: str) -> None:
     try:
         OrgCreate(slug=slug, name=name)
     except ValidationError as exc:
-        raise click.ClickException(f"invalid organisation: {exc.errors()[0]['msg']}") from exc
+        field = str(exc.errors()[0]["loc"][0])
+        rule = SLUG_RULE if field == "slug" else exc.errors()[0]["msg"]
+        raise click.ClickException(f"invalid --{field}: {rule}") from exc
 
     async def work(ctx: Context) -> Any:
         owner = await accounts.get_user_by_email(ctx, owner_email)
         if owner is None:
             raise click.ClickException("no account with that email; create it with createuser")
-        return await org_service.create_org(ctx.acting_as(user_id=owner.id), owner=owner,
-                                            slug=slug, name=name)
+        return await org_service.create_org(
+            ctx.acting_as(user_id=owner.id), owner=owner, slug=slug, name=name
+        )
 
     org = _in_unit_of_work(_settings(), work)
     click.echo(f"created organisation {org.slug} ({org.id})")
@@ -201,7 +291,7 @@ def demo() -> None:
     """Create the demo organisation with one account per role, and print how to sign in."""
     settings = _settings()
     if settings.is_sqlite:
-        migrations.upgrade(settings.resolved_database_url)
+        _upgrade(settings)
     _print_demo(settings, _in_unit_of_work(settings, _create_demo))
 
 
@@ -213,8 +303,9 @@ async def _create_demo(ctx: Context) -> dict[str, str] | None:
 
 def _print_demo(settings: Settings, created: dict[str, str] | None) -> None:
     if created is None:
-        click.echo("demo organisation `demo` exists already (its passwords were printed when "
-                   "it was made)")
+        click.echo(
+            "demo organisation `demo` exists already (its passwords were printed when it was made)"
+        )
         return
     click.echo("demo organisation `demo` created; sign in as:")
     for email, password in created.items():

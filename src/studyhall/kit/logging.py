@@ -34,6 +34,18 @@ SENSITIVE_KEYS = frozenset(
         "ip",
     }
 )
+# A key containing one of these words is a secret whatever its prefix (`old_password`,
+# `invite_token`, `x-api-key`, `user_email`).
+SENSITIVE_WORDS = (
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "api_key",
+    "authorization",
+    "cookie",
+    "email",
+)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _TOKEN = re.compile(r"\bsh[a-z]?_[A-Za-z0-9_-]{16,}")
 _BEARER = re.compile(r"(?i)bearer\s+\S+")
@@ -57,13 +69,17 @@ def scrub(text: str) -> str:
     return _BEARER.sub("Bearer [token]", text)
 
 
+def is_sensitive_key(key: object) -> bool:
+    name = str(key).lower().replace("-", "_")
+    return name in SENSITIVE_KEYS or any(word in name for word in SENSITIVE_WORDS)
+
+
 def _scrub_value(value: Any) -> Any:
     if isinstance(value, str):
         return scrub(value)
     if isinstance(value, dict):
         return {
-            k: "[redacted]" if str(k).lower() in SENSITIVE_KEYS else _scrub_value(v)
-            for k, v in value.items()
+            k: "[redacted]" if is_sensitive_key(k) else _scrub_value(v) for k, v in value.items()
         }
     if isinstance(value, list | tuple):
         return [_scrub_value(v) for v in value]
@@ -72,7 +88,7 @@ def _scrub_value(value: Any) -> Any:
 
 def redact(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
     for key in list(event_dict):
-        if key.lower() in SENSITIVE_KEYS:
+        if is_sensitive_key(key):
             event_dict[key] = "[redacted]"
         elif key != "exception":
             event_dict[key] = _scrub_value(event_dict[key])

@@ -38,8 +38,9 @@ async def healthz(_: PublicContext) -> Health:
     return Health(status="ok", version=__version__)
 
 
-@router.get("/readyz", summary="Ready to serve", response_model=Readiness,
-            responses=responses(NotReady))
+@router.get(
+    "/readyz", summary="Ready to serve", response_model=Readiness, responses=responses(NotReady)
+)
 async def readyz(request: Request, _: PublicContext) -> Readiness:
     """The database answers and its schema is at the newest migration."""
     engine = request.app.state.db.engine
@@ -51,10 +52,17 @@ async def readyz(request: Request, _: PublicContext) -> Readiness:
         raise NotReady("The database cannot be reached.") from exc
     head = head_revision()
     if revision != head:
-        raise NotReady(f"The database schema is at {revision or 'nothing'}, not {head}; "
-                       "run `studyhall migrate upgrade`.")
-    return Readiness(status="ok", version=__version__, database=request.app.state.db.dialect,
-                     schema_revision=revision, schema_head=head)
+        raise NotReady(
+            f"The database schema is at {revision or 'nothing'}, not {head}; "
+            "run `studyhall migrate upgrade`."
+        )
+    return Readiness(
+        status="ok",
+        version=__version__,
+        database=request.app.state.db.dialect,
+        schema_revision=revision,
+        schema_head=head,
+    )
 
 
 @router.get("/", summary="Start page", include_in_schema=False)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from studyhall.kit.db import ensure_sqlite_directory
@@ -18,6 +19,29 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", "studyhall:migrations")
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+# Made by raw SQL in migrations and deliberately absent from the ORM metadata (full-text search:
+# SQLite's FTS5 table with its shadow tables, PostgreSQL's expression index). Comparing the
+# models with the database must not report them, or autogenerate would propose dropping them.
+FTS5_SHADOW_SUFFIXES = ("_data", "_idx", "_content", "_docsize", "_config")
+MIGRATION_ONLY_TABLES = frozenset(
+    {"question_search", *(f"question_search{suffix}" for suffix in FTS5_SHADOW_SUFFIXES)}
+)
+MIGRATION_ONLY_INDEXES = frozenset({"ix_questions_search"})
+
+
+def include_object(
+    _obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic's `include_object` hook: leave the migration-only objects out of comparisons."""
+    if not reflected or compare_to is not None:
+        return True
+    if type_ == "table":
+        return name not in MIGRATION_ONLY_TABLES
+    if type_ == "index":
+        return name not in MIGRATION_ONLY_INDEXES
+    return True
 
 
 def upgrade(url: str, revision: str = "head") -> None:
@@ -34,11 +58,24 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+VERSION_TABLE = "alembic_version"
+
+
+def _read_revision(connection: Connection) -> str | None:
+    # Read Alembic's table directly: MigrationContext would log two INFO lines on every
+    # readiness probe.
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    found = list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    if len(found) > 1:  # one history, one head: more means someone branched the migrations
+        raise RuntimeError(f"the database records several schema heads: {', '.join(found)}")
+    return found[0] if found else None
+
+
 async def current_revision(engine: AsyncEngine) -> str | None:
+    """The schema's revision, or None for a database no migration has touched."""
     async with engine.connect() as connection:
-        return await connection.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision()
-        )
+        return await connection.run_sync(_read_revision)
 
 
 async def at_head(engine: AsyncEngine) -> bool:
