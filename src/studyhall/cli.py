@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from studyhall import __version__
+from studyhall.accounts.passwords import configure_hasher
 from studyhall.config import ConfigurationError, Settings
 from studyhall.kit.clock import SystemClock
 from studyhall.kit.context import Context
@@ -30,7 +31,7 @@ SLUG_RULE = (
 
 def _settings() -> Settings:
     try:
-        return Settings()
+        settings = Settings()
     except ConfigurationError as exc:
         raise click.ClickException(f"configuration: {exc}") from exc
     except ValidationError as exc:
@@ -41,6 +42,13 @@ def _settings() -> Settings:
             for e in exc.errors()
         )
         raise click.ClickException(f"configuration: {reasons}") from exc
+    # Accounts made here hash with the configured cost, as those made through the API do.
+    configure_hasher(
+        time_cost=settings.argon2_time_cost,
+        memory_cost_kib=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+    return settings
 
 
 def _reason(exc: BaseException) -> str:
@@ -307,6 +315,112 @@ def _print_demo(settings: Settings, created: dict[str, str] | None) -> None:
             "demo organisation `demo` exists already (its passwords were printed when it was made)"
         )
         return
-    click.echo("demo organisation `demo` created; sign in as:")
+    click.echo("demo organisation `demo` created, with two practice tracks; sign in as:")
     for email, password in created.items():
         click.echo(f"  {email:32} {password}")
+    click.echo("(shown once: only password hashes are kept)")
+
+
+@main.command()
+@click.option(
+    "--url",
+    default="http://127.0.0.1:8000",
+    show_default=True,
+    help="A Studyhall server you run (never someone else's).",
+)
+@click.option("--org", default="demo", show_default=True, help="Organisation slug.")
+@click.option(
+    "--track",
+    "track_slug",
+    default="spark-delta-associate",
+    show_default=True,
+    help="Track slug (or id) the learners practise.",
+)
+@click.option(
+    "--learners",
+    type=click.IntRange(1, 2000),
+    default=20,
+    show_default=True,
+    help="Simulated learners, all at once.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["simulation", "practice"]),
+    default="simulation",
+    show_default=True,
+    help="What each learner takes.",
+)
+@click.option(
+    "--think",
+    type=click.FloatRange(0, 600),
+    default=2.0,
+    show_default=True,
+    help="Mean seconds of thought per question (exponentially distributed).",
+)
+@click.option(
+    "--admin-email",
+    required=True,
+    envvar="STUDYHALL_SIM_ADMIN_EMAIL",
+    help="An owner or admin of the organisation: invites the learners and reads "
+    "answer keys (or STUDYHALL_SIM_ADMIN_EMAIL).",
+)
+@click.option(
+    "--admin-password",
+    prompt=True,
+    hide_input=True,
+    envvar="STUDYHALL_SIM_ADMIN_PASSWORD",
+    help="Asked for when not given (or STUDYHALL_SIM_ADMIN_PASSWORD).",
+)
+@click.option("--seed", type=int, help="Make the learners' behaviour repeatable.")
+def simulate(
+    url: str,
+    org: str,
+    track_slug: str,
+    learners: int,
+    mode: str,
+    think: float,
+    admin_email: str,
+    admin_password: str,
+    seed: int | None,
+) -> None:
+    """Drive realistic learner traffic at a running server and print throughput and latency.
+
+    Each learner signs up, joins through an invitation, signs in, starts an attempt, thinks,
+    answers every question (right with a skill-dependent chance), flags a few, and submits.
+    """
+    import httpx
+
+    from studyhall.simulator import Simulation
+
+    async def run() -> str:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            login = await client.post(
+                "/api/v1/auth/login", json={"email": admin_email, "password": admin_password}
+            )
+            if login.status_code != 200:
+                raise click.ClickException(f"admin sign-in failed ({login.status_code})")
+            token = login.json()["token"]
+            listed = await client.get(
+                f"/api/v1/orgs/{org}/tracks", headers={"Authorization": f"Bearer {token}"}
+            )
+            if listed.status_code != 200:
+                raise click.ClickException(f"cannot list tracks of {org} ({listed.status_code})")
+            found = [t["id"] for t in listed.json() if track_slug in (t["slug"], t["id"])]
+            if not found:
+                raise click.ClickException(f"no track {track_slug!r} in {org}")
+        simulation = Simulation(
+            url=url,
+            org=org,
+            track_id=found[0],
+            admin_token=token,
+            learners=learners,
+            mode=mode,
+            think_seconds=think,
+            seed=seed,
+        )
+        return (await simulation.run()).text()
+
+    try:
+        click.echo(asyncio.run(run()))
+    except OSError as exc:  # connection refused and the like
+        raise click.ClickException(f"cannot reach {url}: {exc}") from exc

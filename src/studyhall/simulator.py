@@ -10,6 +10,7 @@ server you run (never at someone else's).
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import secrets
 import statistics
@@ -88,7 +89,8 @@ class Report:
 def _percentile(ordered: list[float], pct: float) -> float:
     if not ordered:
         return 0.0
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    # Nearest rank: the smallest value with at least pct% of the values at or below it.
+    index = min(len(ordered) - 1, max(0, math.ceil(pct / 100 * len(ordered)) - 1))
     return ordered[index]
 
 

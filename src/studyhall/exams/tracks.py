@@ -24,7 +24,7 @@ from studyhall.kit.context import Context
 from studyhall.kit.errors import Conflict, InvalidInput, NotFound
 from studyhall.kit.etag import check_if_match
 from studyhall.kit.ids import new_id
-from studyhall.kit.tenancy import across_orgs, get_scoped, scoped
+from studyhall.kit.tenancy import across_orgs, get_scoped, scoped, scoped_delete
 from studyhall.orgs import service as orgs
 from studyhall.orgs.models import Org
 
@@ -171,9 +171,16 @@ async def replace_track(
     _apply_settings(track, data)
     # Kept topics move to their new parents first, so removing an old parent cannot cascade.
     topics = await _write_topics(ctx, track, data.topics, existing=existing)
-    for topic in dropped:
-        await ctx.session.delete(topic)
-    await ctx.session.flush()
+    if dropped:
+        # One statement: the database cascades to children, which the ORM would then try to
+        # delete a second time one by one.
+        await ctx.session.execute(
+            scoped_delete(Topic, org.id)
+            .where(Topic.id.in_([t.id for t in dropped]))
+            .execution_options(synchronize_session=False)
+        )
+        for topic in dropped:
+            ctx.session.expunge(topic)
     track.revision += 1
     track.updated_at = ctx.now()
     after = _settings_of(track)

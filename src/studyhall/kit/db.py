@@ -67,7 +67,8 @@ def ensure_sqlite_directory(url: str) -> None:
     """SQLite makes the file but not its folder; make the folder (the data directory)."""
     path = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
     if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Owner-only: the database holds password hashes and the audit log's addresses.
+        Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def create_engine(url: str, *, writer: bool = True, **kwargs: Any) -> AsyncEngine:

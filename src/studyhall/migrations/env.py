@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from studyhall.models import metadata
+from studyhall.ops.migrations import include_object
 
 config = context.config
 
@@ -21,6 +22,8 @@ def _configure(connection: Connection) -> None:
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # The search table and index are made by raw SQL in 0002: not for autogenerate to drop.
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

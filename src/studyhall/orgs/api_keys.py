@@ -26,8 +26,9 @@ class NewApiKey:
     secret: str
 
 
-async def create(ctx: Context, org: Org, *, name: str, scopes: list[Permission],
-                 expires_in: timedelta | None) -> NewApiKey:
+async def create(
+    ctx: Context, org: Org, *, name: str, scopes: list[Permission], expires_in: timedelta | None
+) -> NewApiKey:
     refused = [s for s in scopes if s not in API_KEY_SCOPES]
     if refused:
         raise InvalidInput(
@@ -36,13 +37,26 @@ async def create(ctx: Context, org: Org, *, name: str, scopes: list[Permission],
         )
     secret = new_token(API_KEY_PREFIX)
     now = ctx.now()
-    key = ApiKey(org_id=org.id, name=name, hint=secret[:8], secret_hash=hash_token(secret),
-                 scopes=sorted({s.value for s in scopes}), created_by=ctx.user_id, created_at=now,
-                 expires_at=now + expires_in if expires_in else None)
+    key = ApiKey(
+        org_id=org.id,
+        name=name,
+        hint=secret[:8],
+        secret_hash=hash_token(secret),
+        scopes=sorted({s.value for s in scopes}),
+        created_by=ctx.user_id,
+        created_at=now,
+        expires_at=now + expires_in if expires_in else None,
+    )
     ctx.session.add(key)
     await ctx.session.flush()
-    audit.record(ctx, "api_key.created", org_id=org.id, target_type="api_key", target_id=key.id,
-                 summary={"name": name, "scopes": key.scopes})
+    audit.record(
+        ctx,
+        "api_key.created",
+        org_id=org.id,
+        target_type="api_key",
+        target_id=key.id,
+        summary={"name": name, "scopes": key.scopes},
+    )
     return NewApiKey(key, secret)
 
 
@@ -55,8 +69,14 @@ async def revoke(ctx: Context, org: Org, key_id: UUID) -> ApiKey:
     key = await get_scoped(ctx.session, ApiKey, org.id, key_id, what="API key")
     if key.revoked_at is None:
         key.revoked_at = ctx.now()
-        audit.record(ctx, "api_key.revoked", org_id=org.id, target_type="api_key",
-                     target_id=key.id, summary={"name": key.name})
+        audit.record(
+            ctx,
+            "api_key.revoked",
+            org_id=org.id,
+            target_type="api_key",
+            target_id=key.id,
+            summary={"name": key.name},
+        )
     return key
 
 

@@ -36,25 +36,39 @@ class NewInvitation:
     token: str
 
 
-async def create(ctx: Context, org: Org, *, acting_role: Role, email: str, role: Role,
-                 ttl: timedelta) -> NewInvitation:
+async def create(
+    ctx: Context, org: Org, *, acting_role: Role, email: str, role: Role, ttl: timedelta
+) -> NewInvitation:
     if role == Role.OWNER and acting_role != Role.OWNER:
         raise orgs.OwnersOnly()
     token = new_token(INVITATION_TOKEN_PREFIX)
     now = ctx.now()
-    invitation = Invitation(org_id=org.id, email=email.strip().lower(), role=role,
-                            token_hash=hash_token(token), invited_by=ctx.user_id,
-                            created_at=now, expires_at=now + ttl)
+    invitation = Invitation(
+        org_id=org.id,
+        email=email.strip().lower(),
+        role=role,
+        token_hash=hash_token(token),
+        invited_by=ctx.user_id,
+        created_at=now,
+        expires_at=now + ttl,
+    )
     ctx.session.add(invitation)
     await ctx.session.flush()
-    audit.record(ctx, "invitation.created", org_id=org.id, target_type="invitation",
-                 target_id=invitation.id, summary={"role": role.value})
+    audit.record(
+        ctx,
+        "invitation.created",
+        org_id=org.id,
+        target_type="invitation",
+        target_id=invitation.id,
+        summary={"role": role.value},
+    )
     return NewInvitation(invitation, token)
 
 
 async def list_pending(ctx: Context, org: Org) -> Sequence[Invitation]:
     query = scoped(Invitation, org.id).where(
-        Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+        Invitation.accepted_at.is_(None),
+        Invitation.revoked_at.is_(None),
         Invitation.expires_at > ctx.now(),
     )
     return (await ctx.session.scalars(query.order_by(Invitation.created_at.desc()))).all()
@@ -64,8 +78,13 @@ async def revoke(ctx: Context, org: Org, invitation_id: UUID) -> Invitation:
     invitation = await get_scoped(ctx.session, Invitation, org.id, invitation_id, what="invitation")
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = ctx.now()
-        audit.record(ctx, "invitation.revoked", org_id=org.id, target_type="invitation",
-                     target_id=invitation.id)
+        audit.record(
+            ctx,
+            "invitation.revoked",
+            org_id=org.id,
+            target_type="invitation",
+            target_id=invitation.id,
+        )
     return invitation
 
 
@@ -93,6 +112,12 @@ async def accept(ctx: Context, token: str, user: User) -> tuple[Invitation, Org]
     await orgs.add_member(ctx, org, user, Role(invitation.role))
     invitation.accepted_at = ctx.now()
     invitation.accepted_by = user.id
-    audit.record(ctx, "invitation.accepted", org_id=org.id, target_type="invitation",
-                 target_id=invitation.id, summary={"role": invitation.role})
+    audit.record(
+        ctx,
+        "invitation.accepted",
+        org_id=org.id,
+        target_type="invitation",
+        target_id=invitation.id,
+        summary={"role": invitation.role},
+    )
     return invitation, org
