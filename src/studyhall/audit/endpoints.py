@@ -36,8 +36,15 @@ router = APIRouter(prefix="/api/v1", tags=["audit"], route_class=TransactionalRo
 async def list_audit_events(
     request: Request,
     caller: AuditReader,
-    action: Annotated[str | None, Query(max_length=64, description=(
-        "An action (`member.role_changed`), or a prefix ending in a dot (`member.`)."))] = None,
+    action: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description=(
+                "An action (`member.role_changed`), or a prefix ending in a dot (`member.`)."
+            ),
+        ),
+    ] = None,
     actor: Annotated[UUID | None, Query(description="The acting user's id.")] = None,
     target_type: Annotated[str | None, Query(max_length=32)] = None,
     target_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -58,8 +65,15 @@ async def list_audit_events(
         if value is not None and value.tzinfo is None:
             raise InvalidInput(errors=[(f"query.{name}", "give a time zone, e.g. `Z`")])
     rows = await service.list_events(
-        caller.ctx, org_id=caller.org.id, before_id=before_id, limit=limit, action=action,
-        actor_user_id=actor, target_type=target_type, target_id=target_id, since=since,
+        caller.ctx,
+        org_id=caller.org.id,
+        before_id=before_id,
+        limit=limit,
+        action=action,
+        actor_user_id=actor,
+        target_type=target_type,
+        target_id=target_id,
+        since=since,
         until=until,
     )
     more = len(rows) > limit
