@@ -12,7 +12,7 @@ from studyhall.accounts.models import AuthSession, User
 from studyhall.kit.access import AccessRule
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Unauthenticated
-from studyhall.kit.transaction import bookkeeping_write, request_context
+from studyhall.kit.transaction import bookkeeping_write, lookup_context, request_context
 
 SESSION_COOKIE = "studyhall_session"
 
@@ -41,7 +41,7 @@ async def resolve_user(request: Request, ctx: Context) -> Caller | None:
     token = bearer_token(request)
     if not token or not token.startswith(service.SESSION_TOKEN_PREFIX + "_"):
         return None
-    found = await service.session_for_token(ctx, token)
+    found = await service.session_for_token(lookup_context(request, ctx), token)
     if found is None:
         return None
     auth_session, user = found

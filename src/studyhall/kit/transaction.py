@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, Response
@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from studyhall.kit.context import Context
@@ -37,32 +38,57 @@ class TransactionalRoute(APIRoute):
                 request.method not in SAFE_METHODS
                 or getattr(self.endpoint, "writes_on_read", False)
             ) and not getattr(self.endpoint, "writes_apart", False)
-            async with (db.sessions if write else db.read_sessions)() as session:
+            async with AsyncExitStack() as stack:
+                session = await stack.enter_async_context(
+                    (db.sessions if write else db.read_sessions)()
+                )
+                # Who is calling is looked up outside the write transaction where the engine
+                # has one writer at a time (SQLite), so the write lock is held only while the
+                # service works, not while tokens and memberships are read.
+                split = write and db.read_engine is not db.engine
+                request.state.read_session = (
+                    await stack.enter_async_context(db.read_sessions()) if split else session
+                )
                 request.state.session = session
                 request.state.writes = write
-                try:
-                    response = await handler(request)
-                except Problem as problem:
-                    if problem.keep_writes:
-                        await session.commit()
-                    else:
-                        await session.rollback()
-                    raise
-                except IntegrityError as exc:
-                    # A constraint caught mid-request (a flush) is a conflict, as at commit.
-                    await session.rollback()
-                    raise Conflict("The change conflicts with data that already exists.") from exc
-                except BaseException:
-                    await session.rollback()
-                    raise
-                try:
-                    await session.commit()
-                except IntegrityError as exc:
-                    await session.rollback()
-                    raise Conflict("The change conflicts with data that already exists.") from exc
-                return response
+                return await _run(handler, request, session)
 
         return run_in_transaction
+
+
+async def _run(
+    handler: Callable[[Request], Coroutine[Any, Any, Response]],
+    request: Request,
+    session: AsyncSession,
+) -> Response:
+    try:
+        response = await handler(request)
+    except Problem as problem:
+        if problem.keep_writes:
+            await session.commit()
+        else:
+            await session.rollback()
+        raise
+    except IntegrityError as exc:
+        # A constraint caught mid-request (a flush) is a conflict, as at commit.
+        await session.rollback()
+        raise Conflict("The change conflicts with data that already exists.") from exc
+    except BaseException:
+        await session.rollback()
+        raise
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Conflict("The change conflicts with data that already exists.") from exc
+    return response
+
+
+def lookup_context(request: Request, ctx: Context) -> Context:
+    """`ctx` reading through the request's lookup session (see TransactionalRoute): for
+    access rules finding tokens, keys, organisations and roles. Rows read here are for
+    reading; a service that changes one must load it in its own session first."""
+    return dataclasses.replace(ctx, session=request.state.read_session)
 
 
 def writes_on_read(endpoint: E) -> E:
@@ -128,7 +154,7 @@ async def bookkeeping_write(request: Request, row: Any, **values: Any) -> None:
     transaction). A write request already holds SQLite's write lock, where a second writer
     would wait on it forever, so there the change joins the request's own transaction.
     """
-    if request.state.writes:
+    if request.state.writes and object_session(row) is request.state.session.sync_session:
         for name, value in values.items():
             setattr(row, name, value)
         return

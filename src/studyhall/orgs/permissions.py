@@ -17,7 +17,7 @@ from studyhall.accounts.permissions import bearer_token, resolve_user
 from studyhall.kit.access import AccessRule
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Forbidden, NotFound, Unauthenticated
-from studyhall.kit.transaction import bookkeeping_write, request_context
+from studyhall.kit.transaction import bookkeeping_write, lookup_context, request_context
 from studyhall.orgs import api_keys
 from studyhall.orgs import service as orgs
 from studyhall.orgs.models import ApiKey, Org
@@ -71,7 +71,7 @@ class OrgAccess(AccessRule):
         signed_in = await resolve_user(request, ctx)
         if signed_in is None:
             return None
-        found, role = await orgs.org_and_role(ctx, slug, signed_in.user.id)
+        found, role = await orgs.org_and_role(lookup_context(request, ctx), slug, signed_in.user.id)
         if found is None or role is None:
             raise OrgNotFound()
         return OrgCaller(
@@ -86,10 +86,11 @@ class OrgAccess(AccessRule):
         secret = bearer_token(request)
         if not secret or not secret.startswith(api_keys.API_KEY_PREFIX + "_"):
             return None
-        key = await api_keys.key_for_secret(ctx, secret)
+        lookup = lookup_context(request, ctx)
+        key = await api_keys.key_for_secret(lookup, secret)
         if key is None:
             return None
-        found = await orgs.get_org_by_slug(ctx, slug)
+        found = await orgs.get_org_by_slug(lookup, slug)
         if found is None or found.id != key.org_id:
             raise OrgNotFound()
         now = ctx.now()

@@ -113,6 +113,7 @@ async def create_org(ctx: Context, *, owner: User, slug: str, name: str) -> Org:
 
 
 async def update_org(ctx: Context, org: Org, *, name: str) -> Org:
+    org = await ctx.session.merge(org)  # the caller's copy may come from a lookup session
     if name != org.name:
         audit.record(
             ctx,
