@@ -277,16 +277,31 @@ async def test_recently_seen_questions_are_avoided_while_the_bank_allows(
 async def test_an_attempt_pins_the_version_it_showed(client: httpx.AsyncClient, exam: Exam) -> None:
     attempt = await start(client, exam, mode="simulation")
     first = attempt["questions"][0]  # type: ignore[index]
+    # Version 2 makes "b" the right answer, and is approved while the attempt is running.
+    url = f"/api/v1/orgs/acme/questions/{first['question_id']}"
     edit = choice_question(first["topic_id"], "Edited stem", correct="b")
-    edited = await client.put(
-        f"/api/v1/orgs/acme/questions/{first['question_id']}", json=edit, headers=exam.author.auth
-    )
-    assert edited.status_code == 200, edited.text
+    assert (await client.put(url, json=edit, headers=exam.author.auth)).status_code == 200
+    assert (await client.post(f"{url}/submit", headers=exam.author.auth)).status_code == 200
+    assert (await client.post(f"{url}/approve", headers=exam.reviewer.auth)).status_code == 200
     resumed = (
         await client.get(f"/api/v1/orgs/acme/attempts/{attempt['id']}", headers=exam.learner.auth)
     ).json()
     assert resumed["questions"][0]["version_id"] == first["version_id"]
     assert resumed["questions"][0]["stem_html"] == first["stem_html"]
+    await save(client, exam, attempt, 1, answer={"choice": "a"})
+    await client.post(
+        f"/api/v1/orgs/acme/attempts/{attempt['id']}/submit", headers=exam.learner.auth
+    )
+    review = (
+        await client.get(
+            f"/api/v1/orgs/acme/attempts/{attempt['id']}/review", headers=exam.learner.auth
+        )
+    ).json()
+    assert review["items"][0]["correct"] is True  # scored by the version shown
+    assert review["items"][0]["correct_answer"] == {"choice": "a"}
+    later = await start(client, exam, mode="drill", topic_ids=[first["topic_id"]], count=5)
+    shown = {q["question_id"]: q["stem_html"] for q in later["questions"]}  # type: ignore[union-attr]
+    assert "Edited stem" in shown[first["question_id"]]  # new attempts draw version 2
 
 
 async def test_another_persons_attempt_is_not_found(client: httpx.AsyncClient, exam: Exam) -> None:

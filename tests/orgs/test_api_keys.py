@@ -99,28 +99,34 @@ async def test_a_key_cannot_be_given_the_right_to_make_keys(
 async def test_a_key_cannot_make_keys_nor_act_as_a_person(
     client: httpx.AsyncClient, owner: Person
 ) -> None:
-    allowed = [
-        "org:read",
-        "org:update",
-        "members:read",
-        "members:manage",
-        "invitations:manage",
-        "audit:read",
-    ]
+    allowed = ["org:read", "org:update", "members:read", "audit:read"]
     key = bearer((await create_api_key(client, "lab", owner, allowed))["secret"])
     minted = await client.post(KEYS, json={"name": "child", "scopes": ["org:read"]}, headers=key)
     assert minted.status_code == 403
     assert (await client.get(KEYS, headers=key)).status_code == 403
     for path in ("/api/v1/me", "/api/v1/orgs"):
         assert (await client.get(path, headers=key)).status_code == 401, path
+    # Nor can it bring in (or promote) the admin who would mint keys for it.
     crowned = await client.patch(
         f"/api/v1/orgs/lab/members/{owner.id}", json={"role": "admin"}, headers=key
     )
-    assert (crowned.status_code, crowned.json()["type"]) == (
-        403,
-        "urn:studyhall:problem:owners-only",
+    assert crowned.status_code == 403
+    invited = await client.post(
+        "/api/v1/orgs/lab/invitations",
+        headers=key,
+        json={"email": "new-admin@example.com", "role": "admin"},
     )
+    assert invited.status_code == 403
     assert len(await listed_keys(client, owner)) == 1
+
+
+async def test_people_powers_are_not_given_to_keys(
+    client: httpx.AsyncClient, owner: Person
+) -> None:
+    for scope in ("members:manage", "invitations:manage", "attempts:take", "api_keys:manage"):
+        refused = await client.post(KEYS, json={"name": "k", "scopes": [scope]}, headers=owner.auth)
+        assert refused.status_code == 422, scope
+        assert refused.json()["errors"][0]["field"] == "body.scopes"
 
 
 async def test_malformed_key_requests_are_422_naming_the_field(

@@ -170,6 +170,10 @@ def expired(attempt: Attempt, now: datetime) -> bool:
 async def settle_if_expired(ctx: Context, attempt: Attempt) -> bool:
     if not expired(attempt, ctx.now()):
         return False
+    # Lock and re-read, so a read and a submit racing past the deadline settle it once.
+    await ctx.session.refresh(attempt, with_for_update=True)
+    if not expired(attempt, ctx.now()):
+        return False
     assert attempt.deadline_at is not None
     await submit(ctx, attempt, by="deadline", at=attempt.deadline_at)
     return True

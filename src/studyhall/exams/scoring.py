@@ -8,10 +8,10 @@ submission, review and statistics all agree on what "right" means. A score is a 
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from typing import Any
 
+import regex
 from pydantic import ValidationError
 
 from studyhall.bank.content import (
@@ -40,6 +40,7 @@ from studyhall.kit.errors import InvalidInput
 RELATIVE_SLACK = 1e-9
 # A score this close to 1 is full marks (partial credit sums fractions like 1/3 three times).
 FULL_MARKS = 1 - 1e-9
+PATTERN_TIMEOUT = 0.05  # seconds one short-text pattern may spend on one reply
 
 
 class InvalidAnswer(InvalidInput):
@@ -248,9 +249,14 @@ def _text_is_right(body: ShortText, text: str) -> bool:
         return False
     # Case is handled by the flag, not by folding the text, so a pattern like [A-Z]{3} still
     # means what its author wrote. The text is at most 1000 characters (TextAnswer).
-    flags = 0 if body.case_sensitive else re.IGNORECASE
+    flags = 0 if body.case_sensitive else regex.IGNORECASE
     subject = _normalise_space(body, unicodedata.normalize("NFC", text))
-    return re.fullmatch(body.pattern, subject, flags) is not None
+    try:
+        # A pattern that backtracks catastrophically must not stall the server: past the
+        # time limit the reply simply does not match.
+        return regex.fullmatch(body.pattern, subject, flags, timeout=PATTERN_TIMEOUT) is not None
+    except TimeoutError:
+        return False
 
 
 def _normalise(body: ShortText, text: str) -> str:

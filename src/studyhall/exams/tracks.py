@@ -10,7 +10,7 @@ from uuid import UUID
 from sqlalchemy import func
 
 from studyhall.audit import service as audit
-from studyhall.bank.models import Question
+from studyhall.bank.models import Question, QuestionVersion
 from studyhall.exams.models import Topic, Track
 from studyhall.exams.schemas import (
     PercentScoring,
@@ -153,6 +153,8 @@ async def replace_track(
 ) -> Syllabus:
     """Replace settings and syllabus. Topics given with their id are kept (questions stay on
     them); topics left out are removed, unless questions still use them (409)."""
+    # Lock the track so two replacements with the same ETag cannot both pass the check.
+    await ctx.session.execute(scoped(Track, org.id).where(Track.id == track_id).with_for_update())
     current = await get_syllabus(ctx, org.id, track_id)
     track = current.track
     check_if_match(if_match, track.revision)
@@ -217,14 +219,18 @@ async def delete_track(ctx: Context, org: Org, track_id: UUID) -> None:
 
 
 async def _refuse_dropping_used_topics(ctx: Context, org_id: UUID, dropped: list[Topic]) -> None:
+    """Any version that ever used a topic keeps it: versions (and the attempts that showed
+    them) are history, and removing the topic would take them with it."""
     if not dropped:
         return
     rows = (
         await ctx.session.execute(
-            scoped(Question, org_id)
-            .with_only_columns(Question.topic_id, func.count())
-            .where(Question.topic_id.in_([t.id for t in dropped]))
-            .group_by(Question.topic_id)
+            scoped(QuestionVersion, org_id)
+            .with_only_columns(
+                QuestionVersion.topic_id, func.count(QuestionVersion.question_id.distinct())
+            )
+            .where(QuestionVersion.topic_id.in_([t.id for t in dropped]))
+            .group_by(QuestionVersion.topic_id)
         )
     ).all()
     if rows:

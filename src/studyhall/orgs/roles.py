@@ -41,9 +41,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.LEARNER: frozenset({P.ORG_READ, P.ATTEMPTS_TAKE}),
 }
 
-# An API key acts for its organisation with the scopes it was given, never more than these:
-# a key that could mint keys would outlive its own revocation, and a key is no learner.
-API_KEY_SCOPES: frozenset[Permission] = frozenset(Permission) - {P.API_KEYS_MANAGE, P.ATTEMPTS_TAKE}
+# An API key acts for its organisation with the scopes it was given, never more than these.
+# A key that could mint keys — or invite and promote the admin who mints them — would outlive
+# its own revocation; and a key is no learner.
+API_KEY_SCOPES: frozenset[Permission] = frozenset(Permission) - {
+    P.API_KEYS_MANAGE, P.MEMBERS_MANAGE, P.INVITATIONS_MANAGE, P.ATTEMPTS_TAKE,
+}  # fmt: skip
 
 
 def permissions_of(role: Role) -> frozenset[Permission]:
