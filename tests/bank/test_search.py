@@ -3,7 +3,6 @@ serve each question once, hostile query text, and nothing from another organisat
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql
 
-from studyhall.bank import search
+from studyhall.bank import search, search_query
 from studyhall.bank.models import Question
 from tests.bank.rows import Spec, write_questions
 from tests.factories import Person, add_member, leaf_topics, make_org, make_track, sign_up
@@ -405,7 +404,7 @@ async def test_postgresql_uses_the_search_index(app: FastAPI) -> None:
     """The query's expression is the index's, so the planner can use it (not a table scan)."""
     if app.state.db.dialect != "postgresql":
         pytest.skip("the GIN index is PostgreSQL's")
-    condition = search._text_condition(search.Search(uuid.uuid4(), "postgresql", text="spark"))
+    condition = search_query.pg_text_condition("spark")
     # Only the text condition: with the organisation's own index available, an empty table
     # would rather use that one.
     query = select(Question.id).where(condition)

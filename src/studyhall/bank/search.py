@@ -1,61 +1,42 @@
 """Searching the question bank (service): full text, filters, facet counts and cursor pages.
 
-Full text runs over `questions.search_text` (stem, options and explanation of the head version)
-through the index migration 0002 made: an FTS5 table on SQLite, ranked by bm25; a GIN index on
-`to_tsvector('english', search_text)` on PostgreSQL, ranked by ts_rank. The PostgreSQL
-expressions below are written exactly as the index is, or the planner would not use it.
-
 Filters take one or more values each; the values of one filter are alternatives (OR) and
-different filters must all hold (AND). Each facet is counted with every filter applied except
-its own, so a facet lists what choosing another of its values would give.
+different filters must all hold (AND). A filter on a topic takes its subtopics in. Each facet
+is counted with every filter applied except its own, so a facet lists what choosing another of
+its values would give. The SQL is in `search_query`.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from markdown_it import MarkdownIt
 from pydantic import BaseModel, Field
-from sqlalchemy import (
-    ColumnElement,
-    Float,
-    Select,
-    and_,
-    column,
-    func,
-    literal,
-    literal_column,
-    or_,
-    table,
-)
+from sqlalchemy import func
 
-from studyhall.bank.models import Question, QuestionTag, QuestionVersion
+from studyhall.bank.models import QuestionTag, QuestionVersion
+from studyhall.bank.search_query import (
+    COLUMN_FACETS,
+    MAX_FACET_VALUES,
+    Filters,
+    Search,
+    clean_query,
+    statement,
+)
 from studyhall.exams.models import Topic
 from studyhall.kit.context import Context
 from studyhall.kit.pagination import InvalidCursor, decode_cursor, encode_cursor
 from studyhall.kit.tenancy import scoped
 
 QuestionStatus = Literal["draft", "in_review", "published", "retired"]
-FacetName = Literal["topic", "tag", "type", "status", "difficulty"]
-
+FACETS = ("topic", "tag", "type", "status", "difficulty")
 MAX_QUERY_LENGTH = 200
 EXCERPT_LENGTH = 200
-# Facets with many values (tags, topics) list the most frequent ones only.
-MAX_FACET_VALUES = 50
-
-# Not in the ORM metadata (migration 0002 owns it); it has no org_id, so it is only ever
-# joined to questions that were scoped to the organisation.
-_FTS = table("question_search", column("question_id"), column("search_text"))
-_FTS_MATCH: ColumnElement[Any] = literal_column("question_search")
-_PG_CONFIG: ColumnElement[Any] = literal_column(
-    "'english'"
-)  # a literal, as in the index: a parameter would miss it
 
 
 class FacetCount(BaseModel):
@@ -89,108 +70,11 @@ class SearchPage(BaseModel):
 
 
 @dataclass(frozen=True)
-class Filters:
-    track: frozenset[UUID] = frozenset()
-    topic: frozenset[UUID] = frozenset()
-    tag: frozenset[str] = frozenset()
-    type: frozenset[str] = frozenset()
-    status: frozenset[str] = frozenset()
-    difficulty: frozenset[int] = frozenset()
-
-
-@dataclass(frozen=True)
-class Search:
-    org_id: UUID
-    dialect: str
-    filters: Filters = field(default_factory=Filters)
-    text: str | None = None  # cleaned user text with at least one searchable term
-
-
-@dataclass(frozen=True)
 class Results:
     items: list[QuestionHit]
     next_cursor: str | None
     total: int | None
     facets: dict[str, list[FacetCount]] | None
-
-
-# --- the text query -------------------------------------------------------------------------
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_query(raw: str | None) -> str | None:
-    """The user's text without control characters, or None when no term is left to search."""
-    if raw is None:
-        return None
-    text = _CONTROL.sub(" ", raw).encode("utf-8", "replace").decode("utf-8")
-    return text.strip() if any(ch.isalnum() for ch in text) else None
-
-
-def fts5_query(text: str) -> str:
-    """A safe FTS5 query for user text: each term a quoted string, the last one a prefix.
-
-    Quoting takes away every operator (`AND`, `NEAR`, `*`, `^`, column filters, brackets); a
-    quoted term is split into tokens by the table's own tokenizer, so `a-b` searches the
-    phrase "a b". Terms with no letter or digit are dropped: FTS5 would match nothing for them.
-    """
-    terms = [t for t in text.split() if any(ch.isalnum() for ch in t)][:32]
-    quoted = ['"' + term.replace('"', '""') + '"' for term in terms]
-    quoted[-1] += "*"
-    return " ".join(quoted)
-
-
-def _pg_vector() -> ColumnElement[Any]:
-    return func.to_tsvector(_PG_CONFIG, Question.search_text)
-
-
-def _pg_query(text: str) -> ColumnElement[Any]:
-    return func.websearch_to_tsquery(_PG_CONFIG, literal(text))
-
-
-def _text_condition(search: Search) -> ColumnElement[bool]:
-    assert search.text is not None
-    if search.dialect == "postgresql":
-        return _pg_vector().op("@@", is_comparison=True)(_pg_query(search.text))
-    matching = _FTS.select().with_only_columns(_FTS.c.question_id)
-    return Question.id.in_(matching.where(_fts_match(search.text)))
-
-
-def _fts_match(text: str) -> ColumnElement[bool]:
-    return _FTS_MATCH.op("MATCH", is_comparison=True)(literal(fts5_query(text)))
-
-
-# --- filters --------------------------------------------------------------------------------
-
-_COLUMN_FACETS: dict[str, Any] = {
-    "topic": Question.topic_id,
-    "type": Question.type,
-    "status": Question.status,
-    "difficulty": Question.difficulty,
-}
-
-
-def _conditions(
-    search: Search, *, skip: Iterable[str] = (), with_text: bool = True
-) -> list[ColumnElement[bool]]:
-    f, skipped = search.filters, set(skip)
-    conditions: list[ColumnElement[bool]] = []
-    if f.track:
-        conditions.append(Question.track_id.in_(f.track))
-    for name, values in (
-        ("topic", f.topic),
-        ("type", f.type),
-        ("status", f.status),
-        ("difficulty", f.difficulty),
-    ):
-        if values and name not in skipped:
-            conditions.append(_COLUMN_FACETS[name].in_(values))
-    if f.tag and "tag" not in skipped:
-        tagged = scoped(QuestionTag, search.org_id).with_only_columns(QuestionTag.question_id)
-        conditions.append(Question.id.in_(tagged.where(QuestionTag.tag.in_(f.tag))))
-    if with_text and search.text is not None:
-        conditions.append(_text_condition(search))
-    return conditions
 
 
 async def subtrees(
@@ -239,55 +123,6 @@ def _decode_position(ctx: Context, cursor: str, ranked: bool) -> tuple[Any, UUID
     raise InvalidCursor()  # a cursor of another ordering (q added or removed): start again
 
 
-def _page_query(
-    search: Search, after: tuple[Any, UUID] | None, limit: int
-) -> Select[*tuple[Any, ...]]:
-    columns = (
-        Question.id, Question.track_id, Question.type, Question.status, Question.topic_id,
-        Question.difficulty, Question.head_version_id, Question.created_at, Question.updated_at,
-    )  # fmt: skip
-    query: Select[*tuple[Any, ...]] = scoped(Question, search.org_id).with_only_columns(*columns)
-    if search.text is None:
-        query = query.where(*_conditions(search))
-        if after is not None:
-            moment, last_id = after
-            query = query.where(
-                or_(
-                    Question.created_at < moment,
-                    and_(Question.created_at == moment, Question.id < last_id),
-                )
-            )
-        order = (Question.created_at.desc(), Question.id.desc())
-        return query.order_by(*order).limit(limit + 1)
-    # Ranked: lower score first (bm25 is negative, better when lower; ts_rank is negated).
-    score: ColumnElement[Any]
-    if search.dialect == "postgresql":
-        query = query.where(*_conditions(search))
-        score = -func.ts_rank(_pg_vector(), _pg_query(search.text), type_=Float)
-    else:
-        # Matches first, materialised, then their questions by primary key: the planner must
-        # not run the full-text query once per question of the organisation.
-        matches = (
-            _FTS.select()
-            .with_only_columns(
-                _FTS.c.question_id.label("question_id"),
-                func.bm25(_FTS_MATCH, type_=Float).label("score"),
-            )
-            .where(_fts_match(search.text))
-            .cte("matches")
-            .prefix_with("MATERIALIZED")
-        )
-        query = query.join(matches, matches.c.question_id == Question.id)
-        query = query.where(*_conditions(search, with_text=False))
-        score = matches.c.score
-    query = query.add_columns(score.label("score"))
-    if after is not None:
-        value, last_id = after
-        bound = literal(value, Float)
-        query = query.where(or_(score > bound, and_(score == bound, Question.id > last_id)))
-    return query.order_by(score, Question.id).limit(limit + 1)
-
-
 async def _tags_of(ctx: Context, org_id: UUID, ids: Sequence[UUID]) -> dict[UUID, list[str]]:
     tags: dict[UUID, list[str]] = {i: [] for i in ids}
     if ids:
@@ -309,7 +144,7 @@ async def _stems_of(
     if not wanted:
         return {}
     # Only the start of each stem leaves the database; it is all an excerpt needs.
-    stem = func.substr(QuestionVersion.content["stem"].as_string(), 1, EXCERPT_LENGTH * 8)
+    stem = func.substr(QuestionVersion.content["stem"].as_string(), 1, EXCERPT_LENGTH * 3)
     rows = await ctx.session.execute(
         scoped(QuestionVersion, org_id)
         .with_only_columns(QuestionVersion.id, stem)
@@ -344,52 +179,27 @@ def plain_excerpt(markdown: str, limit: int = EXCERPT_LENGTH) -> str:
 # --- facets ---------------------------------------------------------------------------------
 
 
-def _values(search: Search, name: str) -> frozenset[Any]:
-    selected: frozenset[Any] = getattr(search.filters, name)
-    return selected
+def _column_facets(filters: Filters, groups: Sequence[Any]) -> tuple[dict[str, Counter[Any]], int]:
+    """Topic, type, status and difficulty facets, and the total, from the grouped counts.
 
-
-async def _column_facets(ctx: Context, search: Search) -> tuple[dict[str, Counter[Any]], int]:
-    """Topic, type, status and difficulty facets and the total, from one grouped query.
-
-    The query applies every filter except these four; each facet then adds up the groups that
-    pass the other three, which is exactly "every filter except its own".
+    The groups were counted under every filter except these four. A facet counts a group when
+    every other of the four passes: so a group failing none counts in all four and in the
+    total, a group failing one counts in that one's facet only, and one failing two counts
+    nowhere.
     """
-    names = list(_COLUMN_FACETS)
-    grouped = [_COLUMN_FACETS[n] for n in names]
-    rows = (
-        await ctx.session.execute(
-            scoped(Question, search.org_id)
-            .with_only_columns(*grouped, func.count())
-            .where(*_conditions(search, skip=names))
-            .group_by(*grouped)
-        )
-    ).all()
-    counts: dict[str, Counter[Any]] = {n: Counter() for n in names}
+    chosen = [filters.of(name) for name in COLUMN_FACETS]
+    counts: list[Counter[Any]] = [Counter() for _ in COLUMN_FACETS]
     total = 0
-    for row in rows:
-        values, count = dict(zip(names, row[:-1], strict=True)), row[-1]
-        passes = {n: not _values(search, n) or values[n] in _values(search, n) for n in names}
-        for name in names:
-            if all(passes[other] for other in names if other != name):
-                counts[name][values[name]] += count
-        if all(passes.values()):
-            total += count
-    return counts, total
-
-
-async def _tag_facet(ctx: Context, search: Search) -> Counter[Any]:
-    count = func.count()
-    rows = await ctx.session.execute(
-        scoped(QuestionTag, search.org_id)
-        .with_only_columns(QuestionTag.tag, count)
-        .join(Question, Question.id == QuestionTag.question_id)
-        .where(Question.org_id == search.org_id, *_conditions(search, skip=["tag"]))
-        .group_by(QuestionTag.tag)
-        .order_by(count.desc(), QuestionTag.tag)
-        .limit(MAX_FACET_VALUES)
-    )
-    return Counter({tag: n for tag, n in rows})
+    for row in groups:
+        values = (row.topic_id, row.type, row.status, row.difficulty)
+        failing = [i for i, wanted in enumerate(chosen) if wanted and values[i] not in wanted]
+        if not failing:
+            total += row.n
+            for i, value in enumerate(values):
+                counts[i][value] += row.n
+        elif len(failing) == 1:
+            counts[failing[0]][values[failing[0]]] += row.n
+    return dict(zip(COLUMN_FACETS, counts, strict=True)), total
 
 
 def _facet_list(counts: Counter[Any], selected: Iterable[Any]) -> list[FacetCount]:
@@ -403,24 +213,21 @@ def _facet_list(counts: Counter[Any], selected: Iterable[Any]) -> list[FacetCoun
     ]
 
 
-async def facets_of(
-    ctx: Context, search: Search, topic_trees: dict[UUID, frozenset[UUID]]
+def facets_of(
+    filters: Filters,
+    groups: Sequence[Any],
+    tags: Sequence[Any],
+    topic_trees: dict[UUID, frozenset[UUID]],
 ) -> tuple[dict[str, list[FacetCount]], int]:
-    counts, total = await _column_facets(ctx, search)
-    counts["tag"] = await _tag_facet(ctx, search)
+    counts, total = _column_facets(filters, groups)
+    counts["tag"] = Counter({row.tag: row.n for row in tags})
     # A chosen topic counts the questions of its whole subtree, as the filter does.
     by_topic = counts["topic"]
     for topic, tree in topic_trees.items():
         by_topic[topic] = sum(by_topic.get(t, 0) for t in tree)
-    selected = {
-        "topic": frozenset(topic_trees),
-        "tag": search.filters.tag,
-        "type": search.filters.type,
-        "status": search.filters.status,
-        "difficulty": search.filters.difficulty,
-    }
-    names: tuple[FacetName, ...] = ("topic", "tag", "type", "status", "difficulty")
-    return {name: _facet_list(counts[name], selected[name]) for name in names}, total
+    selected = {name: filters.of(name) for name in FACETS}
+    selected["topic"] = frozenset(topic_trees)
+    return {name: _facet_list(counts[name], selected[name]) for name in FACETS}, total
 
 
 # --- the whole search -----------------------------------------------------------------------
@@ -445,16 +252,23 @@ async def search_questions(
     search = Search(org_id=org_id, dialect=dialect, filters=filters, text=clean_query(q))
     ranked = search.text is not None
     after = _decode_position(ctx, cursor, ranked) if cursor is not None else None
-    rows = (await ctx.session.execute(_page_query(search, after, limit))).all()
-    page, more = rows[:limit], len(rows) > limit
+    rows = (await ctx.session.execute(statement(search, after, limit, facets=with_facets))).all()
+    parts: dict[str, list[Any]] = {"page": [], "groups": [], "tags": []}
+    for row in rows:
+        parts[row.part].append(row)
+    # A compound statement need not keep its parts' order: sort the page again.
+    if ranked:
+        found = sorted(parts["page"], key=lambda r: (r.score, r.id))
+    else:
+        found = sorted(parts["page"], key=lambda r: (r.created_at, r.id), reverse=True)
+    page, more = found[:limit], len(found) > limit
     tags = await _tags_of(ctx, org_id, [r.id for r in page])
     stems = await _stems_of(ctx, org_id, [r.head_version_id for r in page])
     items = [
         QuestionHit(
             id=r.id, track_id=r.track_id, type=r.type, status=r.status, topic_id=r.topic_id,
-            difficulty=r.difficulty, tags=tags[r.id],
+            difficulty=r.difficulty, tags=tags[r.id], updated_at=r.updated_at,
             stem_excerpt=stems.get(r.head_version_id, "") if r.head_version_id else "",
-            updated_at=r.updated_at,
         )
         for r in page
     ]  # fmt: skip
@@ -464,5 +278,9 @@ async def search_questions(
         key = ["r", last.score, str(last.id)] if ranked else [
             "t", last.created_at.isoformat(), str(last.id)]  # fmt: skip
         next_cursor = encode_cursor(ctx.secret_key, key)
-    facets, total = await facets_of(ctx, search, topic_trees) if with_facets else (None, None)
+    facets, total = (
+        facets_of(filters, parts["groups"], parts["tags"], topic_trees)
+        if with_facets
+        else (None, None)
+    )
     return Results(items=items, next_cursor=next_cursor, total=total, facets=facets)

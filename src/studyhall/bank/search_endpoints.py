@@ -10,6 +10,7 @@ from pydantic import Field
 
 from studyhall.bank import search
 from studyhall.bank.content import QuestionType, Tag
+from studyhall.bank.search_query import Filters
 from studyhall.kit.errors import Forbidden, InvalidInput, NotFound, Unauthenticated, responses
 from studyhall.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, InvalidCursor, next_link
 from studyhall.kit.transaction import TransactionalRoute
@@ -58,8 +59,9 @@ async def search_questions(
 ) -> search.SearchPage:
     """Questions of the organisation that contain every word of `q` (the last one may be the
     start of a word), best match first, and match every filter given. Each facet counts its
-    values under all the other filters. Follow `next` for more."""
-    filters = search.Filters(
+    values under all the other filters. Follow `next` for more (later pages come without
+    facets, which are the same for every page)."""
+    filters = Filters(
         track=frozenset(track or ()),
         topic=frozenset(topic or ()),
         tag=frozenset(tag or ()),
@@ -73,7 +75,8 @@ async def search_questions(
     )  # fmt: skip
     return search.SearchPage(
         items=results.items,
-        next=next_link(request.url, results.next_cursor),
+        # Facets are the same on every page: the next link does not ask for them again.
+        next=next_link(request.url.include_query_params(facets="false"), results.next_cursor),
         total=results.total,
         facets=results.facets,
     )
