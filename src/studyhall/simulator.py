@@ -130,6 +130,37 @@ def answer_for(content: QuestionContent, right: bool, rng: random.Random) -> dic
     return {"pairs": pairs}
 
 
+def as_shown(
+    answer: dict[str, Any], question: dict[str, Any], rendered: dict[str, Any]
+) -> dict[str, Any]:
+    """The answer in the names the exam screen gave (it never shows the author's ids): each
+    of the author's ids is found by its rendered text among what the screen listed."""
+
+    def names(shown: list[dict[str, str]], texts: dict[str, Any]) -> dict[str, str]:
+        by_html = {o["html"]: o["id"] for o in shown}
+        return {
+            real: by_html[t["text"] if isinstance(t, dict) else t]
+            for real, t in texts.items()
+            if (t["text"] if isinstance(t, dict) else t) in by_html
+        }
+
+    options = names(
+        question.get("options", []), rendered.get("options") or rendered.get("items") or {}
+    )
+    premises = names(question.get("premises", []), rendered.get("premises", {}))
+    responses = names(question.get("responses", []), rendered.get("responses", {}))
+    out = dict(answer)
+    if "choice" in out:
+        out["choice"] = options.get(out["choice"], out["choice"])
+    if "choices" in out:
+        out["choices"] = [options.get(c, c) for c in out["choices"]]
+    if "order" in out:
+        out["order"] = [options.get(i, i) for i in out["order"]]
+    if "pairs" in out:
+        out["pairs"] = {premises.get(p, p): responses.get(r, r) for p, r in out["pairs"].items()}
+    return out
+
+
 @dataclass
 class Simulation:
     url: str
@@ -142,7 +173,7 @@ class Simulation:
     flag_rate: float = 0.05
     seed: int | None = None
     report: Report = field(default_factory=Report)
-    _versions: dict[str, QuestionContent] = field(default_factory=dict)
+    _versions: dict[str, tuple[QuestionContent, dict[str, Any]]] = field(default_factory=dict)
 
     async def _timed(
         self, client: httpx.AsyncClient, kind: str, method: str, path: str, **kwargs: Any
@@ -154,7 +185,7 @@ class Simulation:
 
     async def _content(
         self, admin: httpx.AsyncClient, question_id: str, version_id: str
-    ) -> QuestionContent:
+    ) -> tuple[QuestionContent, dict[str, Any]]:
         """The version the attempt shows, read once with the admin's token (learners never
         see answer keys; the simulator needs them to answer right on purpose)."""
         if version_id not in self._versions:
@@ -164,7 +195,11 @@ class Simulation:
             number = next(v["number"] for v in listed.json() if v["id"] == version_id)
             version = await admin.get(f"{base}/{number}")
             version.raise_for_status()
-            self._versions[version_id] = QuestionContent.model_validate(version.json()["content"])
+            body = version.json()
+            self._versions[version_id] = (
+                QuestionContent.model_validate(body["content"]),
+                body["rendered"],
+            )
         return self._versions[version_id]
 
     async def _join(
@@ -218,14 +253,16 @@ class Simulation:
             attempt = started.json()
             base = f"/api/v1/orgs/{self.org}/attempts/{attempt['id']}"
             for question in attempt["questions"]:
-                content = await self._content(
+                content, rendered = await self._content(
                     admin, question["question_id"], question["version_id"]
                 )
                 think = rng.expovariate(1 / self.think_seconds) if self.think_seconds else 0
                 await asyncio.sleep(think)
                 chance = skill - 0.08 * (content.difficulty - 3)
                 body = {
-                    "answer": answer_for(content, rng.random() < chance, rng),
+                    "answer": as_shown(
+                        answer_for(content, rng.random() < chance, rng), question, rendered
+                    ),
                     "time_spent_ms": int(think * 1000) + rng.randint(500, 4000),
                 }
                 if rng.random() < self.flag_rate:

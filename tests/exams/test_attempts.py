@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -67,13 +68,20 @@ async def start(client: httpx.AsyncClient, exam: Exam, **body: object) -> dict[s
     return dict(response.json())
 
 
-def right_answer(question: dict[str, object]) -> dict[str, str]:
-    return {"choice": "a"}
+def shown(attempt: dict[str, Any], position: int, letter: str) -> str:
+    """The name the exam screen gave the author's option `letter` (its text is "Option A")."""
+    question = attempt["questions"][position - 1]
+    return next(o["id"] for o in question["options"] if f"Option {letter.upper()}" in o["html"])
 
 
 async def save(
-    client: httpx.AsyncClient, exam: Exam, attempt: dict[str, object], position: int, **body: object
+    client: httpx.AsyncClient, exam: Exam, attempt: dict[str, Any], position: int, **body: Any
 ) -> httpx.Response:
+    """Save an answer; `{"choice": "a"}` means the author's option a, as the screen names it."""
+    answer = body.get("answer")
+    known = position <= len(attempt["questions"])
+    if known and isinstance(answer, dict) and answer.get("choice") in ("a", "b", "c"):
+        body["answer"] = {"choice": shown(attempt, position, answer["choice"])}
     return await client.put(
         f"/api/v1/orgs/acme/attempts/{attempt['id']}/answers/{position}",
         json=body,
@@ -98,6 +106,8 @@ async def test_a_simulation_follows_the_blueprint_and_hides_the_key(
     assert attempt["feedback"] == "end"
     assert '"correct"' not in httpx.Response(200, json=attempt).text
     assert all(q["feedback"] is None for q in questions)
+    # The screen names options by position, never by the author's ids.
+    assert all([o["id"] for o in q["options"]] == ["o1", "o2", "o3"] for q in questions)
 
 
 async def test_saves_are_idempotent_replaceable_and_survive_a_reload(
@@ -114,7 +124,7 @@ async def test_saves_are_idempotent_replaceable_and_survive_a_reload(
         f"/api/v1/orgs/acme/attempts/{attempt['id']}", headers=exam.learner.auth
     )
     state = resumed.json()["questions"]
-    assert state[0]["answer"] == {"choice": "a"}
+    assert state[0]["answer"] == {"choice": shown(attempt, 1, "a")}
     assert state[0]["time_spent_ms"] == 9000
     assert state[0]["flagged"] is False
     assert state[1]["flagged"] is True
@@ -136,7 +146,8 @@ async def test_two_concurrent_saves_of_one_answer_leave_one_answer(
     state = (
         await client.get(f"/api/v1/orgs/acme/attempts/{attempt['id']}", headers=exam.learner.auth)
     ).json()
-    assert state["questions"][0]["answer"] in ({"choice": "a"}, {"choice": "b"})
+    both = ({"choice": shown(attempt, 1, "a")}, {"choice": shown(attempt, 1, "b")})
+    assert state["questions"][0]["answer"] in both
     assert sum(1 for q in state["questions"] if q["answer"] is not None) == 1
 
 
@@ -210,11 +221,11 @@ async def test_submit_scores_per_topic_and_review_shows_the_key(
         )
     ).json()
     wrong = review["items"][7]
-    assert wrong["answer"] == {"choice": "c"}
+    assert wrong["answer"] == {"choice": shown(attempt, 8, "c")}
     assert wrong["correct"] is False
-    assert wrong["correct_answer"] == {"choice": "a"}
+    assert wrong["correct_answer"] == {"choice": shown(attempt, 8, "a")}
     assert "Because a is right" in wrong["explanation_html"]
-    assert "Feedback for c" in wrong["option_feedback_html"]["c"]
+    assert "Feedback for c" in wrong["option_feedback_html"][shown(attempt, 8, "c")]
 
 
 async def test_answers_must_fit_their_question(client: httpx.AsyncClient, exam: Exam) -> None:
@@ -237,7 +248,7 @@ async def test_practice_gives_feedback_at_once_and_locks_the_answer(
     saved = await save(client, exam, attempt, 1, answer={"choice": "b"})
     feedback = saved.json()["feedback"]
     assert feedback["correct"] is False
-    assert feedback["correct_answer"] == {"choice": "a"}
+    assert feedback["correct_answer"] == {"choice": shown(attempt, 1, "a")}
     assert "Because a is right" in feedback["explanation_html"]
     changed = await save(client, exam, attempt, 1, answer={"choice": "a"})
     assert changed.status_code == 409
@@ -298,10 +309,10 @@ async def test_an_attempt_pins_the_version_it_showed(client: httpx.AsyncClient, 
         )
     ).json()
     assert review["items"][0]["correct"] is True  # scored by the version shown
-    assert review["items"][0]["correct_answer"] == {"choice": "a"}
+    assert review["items"][0]["correct_answer"] == {"choice": shown(attempt, 1, "a")}
     later = await start(client, exam, mode="drill", topic_ids=[first["topic_id"]], count=5)
-    shown = {q["question_id"]: q["stem_html"] for q in later["questions"]}  # type: ignore[union-attr]
-    assert "Edited stem" in shown[first["question_id"]]  # new attempts draw version 2
+    stems = {q["question_id"]: q["stem_html"] for q in later["questions"]}  # type: ignore[union-attr]
+    assert "Edited stem" in stems[first["question_id"]]  # new attempts draw version 2
 
 
 async def test_another_persons_attempt_is_not_found(client: httpx.AsyncClient, exam: Exam) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from studyhall.bank.content import TrueFalse
 from studyhall.bank.models import QuestionVersion
 from studyhall.exams import scoring
+from studyhall.exams.aliases import PREFIX, Aliases
 from studyhall.exams.attempt_schemas import (
     AttemptResult,
     AttemptState,
@@ -28,9 +29,11 @@ from studyhall.exams.models import Attempt, AttemptItem
 from studyhall.kit.clock import Clock
 
 
-def _views(rendered: dict[str, Any], key: str, order: list[str]) -> list[OptionView]:
+def _views(rendered: dict[str, Any], key: str, order: list[str], kind: str) -> list[OptionView]:
     texts = rendered.get(key, {})
-    return [OptionView(id=i, html=_html(texts.get(i, ""))) for i in order]
+    prefix = PREFIX[kind]
+    return [OptionView(id=f"{prefix}{n}", html=_html(texts.get(i, "")))
+            for n, i in enumerate(order, start=1)]
 
 
 def _html(value: Any) -> str:
@@ -41,25 +44,28 @@ def _html(value: Any) -> str:
 def _shown(item: AttemptItem, version: QuestionVersion) -> dict[str, list[OptionView]]:
     rendered, presented = version.rendered, item.presented
     if "options" in presented:
-        return {"options": _views(rendered, "options", presented["options"])}
+        return {"options": _views(rendered, "options", presented["options"], "options")}
     if "items" in presented:
-        return {"options": _views(rendered, "items", presented["items"])}
+        return {"options": _views(rendered, "items", presented["items"], "items")}
     if "premises" in presented:
         return {
-            "premises": _views(rendered, "premises", presented["premises"]),
-            "responses": _views(rendered, "responses", presented["responses"]),
+            "premises": _views(rendered, "premises", presented["premises"], "premises"),
+            "responses": _views(rendered, "responses", presented["responses"], "responses"),
         }
     return {}
 
 
-def _option_feedback(version: QuestionVersion, answer: dict[str, Any] | None) -> dict[str, str]:
-    """Feedback written for what the learner picked (choice options, or true/false)."""
+def _option_feedback(item: AttemptItem, version: QuestionVersion) -> dict[str, str]:
+    """Feedback written for what the learner picked (choice options, or true/false), keyed by
+    the names the learner saw."""
+    answer = item.answer
     if answer is None:
         return {}
     rendered = version.rendered
+    aliases = Aliases(item.presented)
     picked = [answer["choice"]] if "choice" in answer else answer.get("choices", [])
     out = {
-        i: str(rendered["options"][i]["feedback"])
+        aliases.alias("options", i): str(rendered["options"][i]["feedback"])
         for i in picked
         if isinstance(rendered.get("options", {}).get(i), dict)
         and rendered["options"][i].get("feedback")
@@ -76,10 +82,19 @@ def feedback(item: AttemptItem, version: QuestionVersion) -> FeedbackView | None
         return None
     return FeedbackView(
         score=item.score, correct=bool(item.correct),
-        correct_answer=scoring.correct_answer(content_of(version).body),
+        correct_answer=key_shown(item, version),
         explanation_html=str(version.rendered.get("explanation", "")),
-        option_feedback_html=_option_feedback(version, item.answer),
+        option_feedback_html=_option_feedback(item, version),
     )  # fmt: skip
+
+
+def key_shown(item: AttemptItem, version: QuestionVersion) -> dict[str, Any]:
+    """The right answer, in the names the learner saw."""
+    return Aliases(item.presented).to_alias(scoring.correct_answer(content_of(version).body))
+
+
+def answer_shown(item: AttemptItem) -> dict[str, Any] | None:
+    return Aliases(item.presented).to_alias(item.answer) if item.answer is not None else None
 
 
 def seconds_left(attempt: Attempt, clock: Clock) -> int | None:
@@ -95,7 +110,7 @@ def question_view(attempt: Attempt, item: AttemptItem, version: QuestionVersion)
         position=item.position, question_id=item.question_id, version_id=version.id,
         type=version.type, topic_id=item.topic_id,
         stem_html=str(version.rendered.get("stem", "")), unit=getattr(body, "unit", None),
-        answer=item.answer, flagged=item.flagged, time_spent_ms=item.time_spent_ms,
+        answer=answer_shown(item), flagged=item.flagged, time_spent_ms=item.time_spent_ms,
         feedback=feedback(item, version) if instant else None, **_shown(item, version),
     )  # fmt: skip
 
@@ -140,11 +155,10 @@ def review_item(item: AttemptItem, version: QuestionVersion) -> ReviewItem:
         type=version.type, topic_id=item.topic_id,
         stem_html=str(version.rendered.get("stem", "")), options=shown.get("options", []),
         premises=shown.get("premises", []), responses=shown.get("responses", []),
-        answer=item.answer, flagged=item.flagged, time_spent_ms=item.time_spent_ms,
-        score=item.score or 0, correct=bool(item.correct),
-        correct_answer=scoring.correct_answer(content_of(version).body),
+        answer=answer_shown(item), flagged=item.flagged, time_spent_ms=item.time_spent_ms,
+        score=item.score or 0, correct=bool(item.correct), correct_answer=key_shown(item, version),
         explanation_html=str(version.rendered.get("explanation", "")),
-        option_feedback_html=_option_feedback(version, item.answer),
+        option_feedback_html=_option_feedback(item, version),
     )  # fmt: skip
 
 

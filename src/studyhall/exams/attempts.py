@@ -19,6 +19,7 @@ from studyhall.bank import service as bank
 from studyhall.bank.content import QuestionContent
 from studyhall.bank.models import QuestionVersion
 from studyhall.exams import blueprint, scoring, selection, tracks
+from studyhall.exams.aliases import Aliases
 from studyhall.exams.attempt_schemas import AnswerSave, AttemptStart, Mode
 from studyhall.exams.models import Attempt, AttemptItem, Topic
 from studyhall.kit.context import Context
@@ -235,6 +236,8 @@ async def _set_answer(
     version: QuestionVersion,
     answer: dict[str, Any] | None,
 ) -> None:
+    if answer is not None:
+        answer = Aliases(item.presented).to_real(answer)  # the screen's names -> the author's
     if answer == item.answer:
         return  # the same save twice is one answer
     instant = attempt.options.get("feedback") == "instant"

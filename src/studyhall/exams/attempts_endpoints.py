@@ -115,7 +115,7 @@ async def save_answer(
     item, version = await attempts.save_answer(caller.ctx, attempt, position, body)
     instant = attempt.options.get("feedback") == "instant"
     return SavedAnswer(
-        position=item.position, answer=item.answer, flagged=item.flagged,
+        position=item.position, answer=views.answer_shown(item), flagged=item.flagged,
         time_spent_ms=item.time_spent_ms, answered_at=item.answered_at,
         seconds_left=views.seconds_left(attempt, caller.ctx.clock),
         feedback=views.feedback(item, version) if instant else None,
