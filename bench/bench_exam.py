@@ -111,7 +111,9 @@ async def build_bank(url: str, questions: int) -> tuple[str, str]:
         found = await accounts.check_credentials(
             ctx, email=owner.email, password=PASSWORD, policy=policy
         )
-        signed_in = await accounts.record_login(ctx, found, session_ttl=timedelta(hours=2))
+        signed_in = await accounts.record_login(
+            ctx, found, policy=policy, session_ttl=timedelta(hours=2)
+        )
         track_id = str(syllabus.track.id)
     await db.dispose()
     return track_id, signed_in.token

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
@@ -89,3 +90,15 @@ class TestBehindAProxy:
             await _fail(client, "a@example.com", ip="198.51.100.1")
         assert (await _fail(client, "b@example.com", ip="198.51.100.1")).status_code == 429
         assert (await _fail(client, "c@example.com", ip="198.51.100.2")).status_code == 401
+
+
+async def test_a_burst_of_parallel_guesses_gets_no_more_verdicts_than_the_limit(
+    client: httpx.AsyncClient,
+) -> None:
+    person = await sign_up(client)
+    guesses = [
+        client.post("/api/v1/auth/login", json={"email": person.email, "password": f"guess-{n}-x"})
+        for n in range(8)
+    ]
+    statuses = sorted(r.status_code for r in await asyncio.gather(*guesses))
+    assert statuses == [401] * 3 + [429] * 5

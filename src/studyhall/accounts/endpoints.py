@@ -64,7 +64,7 @@ async def login(
     )
     async with write_unit(request, ctx) as writing:
         try:
-            signed_in = await service.record_login(writing, found, session_ttl=ttl)
+            signed_in = await service.record_login(writing, found, policy=policy, session_ttl=ttl)
         except service.InvalidCredentials:
             await writing.session.commit()  # the failure is a fact to keep; then refuse
             raise

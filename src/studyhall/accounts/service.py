@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import InstrumentedAttribute
 
 from studyhall.accounts import passwords
@@ -124,6 +124,23 @@ async def _retry_after(
     return max(1, int((oldest + window - ctx.now()).total_seconds()) + 1)
 
 
+async def _refuse_if_throttled(ctx: Context, account_key: str, policy: ThrottlePolicy) -> None:
+    waits = [
+        await _retry_after(
+            ctx, LoginFailure.account_key, account_key, policy.max_per_account, policy.window
+        ),
+    ]
+    if ctx.client_ip is not None:
+        waits.append(
+            await _retry_after(
+                ctx, LoginFailure.client_ip, ctx.client_ip, policy.max_per_address, policy.window
+            )
+        )
+    if blocked := [w for w in waits if w is not None]:
+        wait = max(blocked)
+        raise LoginThrottled(f"Try again in {wait} seconds.", retry_after=wait)
+
+
 @dataclass(frozen=True)
 class Credentials:
     """What checking an email and password found, before anything is written."""
@@ -140,20 +157,7 @@ async def check_credentials(
     """Throttle, then verify (argon2, off the event loop). Reads only: the caller writes the
     outcome with `record_login` in a short write transaction of its own."""
     account_key = keyed_digest(ctx.secret_key, normalize_email(email))
-    waits = [
-        await _retry_after(
-            ctx, LoginFailure.account_key, account_key, policy.max_per_account, policy.window
-        ),
-    ]
-    if ctx.client_ip is not None:
-        waits.append(
-            await _retry_after(
-                ctx, LoginFailure.client_ip, ctx.client_ip, policy.max_per_address, policy.window
-            )
-        )
-    if blocked := [w for w in waits if w is not None]:
-        wait = max(blocked)
-        raise LoginThrottled(f"Try again in {wait} seconds.", retry_after=wait)
+    await _refuse_if_throttled(ctx, account_key, policy)
     user = await get_user_by_email(ctx, email)
     if user is None:
         # As slow as a real check, so response times do not tell which accounts exist.
@@ -166,8 +170,21 @@ async def check_credentials(
     return Credentials(account_key, user, valid, rehash)
 
 
-async def record_login(ctx: Context, found: Credentials, *, session_ttl: timedelta) -> SignIn:
-    """Write the outcome: a failure record and its audit entry (then raise 401), or a session."""
+async def record_login(
+    ctx: Context, found: Credentials, *, policy: ThrottlePolicy, session_ttl: timedelta
+) -> SignIn:
+    """Write the outcome: a failure record and its audit entry (then raise 401), or a session.
+
+    The throttle is asked again here, inside the write: a burst of parallel guesses all pass
+    the first check before any of their failures is written, and must not all get a verdict.
+    """
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        # SQLite runs one writer at a time; PostgreSQL needs telling that these writes queue.
+        await ctx.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": found.account_key},
+        )
+    await _refuse_if_throttled(ctx, found.account_key, policy)
     user = found.user
     if user is None or not found.valid:
         ctx.session.add(
