@@ -315,18 +315,14 @@ async def history(
     ctx: Context, org_id: UUID, user_id: UUID, track_id: UUID | None, limit: int = 100
 ) -> list[tuple[Attempt, int]]:
     """The caller's attempts, newest first, with their question counts."""
-    counts = (
+    # Counted per listed attempt (a correlated subquery), not over the organisation's items.
+    count = (
         scoped(AttemptItem, org_id)
-        .with_only_columns(AttemptItem.attempt_id, func.count().label("n"))
-        .group_by(AttemptItem.attempt_id)
-        .subquery()
+        .with_only_columns(func.count())
+        .where(AttemptItem.attempt_id == Attempt.id)
+        .scalar_subquery()
     )
-    query = (
-        scoped(Attempt, org_id)
-        .add_columns(counts.c.n)
-        .join(counts, counts.c.attempt_id == Attempt.id)
-        .where(Attempt.user_id == user_id)
-    )
+    query = scoped(Attempt, org_id).add_columns(count).where(Attempt.user_id == user_id)
     if track_id is not None:
         query = query.where(Attempt.track_id == track_id)
     rows = await ctx.session.execute(query.order_by(Attempt.started_at.desc()).limit(limit))
