@@ -21,7 +21,7 @@ from sqlalchemy import func
 
 from studyhall.bank.models import QuestionTag, QuestionVersion
 from studyhall.bank.search_query import (
-    COLUMN_FACETS,
+    GROUPED_FACETS,
     MAX_FACET_VALUES,
     Filters,
     Search,
@@ -179,19 +179,18 @@ def plain_excerpt(markdown: str, limit: int = EXCERPT_LENGTH) -> str:
 # --- facets ---------------------------------------------------------------------------------
 
 
-def _column_facets(filters: Filters, groups: Sequence[Any]) -> tuple[dict[str, Counter[Any]], int]:
-    """Topic, type, status and difficulty facets, and the total, from the grouped counts.
+def _grouped_facets(filters: Filters, groups: Sequence[Any]) -> tuple[dict[str, Counter[Any]], int]:
+    """Type, status and difficulty facets, and the total, from the grouped counts.
 
-    The groups were counted under every filter except these four. A facet counts a group when
-    every other of the four passes: so a group failing none counts in all four and in the
-    total, a group failing one counts in that one's facet only, and one failing two counts
-    nowhere.
+    The groups were counted under every filter except these three. A facet counts a group when
+    the other two pass: so a group failing none counts in all three and in the total, a group
+    failing one counts in that one's facet only, and one failing two counts nowhere.
     """
-    chosen = [filters.of(name) for name in COLUMN_FACETS]
-    counts: list[Counter[Any]] = [Counter() for _ in COLUMN_FACETS]
+    chosen = [filters.of(name) for name in GROUPED_FACETS]
+    counts: list[Counter[Any]] = [Counter() for _ in GROUPED_FACETS]
     total = 0
     for row in groups:
-        values = (row.topic_id, row.type, row.status, row.difficulty)
+        values = (row.type, row.status, row.difficulty)
         failing = [i for i, wanted in enumerate(chosen) if wanted and values[i] not in wanted]
         if not failing:
             total += row.n
@@ -199,7 +198,7 @@ def _column_facets(filters: Filters, groups: Sequence[Any]) -> tuple[dict[str, C
                 counts[i][value] += row.n
         elif len(failing) == 1:
             counts[failing[0]][values[failing[0]]] += row.n
-    return dict(zip(COLUMN_FACETS, counts, strict=True)), total
+    return dict(zip(GROUPED_FACETS, counts, strict=True)), total
 
 
 def _facet_list(counts: Counter[Any], selected: Iterable[Any]) -> list[FacetCount]:
@@ -214,13 +213,11 @@ def _facet_list(counts: Counter[Any], selected: Iterable[Any]) -> list[FacetCoun
 
 
 def facets_of(
-    filters: Filters,
-    groups: Sequence[Any],
-    tags: Sequence[Any],
-    topic_trees: dict[UUID, frozenset[UUID]],
+    filters: Filters, parts: dict[str, list[Any]], topic_trees: dict[UUID, frozenset[UUID]]
 ) -> tuple[dict[str, list[FacetCount]], int]:
-    counts, total = _column_facets(filters, groups)
-    counts["tag"] = Counter({row.tag: row.n for row in tags})
+    counts, total = _grouped_facets(filters, parts["groups"])
+    counts["topic"] = Counter({row.topic_id: row.n for row in parts["topics"]})
+    counts["tag"] = Counter({row.tag: row.n for row in parts["tags"]})
     # A chosen topic counts the questions of its whole subtree, as the filter does.
     by_topic = counts["topic"]
     for topic, tree in topic_trees.items():
@@ -253,7 +250,7 @@ async def search_questions(
     ranked = search.text is not None
     after = _decode_position(ctx, cursor, ranked) if cursor is not None else None
     rows = (await ctx.session.execute(statement(search, after, limit, facets=with_facets))).all()
-    parts: dict[str, list[Any]] = {"page": [], "groups": [], "tags": []}
+    parts: dict[str, list[Any]] = {"page": [], "groups": [], "topics": [], "tags": []}
     for row in rows:
         parts[row.part].append(row)
     # A compound statement need not keep its parts' order: sort the page again.
@@ -278,9 +275,5 @@ async def search_questions(
         key = ["r", last.score, str(last.id)] if ranked else [
             "t", last.created_at.isoformat(), str(last.id)]  # fmt: skip
         next_cursor = encode_cursor(ctx.secret_key, key)
-    facets, total = (
-        facets_of(filters, parts["groups"], parts["tags"], topic_trees)
-        if with_facets
-        else (None, None)
-    )
+    facets, total = facets_of(filters, parts, topic_trees) if with_facets else (None, None)
     return Results(items=items, next_cursor=next_cursor, total=total, facets=facets)

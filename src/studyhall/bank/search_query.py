@@ -229,14 +229,27 @@ def _page(search: Search, src: Source, after: tuple[Any, UUID] | None, limit: in
     return query.order_by(src.score, last_id).limit(limit + 1)
 
 
-def _column_counts(search: Search, src: Source) -> Select[Any]:
-    """Counts by (topic, type, status, difficulty) under every filter but those four: each of
-    those facets is then the sum of the groups that pass the other three."""
-    grouped = {"topic_id": src.c["topic_id"], **{n: src.c[n] for n in COLUMN_FACETS[1:]}}
+# Facets counted together: grouped by all three, each is the sum of the groups that pass the
+# other two (a few hundred groups at most; grouping the topics in too would multiply them).
+GROUPED_FACETS = ("type", "status", "difficulty")
+
+
+def _grouped_counts(search: Search, src: Source) -> Select[Any]:
+    """Counts by (type, status, difficulty), under every filter but those three."""
+    grouped = {name: src.c[name] for name in GROUPED_FACETS}
     return (
         src.select(*_columns("groups", n=func.count(), **grouped))
-        .where(*_conditions(search, src, skip=COLUMN_FACETS))
+        .where(*_conditions(search, src, skip=GROUPED_FACETS))
         .group_by(*grouped.values())
+    )
+
+
+def _topic_counts(search: Search, src: Source) -> Select[Any]:
+    topic = src.c["topic_id"]
+    return (
+        src.select(*_columns("topics", n=func.count(), topic_id=topic))
+        .where(*_conditions(search, src, skip=["topic"]))
+        .group_by(topic)
     )
 
 
@@ -261,7 +274,7 @@ def statement(
     search: Search, after: tuple[Any, UUID] | None, limit: int, *, facets: bool
 ) -> CompoundSelect[Any] | Select[Any]:
     """The page (`part` = page, at most `limit + 1` rows), and with facets the grouped counts
-    (`groups`) and tag counts (`tags`), in one statement."""
+    (`groups`), topic counts (`topics`) and tag counts (`tags`), in one statement."""
     src = _hits(search) if search.text is not None else _questions(search)
     page = _page(search, src, after, limit)
     if not facets:
@@ -270,6 +283,7 @@ def statement(
     # (whose order the compound need not keep; the caller sorts the page again).
     return union_all(
         select(*page.subquery().c),
-        _column_counts(search, src),
+        _grouped_counts(search, src),
+        _topic_counts(search, src),
         select(*_tag_counts(search, src).subquery().c),
     )
