@@ -32,8 +32,10 @@ from studyhall.kit.clock import Clock
 def _views(rendered: dict[str, Any], key: str, order: list[str], kind: str) -> list[OptionView]:
     texts = rendered.get(key, {})
     prefix = PREFIX[kind]
-    return [OptionView(id=f"{prefix}{n}", html=_html(texts.get(i, "")))
-            for n, i in enumerate(order, start=1)]
+    return [
+        OptionView(id=f"{prefix}{n}", html=_html(texts.get(i, "")))
+        for n, i in enumerate(order, start=1)
+    ]
 
 
 def _html(value: Any) -> str:

@@ -70,14 +70,15 @@ class TrackIn(BaseModel):
                 errors.append(("body.scoring.max", "must be above min"))
         if not low <= self.passing_score <= high:
             errors.append(("body.passing_score", f"must lie within {low:g}..{high:g}"))
-        ids = [str(t.id) for t in _walk(self.topics) if t.id is not None]
+        ids = [str(t.id) for t in walk_topics(self.topics) if t.id is not None]
         if len(ids) != len(set(ids)):
             errors.append(("body.topics", "a topic id appears twice"))
         return errors
 
 
-def _walk(topics: list[TopicIn]) -> list[TopicIn]:
-    return [node for t in topics for node in (t, *_walk(t.children))]
+def walk_topics(topics: list[TopicIn]) -> list[TopicIn]:
+    """Every topic of the tree, parents before their children."""
+    return [node for t in topics for node in (t, *walk_topics(t.children))]
 
 
 class TopicOut(BaseModel):

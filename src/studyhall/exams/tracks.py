@@ -19,6 +19,7 @@ from studyhall.exams.schemas import (
     TopicOut,
     TrackIn,
     TrackOut,
+    walk_topics,
 )
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Conflict, InvalidInput, NotFound
@@ -161,12 +162,12 @@ async def replace_track(
     _require_valid(data)
     await _slug_free(ctx, org.id, data.slug, track.id)
     existing = {t.id: t for t in current.topics}
-    unknown = [str(t.id) for t in _walk(data.topics) if t.id and t.id not in existing]
+    unknown = [str(t.id) for t in walk_topics(data.topics) if t.id and t.id not in existing]
     if unknown:
         raise InvalidInput(
             errors=[("body.topics", f"not a topic of this track: {', '.join(unknown)}")]
         )
-    kept = {t.id for t in _walk(data.topics) if t.id}
+    kept = {t.id for t in walk_topics(data.topics) if t.id}
     dropped = [t for t in current.topics if t.id not in kept]
     await _refuse_dropping_used_topics(ctx, org.id, dropped)
     before = _settings_of(track)
@@ -269,10 +270,6 @@ async def _write_topics(
             ctx, track, node.children, existing=existing, parent=topic.id
         )
     return written
-
-
-def _walk(topics: list[TopicIn]) -> list[TopicIn]:
-    return [node for t in topics for node in (t, *_walk(t.children))]
 
 
 def track_out(syllabus: Syllabus) -> TrackOut:
