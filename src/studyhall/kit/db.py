@@ -58,7 +58,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # Writers queue for SQLite's one write lock; under a burst the queue can take seconds,
+    # and waiting is better than failing (a request still waiting after this gets a 503).
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses no commit
     cursor.close()
 

@@ -16,13 +16,13 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import inspect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from studyhall.kit.context import Context
-from studyhall.kit.errors import Conflict, Problem
+from studyhall.kit.errors import Conflict, Problem, TooManyRequests
 
 E = TypeVar("E", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -73,6 +73,11 @@ async def _run(
         # A constraint caught mid-request (a flush) is a conflict, as at commit.
         await session.rollback()
         raise Conflict("The change conflicts with data that already exists.") from exc
+    except OperationalError as exc:
+        await session.rollback()
+        if _contention(exc):
+            raise Busy(retry_after=1) from exc
+        raise
     except BaseException:
         await session.rollback()
         raise
@@ -81,7 +86,26 @@ async def _run(
     except IntegrityError as exc:
         await session.rollback()
         raise Conflict("The change conflicts with data that already exists.") from exc
+    except OperationalError as exc:
+        await session.rollback()
+        if _contention(exc):
+            raise Busy(retry_after=1) from exc
+        raise
     return response
+
+
+class Busy(TooManyRequests):
+    """The database stayed busy longer than we wait (SQLite's busy timeout, or a PostgreSQL
+    deadlock or serialization failure): nothing was written, and a retry is safe."""
+
+    status = 503
+    slug = "busy"
+    title = "Busy; nothing was changed, try again shortly"
+
+
+def _contention(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "deadlock" in text or "could not serialize" in text
 
 
 def lookup_context(request: Request, ctx: Context) -> Context:
