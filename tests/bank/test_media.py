@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import os
@@ -214,6 +215,33 @@ async def test_a_huge_body_is_refused_by_its_declared_length_or_while_streaming(
         URL, content=b"x" * (LIMIT * 2), headers={**headers, "Content-Length": str(LIMIT * 2)}
     )
     refused_as(declared, 413, "media-too-large")
+
+
+async def test_a_slow_upload_does_not_hold_up_other_writes(
+    client: httpx.AsyncClient, owner: Person
+) -> None:
+    """The body is read before the access rule's first query: on SQLite, that query would
+    take the write lock, and every other writer would wait while the client sends."""
+    boundary, release = "sl0wb0undary", asyncio.Event()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.png"\r\n'
+        "Content-Type: image/png\r\n\r\n"
+    ).encode()
+
+    async def slowly() -> AsyncIterator[bytes]:
+        yield head
+        await release.wait()
+        yield image_bytes("PNG") + f"\r\n--{boundary}--\r\n".encode()
+
+    headers = {**owner.auth, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    upload_sent = asyncio.create_task(client.post(URL, content=slowly(), headers=headers))
+    await asyncio.sleep(0.2)  # the upload is under way, halfway through its body
+    rename = client.patch("/api/v1/orgs/acme", json={"name": "Renamed"}, headers=owner.auth)
+    try:
+        assert (await asyncio.wait_for(rename, timeout=3)).status_code == 200
+    finally:
+        release.set()
+    assert (await upload_sent).status_code == 201
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
@@ -95,6 +96,33 @@ async def read_upload(request: Request, limit: int) -> tuple[bytes, str | None]:
         await form.close()
 
 
+@dataclass(frozen=True)
+class Received:
+    """An upload as received: its bytes and name, or why it cannot be used."""
+
+    data: bytes = b""
+    filename: str | None = None
+    problem: InvalidInput | None = None
+
+
+async def receive_upload(request: Request) -> Received:
+    """The upload, read before anything else runs (the endpoint's first dependency).
+
+    On SQLite a write request's transaction holds the single write lock; it must never be open
+    while a slow client is still sending, or every other writer waits for that client. Reading
+    first keeps it so whatever the access rule or the service query first. An oversized body
+    is refused at once; a malformed one is reported after the access rule, so that callers
+    without the right learn nothing more than that.
+    """
+    try:
+        data, filename = await read_upload(request, request.app.state.settings.media_max_bytes)
+    except media.MediaTooLarge:
+        raise
+    except InvalidInput as problem:
+        return Received(problem=problem)
+    return Received(data, filename)
+
+
 @router.post(
     "/orgs/{org}/media",
     summary="Upload an image",
@@ -107,15 +135,21 @@ async def read_upload(request: Request, limit: int) -> tuple[bytes, str | None]:
     openapi_extra={"requestBody": UPLOAD_BODY},
 )
 async def upload_media(
-    request: Request, caller: QuestionsWriter, response: Response
+    request: Request,
+    received: Annotated[Received, Depends(receive_upload)],  # before the caller: see there
+    caller: QuestionsWriter,
+    response: Response,
 ) -> media.MediaOut:
     """A PNG, JPEG, GIF or WebP image for questions, in a multipart part named `file`, at most
     `STUDYHALL_MEDIA_MAX_BYTES` (5 MiB by default). It is judged by its content: other kinds,
     damaged images, and names that contradict the content are refused. The same bytes again
     give the same media (200 instead of 201). Embed it in Markdown by its `url`."""
-    data, filename = await read_upload(request, request.app.state.settings.media_max_bytes)
+    if received.problem is not None:
+        raise received.problem
     storage: MediaStorage = request.app.state.media_storage
-    item, created = await media.upload(caller.ctx, caller.org, storage, data, filename)
+    item, created = await media.upload(
+        caller.ctx, caller.org, storage, received.data, received.filename
+    )
     out = media.media_out(caller.org, item)
     if created:
         response.headers["Location"] = out.url
