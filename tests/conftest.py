@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from studyhall.ops import migrations
 
 POSTGRES_URL = os.environ.get("STUDYHALL_TEST_POSTGRES_URL")
 ENGINES = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+TEST_DATA_DIR = Path(tempfile.mkdtemp(prefix="studyhall-test-"))
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production"
 
 
@@ -69,6 +71,8 @@ async def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 def make_settings(db_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "database_url": db_url,
+        # Media and anything else written to disk goes to a throw-away folder, not ./data.
+        "data_dir": TEST_DATA_DIR,
         "secret_key": TEST_SECRET,
         # Cheap hashes keep the suite fast; the production cost is a setting, tested apart.
         "argon2_time_cost": 1,
