@@ -339,3 +339,22 @@ async def test_local_storage_writes_whole_files_under_content_keys(tmp_path: Pat
     for bad in ("../escape", "/etc/passwd", "a/../../b", "", "a//b", "a/.hidden/../x"):
         with pytest.raises(ValueError, match="not a media key"):
             await storage.put(bad, b"x")
+
+
+def _forget(root: Path, sha256: str) -> int:
+    """Delete the stored bytes behind the media store's back; how many files went."""
+    files = list(root.rglob(sha256))
+    for stored in files:
+        stored.unlink()
+    return len(files)
+
+
+async def test_bytes_missing_from_the_store_are_a_503_not_a_500(
+    client: httpx.AsyncClient, owner: Person, tmp_path: Path
+) -> None:
+    made = await upload(client, owner, image_bytes("PNG"))
+    assert made.status_code == 201, made.text
+    assert _forget(tmp_path, made.json()["sha256"]) == 1
+    response = await client.get(f"{URL}/{made.json()['id']}", headers=owner.auth)
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"

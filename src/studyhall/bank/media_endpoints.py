@@ -12,11 +12,12 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from studyhall.bank import media
-from studyhall.bank.storage import MediaStorage
+from studyhall.bank.storage import MediaNotStored, MediaStorage
 from studyhall.kit.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    ServiceUnavailable,
     Unauthenticated,
     responses,
 )
@@ -192,7 +193,7 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     summary="An image",
     response_class=Response,
     responses={
-        **responses(*IN_ORG, InvalidInput),
+        **responses(*IN_ORG, InvalidInput, ServiceUnavailable),
         200: {"content": IMAGE_TYPES, "description": "The image's bytes."},
         304: {"description": "Your cached copy (If-None-Match) is current."},
     },
@@ -216,5 +217,10 @@ async def get_media(
     if _matches(if_none_match, etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     storage: MediaStorage = request.app.state.media_storage
-    data = await storage.get(item.storage_key)
+    try:
+        data = await storage.get(item.storage_key)
+    except MediaNotStored as exc:
+        # The record exists but this instance's store lacks the bytes (lost, or uploaded to
+        # another instance's local store): say so, rather than fail with a 500.
+        raise ServiceUnavailable("The image's bytes are not available here.") from exc
     return Response(data, media_type=item.content_type, headers=headers)
