@@ -13,7 +13,7 @@ run: .venv/.installed
 	.venv/bin/studyhall serve --demo
 
 test: .venv/.installed
-	scripts/with-postgres.sh .venv/bin/pytest $(PYTEST_ARGS)
+	scripts/with-postgres.sh .venv/bin/pytest -n auto $(PYTEST_ARGS)
 
 lint: .venv/.installed
 	.venv/bin/ruff check src tests bench
