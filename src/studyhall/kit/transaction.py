@@ -3,7 +3,10 @@
 `TransactionalRoute` wraps every API route: it opens the unit of work, runs dependencies and the
 endpoint inside it, and commits before the response is sent, so an acknowledged write is a
 committed one. Exceptions roll back, except problems marked `keep_writes` (a failed login is a
-refusal whose record must survive). A constraint the database catches becomes a 409, never a 500.
+refusal whose record must survive). A constraint the database catches becomes a 409, and a
+lock that outlasts the wait a retryable 503 — never a 500. On SQLite, where one writer at a
+time holds the lock, access rules read through a separate lookup session (`lookup_context`)
+so a write request holds the lock only while its service works.
 """
 
 from __future__ import annotations
