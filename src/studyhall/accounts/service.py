@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import InstrumentedAttribute
@@ -66,10 +65,6 @@ def check_password_policy(password: str, *, email: str, field: str = "body.passw
 
 async def get_user_by_email(ctx: Context, email: str) -> User | None:
     return await ctx.session.scalar(select(User).where(User.email == normalize_email(email)))
-
-
-async def get_user(ctx: Context, user_id: UUID) -> User | None:
-    return await ctx.session.get(User, user_id)
 
 
 async def register(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Delete, Select, Update, delete, select, update
+from sqlalchemy import Delete, Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyhall.kit.errors import NotFound
@@ -28,10 +28,6 @@ def _org_column(model: Any) -> Any:
 def scoped(model: type[M], org_id: UUID) -> Select[M]:
     """`SELECT model WHERE org_id = :org_id`; add further filters to the result."""
     return select(model).where(_org_column(model) == org_id)
-
-
-def scoped_update(model: type[M], org_id: UUID) -> Update:
-    return update(model).where(_org_column(model) == org_id)
 
 
 def scoped_delete(model: type[M], org_id: UUID) -> Delete:
