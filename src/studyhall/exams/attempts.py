@@ -24,7 +24,7 @@ from studyhall.exams.attempt_schemas import AnswerSave, AttemptStart, Mode
 from studyhall.exams.models import Attempt, AttemptItem, Topic
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Conflict, NotFound
-from studyhall.kit.tenancy import scoped
+from studyhall.kit.tenancy import get_scoped, scoped
 from studyhall.orgs.models import Org
 
 INSTANT_FEEDBACK_MODES = {Mode.PRACTICE, Mode.DRILL, Mode.MISTAKES}
@@ -197,27 +197,40 @@ async def items_with_versions(
 
 
 async def save_answer(
-    ctx: Context, attempt: Attempt, position: int, data: AnswerSave
-) -> tuple[AttemptItem, QuestionVersion]:
+    ctx: Context, org_id: UUID, attempt_id: UUID, user_id: UUID, position: int, data: AnswerSave
+) -> tuple[Attempt, AttemptItem, QuestionVersion]:
+    """Save one answer: the attempt (locked) and its item come in one query and the version
+    from the process's cache (versions never change), because this is the request learners
+    make most — one per question."""
+    row = (
+        await ctx.session.execute(
+            scoped(Attempt, org_id)
+            .add_columns(AttemptItem)
+            .outerjoin(
+                AttemptItem,
+                (AttemptItem.attempt_id == Attempt.id)
+                & (AttemptItem.org_id == Attempt.org_id)
+                & (AttemptItem.position == position),
+            )
+            .where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+            .with_for_update(of=Attempt)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("No such attempt.")
+    attempt, item = row
+    await settle_if_expired(ctx, attempt)
     if attempt.status != "in_progress":
         if attempt.submitted_by == "deadline":
             raise DeadlinePassed("The attempt was submitted when its time ran out.")
         raise AttemptClosed()
-    row = (
-        await ctx.session.execute(
-            scoped(AttemptItem, attempt.org_id)
-            .add_columns(QuestionVersion)
-            .join(QuestionVersion, QuestionVersion.id == AttemptItem.version_id)
-            .where(AttemptItem.attempt_id == attempt.id, AttemptItem.position == position)
-        )
-    ).first()
-    if row is None:
+    if item is None:
         raise NotFound(f"This attempt has no question {position}.")
-    item, version = row
     if attempt.navigation == "sequential" and position < attempt.furthest_position:
         raise SequentialOnly(
             f"You are at question {attempt.furthest_position}; earlier questions are closed."
         )
+    version = await version_of(ctx, item)
     given = data.model_fields_set
     if "answer" in given:
         await _set_answer(ctx, attempt, item, version, data.answer)
@@ -225,8 +238,28 @@ async def save_answer(
         item.flagged = data.flagged
     if data.time_spent_ms is not None:
         item.time_spent_ms = data.time_spent_ms
-    attempt.furthest_position = max(attempt.furthest_position, position)
-    return item, version
+    if position > attempt.furthest_position:
+        attempt.furthest_position = position
+    return attempt, item, version
+
+
+_versions: dict[UUID, QuestionVersion] = {}
+
+
+async def version_of(ctx: Context, item: AttemptItem) -> QuestionVersion:
+    """The version an item pins, read once per process. Cached copies are detached from any
+    session (a rollback elsewhere must not expire them) and are only ever read."""
+    version = _versions.get(item.version_id)
+    if version is not None and version.org_id == item.org_id:
+        return version
+    version = await get_scoped(
+        ctx.session, QuestionVersion, item.org_id, item.version_id, what="version"
+    )
+    ctx.session.expunge(version)
+    if len(_versions) >= PARSED_CACHE_SIZE:
+        _versions.clear()
+    _versions[version.id] = version
+    return version
 
 
 async def _set_answer(

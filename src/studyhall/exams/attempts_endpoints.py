@@ -109,10 +109,9 @@ async def save_answer(
     """Save the answer to one question, its flag and the time spent on it. Saving the same
     thing twice is one save; a later save replaces an earlier one until you submit. After the
     deadline the save is refused (409 `deadline-passed`) and the attempt counts as submitted."""
-    attempt = await attempts.load(
-        caller.ctx, caller.org.id, attempt_id, _user_id(caller), for_update=True
+    attempt, item, version = await attempts.save_answer(
+        caller.ctx, caller.org.id, attempt_id, _user_id(caller), position, body
     )
-    item, version = await attempts.save_answer(caller.ctx, attempt, position, body)
     instant = attempt.options.get("feedback") == "instant"
     return SavedAnswer(
         position=item.position, answer=views.answer_shown(item), flagged=item.flagged,

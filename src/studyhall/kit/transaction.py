@@ -20,6 +20,7 @@ from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import object_session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -81,6 +82,9 @@ async def _run(
         if _contention(exc):
             raise Busy(retry_after=1) from exc
         raise
+    except PoolTimeout as exc:  # queued for SQLite's writer longer than we wait
+        await session.rollback()
+        raise Busy(retry_after=1) from exc
     except BaseException:
         await session.rollback()
         raise
