@@ -358,6 +358,11 @@ def _print_demo(settings: Settings, created: dict[str, str] | None) -> None:
     help="Mean seconds of thought per question (exponentially distributed).",
 )
 @click.option(
+    "--together",
+    is_flag=True,
+    help="Everyone starts first, then all answer at once (measures answering alone).",
+)
+@click.option(
     "--admin-email",
     required=True,
     envvar="STUDYHALL_SIM_ADMIN_EMAIL",
@@ -379,6 +384,7 @@ def simulate(
     learners: int,
     mode: str,
     think: float,
+    together: bool,
     admin_email: str,
     admin_password: str,
     seed: int | None,
@@ -416,6 +422,7 @@ def simulate(
             learners=learners,
             mode=mode,
             think_seconds=think,
+            together=together,
             seed=seed,
         )
         return (await simulation.run()).text()

@@ -16,6 +16,7 @@ import secrets
 import statistics
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,10 +47,22 @@ class Report:
     scores: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # why learners gave up, first words each
 
-    def record(self, kind: str, seconds: float, ok: bool) -> None:
+    # Per kind, when the first request of that kind began and the last one ended: a rate is
+    # counted over its own window, so that signing up does not dilute answers per second.
+    windows: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def record(self, kind: str, seconds: float, ok: bool, *, ended: float | None = None) -> None:
         self.latencies[kind].append(seconds)
         if not ok:
             self.errors[kind] += 1
+        end = ended if ended is not None else time.perf_counter()
+        first, last = self.windows.get(kind, (end - seconds, end))
+        self.windows[kind] = (min(first, end - seconds), max(last, end))
+
+    def per_second(self, kind: str) -> float:
+        first, last = self.windows.get(kind, (0.0, 0.0))
+        count = len(self.latencies.get(kind, ()))
+        return count / (last - first) if last > first else 0.0
 
     @property
     def elapsed(self) -> float:
@@ -61,7 +74,7 @@ class Report:
             ordered = sorted(values)
             rows.append({
                 "request": kind, "count": len(values), "errors": self.errors.get(kind, 0),
-                "per_second": round(len(values) / self.elapsed, 1) if self.elapsed else 0.0,
+                "per_second": round(self.per_second(kind), 1),
                 "p50_ms": round(1000 * _percentile(ordered, 50), 1),
                 "p95_ms": round(1000 * _percentile(ordered, 95), 1),
                 "p99_ms": round(1000 * _percentile(ordered, 99), 1),
@@ -172,7 +185,12 @@ class Simulation:
     think_seconds: float = 2.0
     flag_rate: float = 0.05
     seed: int | None = None
+    # Everyone signs up and starts first, then all answer at once: answers per second then
+    # measures answering alone (the benchmark uses this; real traffic arrives mixed).
+    together: bool = False
     report: Report = field(default_factory=Report)
+    _waiting: int = 0
+    _all_started: asyncio.Event = field(default_factory=asyncio.Event)
     _versions: dict[str, tuple[QuestionContent, dict[str, Any]]] = field(default_factory=dict)
 
     async def _timed(
@@ -180,7 +198,8 @@ class Simulation:
     ) -> httpx.Response:
         began = time.perf_counter()
         response = await client.request(method, path, **kwargs)
-        self.report.record(kind, time.perf_counter() - began, response.status_code < 400)
+        ended = time.perf_counter()
+        self.report.record(kind, ended - began, response.status_code < 400, ended=ended)
         return response
 
     async def _content(
@@ -237,7 +256,32 @@ class Simulation:
         accepted.raise_for_status()
         return headers
 
+    def _arrived(self) -> None:
+        self._waiting -= 1
+        if self._waiting <= 0:
+            self._all_started.set()
+
     async def _learner(self, number: int, rng: random.Random, admin: httpx.AsyncClient) -> None:
+        arrived = False
+
+        def arrive() -> None:
+            nonlocal arrived
+            if not arrived:
+                arrived = True
+                self._arrived()
+
+        try:
+            await self._take_exam(number, rng, admin, arrive)
+        finally:
+            arrive()  # a learner who gave up before starting: nobody waits for them
+
+    async def _take_exam(
+        self,
+        number: int,
+        rng: random.Random,
+        admin: httpx.AsyncClient,
+        arrive: Callable[[], None],
+    ) -> None:
         skill = min(0.97, max(0.2, rng.gauss(0.68, 0.15)))
         async with httpx.AsyncClient(base_url=self.url, timeout=60) as client:
             headers = await self._join(client, admin, number)
@@ -249,8 +293,11 @@ class Simulation:
                 json={"mode": self.mode, "count": 20},
                 headers=headers,
             )
+            arrive()
             started.raise_for_status()
             attempt = started.json()
+            if self.together:
+                await self._all_started.wait()
             base = f"/api/v1/orgs/{self.org}/attempts/{attempt['id']}"
             for question in attempt["questions"]:
                 content, rendered = await self._content(
@@ -290,6 +337,8 @@ class Simulation:
             headers={"Authorization": f"Bearer {self.admin_token}"},
         ) as admin:
             self.report = Report()
+            self._waiting = self.learners
+            self._all_started.clear()
             tasks = [
                 self._learner(n, random.Random(rng.random()), admin)  # noqa: S311
                 for n in range(self.learners)

@@ -56,6 +56,11 @@ class NoQuestions(Conflict):
     title = "There are no published questions for this selection"
 
 
+class Unsettled(Exception):
+    """A read-only transaction met an attempt whose time ran out: the caller does its work
+    again in a unit of work that may write (see `attempts_endpoints.settled_read`)."""
+
+
 class NotSubmitted(Conflict):
     slug = "not-submitted"
     title = "Review opens after the attempt is submitted"
@@ -147,16 +152,23 @@ def _allocation(plan: selection.Plan) -> dict[UUID, int]:
 
 
 async def load(
-    ctx: Context, org_id: UUID, attempt_id: UUID, user_id: UUID, *, for_update: bool = False
+    ctx: Context,
+    org_id: UUID,
+    attempt_id: UUID,
+    user_id: UUID,
+    *,
+    for_update: bool = False,
+    settle: bool = True,
 ) -> Attempt:
-    """The caller's own attempt (anyone else's is a 404), settled if its time ran out."""
+    """The caller's own attempt (anyone else's is a 404), settled if its time ran out (or,
+    with `settle=False`, `Unsettled` raised)."""
     query = scoped(Attempt, org_id).where(Attempt.id == attempt_id, Attempt.user_id == user_id)
     if for_update:
         query = query.with_for_update()
     attempt = await ctx.session.scalar(query)
     if attempt is None:
         raise NotFound("No such attempt.")
-    await settle_if_expired(ctx, attempt)
+    await settle_if_expired(ctx, attempt, settle=settle)
     return attempt
 
 
@@ -168,9 +180,11 @@ def expired(attempt: Attempt, now: datetime) -> bool:
     )
 
 
-async def settle_if_expired(ctx: Context, attempt: Attempt) -> bool:
+async def settle_if_expired(ctx: Context, attempt: Attempt, *, settle: bool = True) -> bool:
     if not expired(attempt, ctx.now()):
         return False
+    if not settle:
+        raise Unsettled()
     # Lock and re-read, so a read and a submit racing past the deadline settle it once.
     await ctx.session.refresh(attempt, with_for_update=True)
     if not expired(attempt, ctx.now()):
@@ -345,7 +359,13 @@ async def _topic_names(ctx: Context, org_id: UUID, ids: set[UUID]) -> dict[UUID,
 
 
 async def history(
-    ctx: Context, org_id: UUID, user_id: UUID, track_id: UUID | None, limit: int = 100
+    ctx: Context,
+    org_id: UUID,
+    user_id: UUID,
+    track_id: UUID | None,
+    limit: int = 100,
+    *,
+    settle: bool = True,
 ) -> list[tuple[Attempt, int]]:
     """The caller's attempts, newest first, with their question counts."""
     # Counted per listed attempt (a correlated subquery), not over the organisation's items.
@@ -361,5 +381,5 @@ async def history(
     rows = await ctx.session.execute(query.order_by(Attempt.started_at.desc()).limit(limit))
     attempts = [(a, int(n)) for a, n in rows.all()]
     for attempt, _ in attempts:
-        await settle_if_expired(ctx, attempt)
+        await settle_if_expired(ctx, attempt, settle=settle)
     return attempts

@@ -38,10 +38,9 @@ class TransactionalRoute(APIRoute):
 
         async def run_in_transaction(request: Request) -> Response:
             db = request.app.state.db
-            write = (
-                request.method not in SAFE_METHODS
-                or getattr(self.endpoint, "writes_on_read", False)
-            ) and not getattr(self.endpoint, "writes_apart", False)
+            write = request.method not in SAFE_METHODS and not getattr(
+                self.endpoint, "writes_apart", False
+            )
             async with AsyncExitStack() as stack:
                 session = await stack.enter_async_context(
                     (db.sessions if write else db.read_sessions)()
@@ -120,13 +119,6 @@ def lookup_context(request: Request, ctx: Context) -> Context:
     access rules finding tokens, keys, organisations and roles. Rows read here are for
     reading; a service that changes one must load it in its own session first."""
     return dataclasses.replace(ctx, session=request.state.read_session)
-
-
-def writes_on_read(endpoint: E) -> E:
-    """Mark a GET whose reading may write (settling an attempt whose time ran out), so that
-    on SQLite it takes the write lock up front instead of failing to upgrade a read."""
-    endpoint.writes_on_read = True  # type: ignore[attr-defined]
-    return endpoint
 
 
 def writes_apart(endpoint: E) -> E:
