@@ -24,7 +24,7 @@ from studyhall.exams.attempt_schemas import AnswerSave, AttemptStart, Mode
 from studyhall.exams.models import Attempt, AttemptItem, Topic
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Conflict, NotFound
-from studyhall.kit.tenancy import get_scoped, scoped
+from studyhall.kit.tenancy import scoped
 from studyhall.orgs.models import Org
 
 INSTANT_FEEDBACK_MODES = {Mode.PRACTICE, Mode.DRILL, Mode.MISTAKES}
@@ -94,7 +94,9 @@ async def start(
     rng = rng or random.Random()  # noqa: S311 (shuffling questions, not secrets)
     syllabus = await tracks.get_syllabus(ctx, org.id, track_id)
     track = syllabus.track
-    pool = await bank.published_pool(ctx, org.id, track.id)
+    pool = await bank.published_pool(
+        ctx, org.id, track.id, with_tags=data.mode is Mode.DRILL and bool(data.tag)
+    )
     plan = await selection.plan(ctx, syllabus, pool, user_id, data)
     if not plan.by_topic or plan.count == 0:
         raise NoQuestions("Publish questions for these topics first, or choose other topics.")
@@ -118,8 +120,9 @@ async def start(
     )  # fmt: skip
     ctx.session.add(attempt)
     await ctx.session.flush()
+    versions = await versions_by_id(ctx, org.id, [plan.versions[q].version_id for q in chosen])
     for position, question_id in enumerate(chosen, start=1):
-        version = plan.versions[question_id]
+        version = versions[plan.versions[question_id].version_id]
         ctx.session.add(AttemptItem(
             org_id=org.id, attempt_id=attempt.id, position=position,
             question_id=version.question_id, version_id=version.id, topic_id=version.topic_id,
@@ -197,14 +200,15 @@ async def settle_if_expired(ctx: Context, attempt: Attempt, *, settle: bool = Tr
 async def items_with_versions(
     ctx: Context, attempt: Attempt
 ) -> list[tuple[AttemptItem, QuestionVersion]]:
-    rows = await ctx.session.execute(
-        scoped(AttemptItem, attempt.org_id)
-        .add_columns(QuestionVersion)
-        .join(QuestionVersion, QuestionVersion.id == AttemptItem.version_id)
-        .where(AttemptItem.attempt_id == attempt.id)
-        .order_by(AttemptItem.position)
-    )
-    return [(item, version) for item, version in rows.all()]
+    items = (
+        await ctx.session.scalars(
+            scoped(AttemptItem, attempt.org_id)
+            .where(AttemptItem.attempt_id == attempt.id)
+            .order_by(AttemptItem.position)
+        )
+    ).all()
+    versions = await versions_by_id(ctx, attempt.org_id, [i.version_id for i in items])
+    return [(item, versions[item.version_id]) for item in items]
 
 
 # --- answering ---------------------------------------------------------------------------------
@@ -261,19 +265,31 @@ _versions: dict[UUID, QuestionVersion] = {}
 
 
 async def version_of(ctx: Context, item: AttemptItem) -> QuestionVersion:
-    """The version an item pins, read once per process. Cached copies are detached from any
+    return (await versions_by_id(ctx, item.org_id, [item.version_id]))[item.version_id]
+
+
+async def versions_by_id(
+    ctx: Context, org_id: UUID, ids: list[UUID]
+) -> dict[UUID, QuestionVersion]:
+    """Versions by id, each read once per process: versions never change, and every save,
+    resume and start needs the ones its attempt pins. Cached copies are detached from any
     session (a rollback elsewhere must not expire them) and are only ever read."""
-    version = _versions.get(item.version_id)
-    if version is not None and version.org_id == item.org_id:
-        return version
-    version = await get_scoped(
-        ctx.session, QuestionVersion, item.org_id, item.version_id, what="version"
-    )
-    ctx.session.expunge(version)
-    if len(_versions) >= PARSED_CACHE_SIZE:
-        _versions.clear()
-    _versions[version.id] = version
-    return version
+    found = {i: v for i in ids if (v := _versions.get(i)) is not None and v.org_id == org_id}
+    missing = [i for i in dict.fromkeys(ids) if i not in found]
+    if missing:
+        loaded = (
+            await ctx.session.scalars(
+                scoped(QuestionVersion, org_id).where(QuestionVersion.id.in_(missing))
+            )
+        ).all()
+        if len(loaded) < len(missing):
+            raise NotFound("A version this attempt needs no longer exists.")
+        if len(_versions) + len(loaded) > PARSED_CACHE_SIZE:
+            _versions.clear()
+        for version in loaded:
+            ctx.session.expunge(version)
+            _versions[version.id] = found[version.id] = version
+    return found
 
 
 async def _set_answer(
