@@ -20,7 +20,8 @@ What it does, all on this machine (loopback only, bounded in time):
    INSERT per request, and drives it with the same client the same two ways: as many
    learners, as many PUTs, the same pauses.
 4. Prints answer saves per second (counted from the first save to the last) and p50/p99 for
-   both in both runs, and the throughput ratio of the flat-out runs.
+   both in both runs, the throughput ratio, and each server's CPU time per save (read from
+   /proc while everyone answers: the figure that other load on the machine disturbs least).
 
 Sign-up is not what is measured: the server's argon2 cost is lowered for the run (the login
 benchmark, bench/bench_auth.py, measures it at full cost). The client runs on the same two
@@ -149,6 +150,12 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(pct / 100 * len(ordered)))] if ordered else 0.0
@@ -203,34 +210,48 @@ async def main(learners: int, questions: int, think: float) -> None:
                "WARNING", "STUDYHALL_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000"}  # fmt: skip
         server = start_server([str(ROOT / ".venv/bin/studyhall"), "serve", "--port", str(port),
                                "--no-migrate"], env, port)  # fmt: skip
-        reports = {}
+        reports, cpu_ms = {}, {}
         try:
             for label, seconds in (("flat out", 0.0), (f"think {think:g} s", think)):
+                marks: dict[str, float] = {}
+
+                def mark(phase: str, marks: dict[str, float] = marks) -> None:
+                    marks[phase] = cpu_seconds(server.pid)
+
                 simulation = Simulation(url=f"http://127.0.0.1:{port}", org="bench",
                                         track_id=track_id, admin_token=token, learners=learners,
-                                        think_seconds=seconds, together=True, seed=7)  # fmt: skip
+                                        think_seconds=seconds, together=True, seed=7,
+                                        on_phase=mark)  # fmt: skip
                 reports[label] = await simulation.run()
+                saves = len(reports[label].latencies["save"])
+                cpu_ms[label] = 1000 * (marks["answered"] - marks["answering"]) / saves
         finally:
             stop(server)
         bare_port = free_port()
         bare = start_server([sys.executable, str(ROOT / "bench/bare_insert_app.py"),
                              str(bare_port), f"{tmp}/bare.db"], env, bare_port)  # fmt: skip
         try:
-            runs = (("flat out", 0.0), (f"think {think:g} s", think))
-            baselines = {label: await drive_bare(f"http://127.0.0.1:{bare_port}", learners,
-                                                 questions, seconds)
-                         for label, seconds in runs}  # fmt: skip
+            baselines, bare_cpu_ms = {}, {}
+            for label, seconds in (("flat out", 0.0), (f"think {think:g} s", think)):
+                before = cpu_seconds(bare.pid)
+                baselines[label] = await drive_bare(f"http://127.0.0.1:{bare_port}", learners,
+                                                    questions, seconds)  # fmt: skip
+                bare_cpu_ms[label] = (
+                    1000 * (cpu_seconds(bare.pid) - before) / baselines[label]["count"]
+                )
         finally:
             stop(bare)
-    print(f"{'answer saves':<34} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7}")
+    print(f"{'answer saves':<34} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7} "
+          f"{'server CPU ms/save':>19}")  # fmt: skip
     for label, report in reports.items():
         print(f"-- {label}: {report.attempts} of {learners} attempts submitted")
         saves: dict[str, Any] = next(r for r in report.summary() if r["request"] == "save")
         base = baselines[label]
         print(f"{'  Studyhall':<34} {saves['per_second']:>8} {saves['p50_ms']:>8} "
-              f"{saves['p99_ms']:>8} {saves['errors']:>7}")  # fmt: skip
+              f"{saves['p99_ms']:>8} {saves['errors']:>7} {cpu_ms[label]:>19.2f}")  # fmt: skip
         print(f"{'  bare Starlette + SQLite insert':<34} {base['per_second']:>8.1f} "
-              f"{base['p50_ms']:>8.1f} {base['p99_ms']:>8.1f} {0:>7}")  # fmt: skip
+              f"{base['p50_ms']:>8.1f} {base['p99_ms']:>8.1f} {0:>7} "
+              f"{bare_cpu_ms[label]:>19.2f}")  # fmt: skip
         print(
             f"  ratio (Studyhall / bare throughput): {saves['per_second'] / base['per_second']:.2f}"
         )

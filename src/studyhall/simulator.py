@@ -175,6 +175,21 @@ def as_shown(
 
 
 @dataclass
+class _Countdown:
+    """Learners still to pass a point of the exam; `reached` is set when none are left."""
+
+    left: int
+    on_reached: Callable[[], None]
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def passed(self) -> None:
+        self.left -= 1
+        if self.left == 0:
+            self.reached.set()
+            self.on_reached()
+
+
+@dataclass
 class Simulation:
     url: str
     org: str
@@ -188,9 +203,11 @@ class Simulation:
     # Everyone signs up and starts first, then all answer at once: answers per second then
     # measures answering alone (the benchmark uses this; real traffic arrives mixed).
     together: bool = False
+    # Told "answering" when every learner has started and "answered" when every learner has
+    # saved their last answer (the benchmark reads the server's CPU time at both).
+    on_phase: Callable[[str], None] | None = None
     report: Report = field(default_factory=Report)
-    _waiting: int = 0
-    _all_started: asyncio.Event = field(default_factory=asyncio.Event)
+    _points: dict[str, _Countdown] = field(default_factory=dict)
     _versions: dict[str, tuple[QuestionContent, dict[str, Any]]] = field(default_factory=dict)
 
     async def _timed(
@@ -256,31 +273,26 @@ class Simulation:
         accepted.raise_for_status()
         return headers
 
-    def _arrived(self) -> None:
-        self._waiting -= 1
-        if self._waiting <= 0:
-            self._all_started.set()
-
     async def _learner(self, number: int, rng: random.Random, admin: httpx.AsyncClient) -> None:
-        arrived = False
+        passed: set[str] = set()
 
-        def arrive() -> None:
-            nonlocal arrived
-            if not arrived:
-                arrived = True
-                self._arrived()
+        def reach(point: str) -> None:
+            if point not in passed:
+                passed.add(point)
+                self._points[point].passed()
 
         try:
-            await self._take_exam(number, rng, admin, arrive)
+            await self._take_exam(number, rng, admin, reach)
         finally:
-            arrive()  # a learner who gave up before starting: nobody waits for them
+            for point in self._points:  # a learner who gave up: nobody waits for them
+                reach(point)
 
     async def _take_exam(
         self,
         number: int,
         rng: random.Random,
         admin: httpx.AsyncClient,
-        arrive: Callable[[], None],
+        reach: Callable[[str], None],
     ) -> None:
         skill = min(0.97, max(0.2, rng.gauss(0.68, 0.15)))
         async with httpx.AsyncClient(base_url=self.url, timeout=60) as client:
@@ -293,11 +305,11 @@ class Simulation:
                 json={"mode": self.mode, "count": 20},
                 headers=headers,
             )
-            arrive()
+            reach("started")
             started.raise_for_status()
             attempt = started.json()
             if self.together:
-                await self._all_started.wait()
+                await self._points["started"].reached.wait()
             base = f"/api/v1/orgs/{self.org}/attempts/{attempt['id']}"
             for question in attempt["questions"]:
                 content, rendered = await self._content(
@@ -322,6 +334,7 @@ class Simulation:
                     json=body,
                     headers=headers,
                 )
+            reach("answered")
             result = await self._timed(client, "submit", "POST", f"{base}/submit", headers=headers)
             if result.status_code == 200:
                 self.report.attempts += 1
@@ -337,8 +350,11 @@ class Simulation:
             headers={"Authorization": f"Bearer {self.admin_token}"},
         ) as admin:
             self.report = Report()
-            self._waiting = self.learners
-            self._all_started.clear()
+            tell = self.on_phase or (lambda _: None)
+            self._points = {
+                "started": _Countdown(self.learners, lambda: tell("answering")),
+                "answered": _Countdown(self.learners, lambda: tell("answered")),
+            }
             tasks = [
                 self._learner(n, random.Random(rng.random()), admin)  # noqa: S311
                 for n in range(self.learners)
