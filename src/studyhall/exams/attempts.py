@@ -23,8 +23,10 @@ from studyhall.exams.aliases import Aliases
 from studyhall.exams.attempt_schemas import AnswerSave, AttemptStart, Mode
 from studyhall.exams.models import Attempt, AttemptItem, Topic
 from studyhall.kit.context import Context
+from studyhall.kit.db import may_write
 from studyhall.kit.errors import Conflict, NotFound
 from studyhall.kit.tenancy import scoped
+from studyhall.kit.transaction import NeedsWriter
 from studyhall.orgs.models import Org
 
 INSTANT_FEEDBACK_MODES = {Mode.PRACTICE, Mode.DRILL, Mode.MISTAKES}
@@ -56,9 +58,10 @@ class NoQuestions(Conflict):
     title = "There are no published questions for this selection"
 
 
-class Unsettled(Exception):
-    """A read-only transaction met an attempt whose time ran out: the caller does its work
-    again in a unit of work that may write (see `attempts_endpoints.settled_read`)."""
+class Unsettled(NeedsWriter):
+    """A read-only transaction met an attempt whose time ran out: the request runs again as a
+    writer, which submits it as of its deadline. Reads of attempts are frequent (resume,
+    history, progress) and expiries rare, so reads almost never wait for SQLite's writer."""
 
 
 class NotSubmitted(Conflict):
@@ -161,17 +164,15 @@ async def load(
     user_id: UUID,
     *,
     for_update: bool = False,
-    settle: bool = True,
 ) -> Attempt:
-    """The caller's own attempt (anyone else's is a 404), settled if its time ran out (or,
-    with `settle=False`, `Unsettled` raised)."""
+    """The caller's own attempt (anyone else's is a 404), settled if its time ran out."""
     query = scoped(Attempt, org_id).where(Attempt.id == attempt_id, Attempt.user_id == user_id)
     if for_update:
         query = query.with_for_update()
     attempt = await ctx.session.scalar(query)
     if attempt is None:
         raise NotFound("No such attempt.")
-    await settle_if_expired(ctx, attempt, settle=settle)
+    await settle_if_expired(ctx, attempt)
     return attempt
 
 
@@ -183,10 +184,10 @@ def expired(attempt: Attempt, now: datetime) -> bool:
     )
 
 
-async def settle_if_expired(ctx: Context, attempt: Attempt, *, settle: bool = True) -> bool:
+async def settle_if_expired(ctx: Context, attempt: Attempt) -> bool:
     if not expired(attempt, ctx.now()):
         return False
-    if not settle:
+    if not may_write(ctx.session):
         raise Unsettled()
     # Lock and re-read, so a read and a submit racing past the deadline settle it once.
     await ctx.session.refresh(attempt, with_for_update=True)
@@ -380,8 +381,6 @@ async def history(
     user_id: UUID,
     track_id: UUID | None,
     limit: int = 100,
-    *,
-    settle: bool = True,
 ) -> list[tuple[Attempt, int]]:
     """The caller's attempts, newest first, with their question counts."""
     # Counted per listed attempt (a correlated subquery), not over the organisation's items.
@@ -397,5 +396,5 @@ async def history(
     rows = await ctx.session.execute(query.order_by(Attempt.started_at.desc()).limit(limit))
     attempts = [(a, int(n)) for a, n in rows.all()]
     for attempt, _ in attempts:
-        await settle_if_expired(ctx, attempt, settle=settle)
+        await settle_if_expired(ctx, attempt)
     return attempts

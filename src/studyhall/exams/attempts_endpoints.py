@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, status
 
 from studyhall.accounts.permissions import SignedIn
 from studyhall.exams import attempt_views as views
@@ -24,30 +23,13 @@ from studyhall.exams.models import Attempt
 from studyhall.exams.progress import Progress
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Forbidden, InvalidInput, NotFound, Unauthenticated, responses
-from studyhall.kit.transaction import TransactionalRoute, write_unit
+from studyhall.kit.transaction import TransactionalRoute
 from studyhall.orgs.permissions import AttemptsTaker, OrgCaller
 
 router = APIRouter(prefix="/api/v1", tags=["attempts"], route_class=TransactionalRoute)
 
 IN_ORG = (Unauthenticated, Forbidden, NotFound)
 Position = Annotated[int, Path(ge=1, le=500, description="1 for the first question.")]
-
-
-T = TypeVar("T")
-
-
-async def settled_read(
-    request: Request, ctx: Context, read: Callable[[Context, bool], Awaitable[T]]
-) -> T:
-    """Run `read(ctx, settle)` in the request's read transaction; if it meets an attempt whose
-    time ran out, run it again in a short unit of work that settles it. Reads of attempts
-    are frequent (resume, history, progress) and expiries rare, so reads never wait for
-    SQLite's write lock except when there is something to write."""
-    try:
-        return await read(ctx, False)
-    except attempts.Unsettled:
-        async with write_unit(request, ctx) as writing:
-            return await read(writing, True)
 
 
 def _user_id(caller: OrgCaller) -> UUID:
@@ -84,15 +66,11 @@ async def start_attempt(track_id: UUID, body: AttemptStart, caller: AttemptsTake
     responses=responses(*IN_ORG),
 )
 async def list_attempts(
-    request: Request, caller: AttemptsTaker, track: Annotated[UUID | None, Query()] = None
+    caller: AttemptsTaker, track: Annotated[UUID | None, Query()] = None
 ) -> list[AttemptSummary]:
     """Your attempts in this organisation, newest first (optionally of one track)."""
-
-    async def read(ctx: Context, settle: bool) -> list[AttemptSummary]:
-        rows = await attempts.history(ctx, caller.org.id, _user_id(caller), track, settle=settle)
-        return [views.summary(a, n) for a, n in rows]
-
-    return await settled_read(request, caller.ctx, read)
+    rows = await attempts.history(caller.ctx, caller.org.id, _user_id(caller), track)
+    return [views.summary(a, n) for a, n in rows]
 
 
 @router.get(
@@ -101,18 +79,12 @@ async def list_attempts(
     response_model=AttemptState,
     responses=responses(*IN_ORG),
 )
-async def get_attempt(request: Request, attempt_id: UUID, caller: AttemptsTaker) -> AttemptState:
+async def get_attempt(attempt_id: UUID, caller: AttemptsTaker) -> AttemptState:
     """The full state to resume after a disconnect: questions as shown, your answers, flags,
     time spent, the server's deadline and clock. An attempt whose time ran out is submitted
     as of its deadline."""
-
-    async def read(ctx: Context, settle: bool) -> AttemptState:
-        attempt = await attempts.load(
-            ctx, caller.org.id, attempt_id, _user_id(caller), settle=settle
-        )
-        return await _state(ctx, attempt)
-
-    return await settled_read(request, caller.ctx, read)
+    attempt = await attempts.load(caller.ctx, caller.org.id, attempt_id, _user_id(caller))
+    return await _state(caller.ctx, attempt)
 
 
 @router.put(
@@ -169,25 +141,17 @@ async def submit_attempt(attempt_id: UUID, caller: AttemptsTaker) -> AttemptResu
     response_model=AttemptReview,
     responses=responses(*IN_ORG, attempts.NotSubmitted),
 )
-async def review_attempt(
-    request: Request, attempt_id: UUID, caller: AttemptsTaker
-) -> AttemptReview:
+async def review_attempt(attempt_id: UUID, caller: AttemptsTaker) -> AttemptReview:
     """Each question as it was shown, your answer, the right one, feedback and explanation."""
-
-    async def read(ctx: Context, settle: bool) -> AttemptReview:
-        attempt = await attempts.load(
-            ctx, caller.org.id, attempt_id, _user_id(caller), settle=settle
-        )
-        if attempt.status != "submitted":
-            raise attempts.NotSubmitted("Submit the attempt first.")
-        state = await _state(ctx, attempt)
-        pairs = await attempts.items_with_versions(ctx, attempt)
-        assert state.result is not None
-        return AttemptReview(
-            id=attempt.id, result=state.result, items=[views.review_item(i, v) for i, v in pairs]
-        )
-
-    return await settled_read(request, caller.ctx, read)
+    attempt = await attempts.load(caller.ctx, caller.org.id, attempt_id, _user_id(caller))
+    if attempt.status != "submitted":
+        raise attempts.NotSubmitted("Submit the attempt first.")
+    state = await _state(caller.ctx, attempt)
+    pairs = await attempts.items_with_versions(caller.ctx, attempt)
+    assert state.result is not None
+    return AttemptReview(
+        id=attempt.id, result=state.result, items=[views.review_item(i, v) for i, v in pairs]
+    )
 
 
 @router.get(
@@ -196,17 +160,11 @@ async def review_attempt(
     response_model=Progress,
     responses=responses(Unauthenticated, NotFound, InvalidInput),
 )
-async def my_progress(
-    request: Request, caller: SignedIn, track: Annotated[UUID, Query()]
-) -> Progress:
+async def my_progress(caller: SignedIn, track: Annotated[UUID, Query()]) -> Progress:
     """Attempts over time, per-topic accuracy with its trend over recent attempts, the weakest
     topics, and readiness: the share of the exam's weight where you are above the pass mark."""
-
-    async def read(ctx: Context, settle: bool) -> Progress:
-        found = await tracks.track_for_member(ctx, track, caller.user.id)
-        syllabus = await tracks.get_syllabus(ctx, found.org_id, found.id)
-        # Attempts whose time ran out count as submitted: settle them first.
-        await attempts.history(ctx, found.org_id, caller.user.id, found.id, settle=settle)
-        return await progress.progress(ctx, syllabus, caller.user.id)
-
-    return await settled_read(request, caller.ctx, read)
+    found = await tracks.track_for_member(caller.ctx, track, caller.user.id)
+    syllabus = await tracks.get_syllabus(caller.ctx, found.org_id, found.id)
+    # Attempts whose time ran out count as submitted: settle them first.
+    await attempts.history(caller.ctx, found.org_id, caller.user.id, found.id)
+    return await progress.progress(caller.ctx, syllabus, caller.user.id)

@@ -122,6 +122,11 @@ def _own_transactions(engine: AsyncEngine, begin: str) -> None:
         conn.exec_driver_sql(begin)
 
 
+def may_write(session: AsyncSession) -> bool:
+    """False in a read-only unit of work (`unit_of_work(write=False)`, or a GET request)."""
+    return bool(session.info.get("writes", True))
+
+
 class Database:
     """Owns the engines and makes units of work.
 
@@ -137,8 +142,12 @@ class Database:
             if url.startswith("sqlite")
             else self.engine
         )
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, info={"writes": True}
+        )
+        self.read_sessions = async_sessionmaker(
+            self.read_engine, expire_on_commit=False, info={"writes": False}
+        )
 
     @property
     def dialect(self) -> str:
