@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from studyhall import events
 from studyhall.accounts.models import User
 from studyhall.audit import service as audit
 from studyhall.kit.context import Context
@@ -149,6 +150,13 @@ async def add_member(ctx: Context, org: Org, user: User, role: Role) -> Membersh
         target_id=user.id,
         summary={"role": role.value},
     )
+    events.emit(
+        ctx,
+        "member.added",
+        aggregate=("org", org.id),
+        org_id=org.id,
+        data={"user_id": str(user.id), "role": role.value},
+    )
     return membership
 
 
@@ -213,6 +221,13 @@ async def change_role(
         target_id=user_id,
         summary={"role": [old.value, role.value]},
     )
+    events.emit(
+        ctx,
+        "member.role_changed",
+        aggregate=("org", org.id),
+        org_id=org.id,
+        data={"user_id": str(user_id), "role": role.value, "previous_role": old.value},
+    )
     return member
 
 
@@ -227,4 +242,11 @@ async def remove_member(ctx: Context, org: Org, *, acting_role: Role, user_id: U
         target_type="user",
         target_id=user_id,
         summary={"role": member.membership.role},
+    )
+    events.emit(
+        ctx,
+        "member.removed",
+        aggregate=("org", org.id),
+        org_id=org.id,
+        data={"user_id": str(user_id)},
     )

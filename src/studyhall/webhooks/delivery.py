@@ -79,7 +79,9 @@ async def post(
     started = time.perf_counter()
     try:
         await ssrf.check_resolved(url, allow_private=allow_private)
-        timestamp = int(run.runtime.clock.now().timestamp())
+        # The wall clock, not the injected one: receivers check this against their own clock
+        # to refuse replays (the Standard Webhooks tolerance is five minutes).
+        timestamp = int(time.time())
         response = await run.runtime.http.post(
             url,
             content=body,

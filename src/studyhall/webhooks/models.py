@@ -28,6 +28,8 @@ class WebhookEndpoint(Base):
     enabled: Mapped[bool] = mapped_column(default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(200))
     failure_streak: Mapped[int] = mapped_column(default=0)  # failed deliveries in a row
+    # Events raised before the endpoint existed are not sent to it: the newest event id then.
+    since_event_id: Mapped[int] = mapped_column(BIGINT, default=0)
     created_by: Mapped[UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import func
+
 from studyhall.audit import service as audit
 from studyhall.events import subscribe
 from studyhall.events.models import OutboxEvent
@@ -15,7 +17,7 @@ from studyhall.events.types import ALL, EVENT_TYPES
 from studyhall.jobs import queue
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Conflict, InvalidInput, NotFound
-from studyhall.kit.tenancy import get_scoped, scoped
+from studyhall.kit.tenancy import across_orgs, get_scoped, scoped
 from studyhall.orgs.models import Org
 from studyhall.webhooks import signing, ssrf
 from studyhall.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -59,8 +61,13 @@ async def create_endpoint(
     allow_private: bool,
 ) -> WebhookEndpoint:
     now = ctx.now()
+    newest = await ctx.session.scalar(
+        across_orgs(OutboxEvent, reason="only the newest id, to start after it")
+        .with_only_columns(func.max(OutboxEvent.id))
+    )
     endpoint = WebhookEndpoint(
         org_id=org.id,
+        since_event_id=newest or 0,
         url=check_url(url, allow_private=allow_private),
         description=description,
         event_types=check_event_types(event_types),
@@ -177,7 +184,9 @@ async def on_event(ctx: Context, event: OutboxEvent) -> None:
     Deliveries of one aggregate to one endpoint are tried strictly in order."""
     if event.org_id is None:
         return
-    query = scoped(WebhookEndpoint, event.org_id).where(WebhookEndpoint.enabled.is_(True))
+    query = scoped(WebhookEndpoint, event.org_id).where(
+        WebhookEndpoint.enabled.is_(True), WebhookEndpoint.since_event_id < event.id
+    )
     for endpoint in (await ctx.session.scalars(query)).all():
         if ALL not in endpoint.event_types and event.type not in endpoint.event_types:
             continue

@@ -123,6 +123,11 @@ def upgrade() -> None:
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("disabled_reason", sa.String(length=200), nullable=True),
         sa.Column("failure_streak", sa.Integer(), nullable=False),
+        sa.Column(
+            "since_event_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
+        ),
         sa.Column("created_by", sa.Uuid(), nullable=True),
         sa.Column("created_at", studyhall.kit.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", studyhall.kit.db.UTCDateTime(timezone=True), nullable=False),
