@@ -34,7 +34,7 @@ async def _wait_for(path: Path) -> None:
         await asyncio.sleep(0.05)
 
 
-@task("test.record", timeout=5)
+@task("test.record", timeout=3)
 async def record(run: JobRun) -> None:
     """Apply the effect once; with `started`/`wait_for` paths, say so and then block."""
     if started := run.payload.get("started"):

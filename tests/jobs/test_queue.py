@@ -98,9 +98,7 @@ async def test_a_job_that_always_fails_is_retried_with_backoff_then_dead_lettere
     await worker.run_until_idle()
     dead = await job(runtime, job_id)
     assert (dead.state, dead.attempts) == ("dead", 3)
-    letters = await in_unit(
-        runtime, lambda c: c.session.scalars(select(DeadLetter)), write=False
-    )
+    letters = await in_unit(runtime, lambda c: c.session.scalars(select(DeadLetter)), write=False)
     (letter,) = letters.all()
     assert letter.job_id == job_id and letter.attempts == 3
     assert letter.error == "ValueError: boom on run 3"
