@@ -64,8 +64,8 @@ def _start(data_dir: Path, log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-async def _wait_for(check: object, what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
+async def _wait_for(check: object, what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if await check():  # type: ignore[operator]
             return
@@ -115,7 +115,7 @@ async def test_a_sigkilled_workers_job_runs_again_to_completion_once_in_effect(
         async def is_done() -> bool:
             return (await state())[0].state == "done"
 
-        await _wait_for(is_done, "the second worker to finish the job", timeout=45)
+        await _wait_for(is_done, "the second worker to finish the job", seconds=45)
         done, applied = await state()
         assert (done.attempts, applied) == (2, 1)  # ran twice, applied once
         async with db.unit_of_work(write=False) as session:

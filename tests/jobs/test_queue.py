@@ -60,7 +60,8 @@ async def test_a_committed_job_runs_once_after_commit(runtime: Runtime, worker: 
     await worker.run_until_idle()
     done = await job(runtime, job_id)
     assert (done.state, done.attempts) == ("done", 1)
-    assert done.duration_ms is not None and done.duration_ms >= 0
+    assert done.duration_ms is not None
+    assert done.duration_ms >= 0
     assert await count(runtime, "committed") == 1
 
 
@@ -100,7 +101,8 @@ async def test_a_job_that_always_fails_is_retried_with_backoff_then_dead_lettere
     assert (dead.state, dead.attempts) == ("dead", 3)
     letters = await in_unit(runtime, lambda c: c.session.scalars(select(DeadLetter)), write=False)
     (letter,) = letters.all()
-    assert letter.job_id == job_id and letter.attempts == 3
+    assert letter.job_id == job_id
+    assert letter.attempts == 3
     assert letter.error == "ValueError: boom on run 3"
     assert "Traceback (most recent call last)" in letter.traceback
     assert 'raise ValueError(f"boom on run {run.attempt}")' in letter.traceback

@@ -9,6 +9,7 @@ HOOKS = "/api/v1/orgs/{org}/webhooks"
 HOOK = HOOKS + "/{webhook_id}"
 DELIVERY = HOOK + "/deliveries/{delivery_id}"
 MANAGE = "org:webhooks:manage"
+NEW_URL = "https://new-receiver.example.com/hooks"
 SECRET_URL = "https://secret-receiver.example.com/hooks"
 
 
@@ -21,7 +22,7 @@ def _delivery(w: World) -> dict[str, str]:
 
 
 ENTRIES: Entries = {
-    ("POST", HOOKS): (MANAGE, lambda w: ({}, {"url": "https://x.example.com/h", "event_types": ["*"]})),
+    ("POST", HOOKS): (MANAGE, lambda w: ({}, {"url": NEW_URL, "event_types": ["*"]})),
     ("GET", HOOKS): (MANAGE, lambda w: ({}, None)),
     ("GET", HOOK): (MANAGE, lambda w: (_hook(w), None)),
     ("PATCH", HOOK): (MANAGE, lambda w: (_hook(w), {"description": "changed"})),
