@@ -63,6 +63,15 @@ def subscribe(subscriber: Subscriber) -> Subscriber:
     return subscriber
 
 
+async def has_pending(ctx: Context) -> bool:
+    """Whether any event waits for dispatch (a cheap read, so an idle worker takes no lock)."""
+    query = across_orgs(OutboxEvent, reason="the dispatcher serves every organisation")
+    found = await ctx.session.scalar(
+        query.with_only_columns(OutboxEvent.id).where(OutboxEvent.dispatched_at.is_(None)).limit(1)
+    )
+    return found is not None
+
+
 async def dispatch_pending(ctx: Context, *, limit: int = 500) -> int:
     """Hand the oldest undispatched events to the subscribers; returns how many."""
     if ctx.session.get_bind().dialect.name == "postgresql":

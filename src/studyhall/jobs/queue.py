@@ -75,6 +75,28 @@ class Claimed:
     timeout: float
 
 
+def _runnable_query(now: datetime) -> Any:
+    earlier = aliased(Job)
+    blocked = exists().where(
+        earlier.ordering_key == Job.ordering_key,
+        earlier.id < Job.id,
+        earlier.state.in_(OPEN_STATES),
+    )
+    runnable = or_(
+        and_(Job.state == "queued", Job.run_at <= now),
+        and_(Job.state == "running", Job.lease_until < now),  # its worker is gone
+    )
+    return select(Job).where(runnable, or_(Job.ordering_key.is_(None), ~blocked))
+
+
+async def any_runnable(db: Database, clock: Clock) -> bool:
+    """A cheap read first, so an idle worker does not take SQLite's write lock to find
+    nothing."""
+    async with db.unit_of_work(write=False) as session:
+        query = _runnable_query(clock.now()).with_only_columns(Job.id).limit(1)
+        return await session.scalar(query) is not None
+
+
 async def claim(
     db: Database, clock: Clock, worker: str, *, limit: int, lease_grace: float
 ) -> list[Claimed]:
@@ -83,22 +105,7 @@ async def claim(
         return []
     async with db.unit_of_work() as session:
         now = clock.now()
-        earlier = aliased(Job)
-        blocked = exists().where(
-            earlier.ordering_key == Job.ordering_key,
-            earlier.id < Job.id,
-            earlier.state.in_(OPEN_STATES),
-        )
-        runnable = or_(
-            and_(Job.state == "queued", Job.run_at <= now),
-            and_(Job.state == "running", Job.lease_until < now),  # its worker is gone
-        )
-        query = (
-            select(Job)
-            .where(runnable, or_(Job.ordering_key.is_(None), ~blocked))
-            .order_by(Job.priority.desc(), Job.run_at, Job.id)
-            .limit(limit)
-        )
+        query = _runnable_query(now).order_by(Job.priority.desc(), Job.run_at, Job.id).limit(limit)
         if db.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True, of=Job)
         claimed = []

@@ -27,6 +27,10 @@ from studyhall.kit.context import Context
 
 log = structlog.get_logger(__name__)
 
+# Schedules tick by the minute at the finest; looking twice a second is plenty and keeps a
+# busy worker from taking the write lock on every pass just to find nothing due.
+SCHEDULE_CHECK_SECONDS = 0.5
+
 
 class Worker:
     def __init__(
@@ -47,16 +51,20 @@ class Worker:
         self._running: dict[asyncio.Task[None], int] = {}
         self._wake = asyncio.Event()
         self._stopping = False
+        self._next_schedule_check = 0.0
 
     # --- one pass ------------------------------------------------------------------------
 
     async def tick(self) -> int:
         """Dispatch events, move schedules, start jobs; returns the number of jobs started."""
         await self._dispatch_events()
-        if self.schedules:
+        if self.schedules and time.monotonic() >= self._next_schedule_check:
+            self._next_schedule_check = time.monotonic() + SCHEDULE_CHECK_SECONDS
             async with self.runtime.db.unit_of_work() as session:
                 await schedules.run_due(self._context(session), self.schedules)
         free = self.concurrency - len(self._running)
+        if free <= 0 or not await queue.any_runnable(self.runtime.db, self.runtime.clock):
+            return 0
         claimed = await queue.claim(
             self.runtime.db,
             self.runtime.clock,
@@ -71,6 +79,9 @@ class Worker:
         return len(claimed)
 
     async def _dispatch_events(self) -> None:
+        async with self.runtime.db.unit_of_work(write=False) as session:
+            if not await events.has_pending(self._context(session)):
+                return
         while True:
             async with self.runtime.db.unit_of_work() as session:
                 dispatched = await events.dispatch_pending(self._context(session))

@@ -62,8 +62,9 @@ async def create_endpoint(
 ) -> WebhookEndpoint:
     now = ctx.now()
     newest = await ctx.session.scalar(
-        across_orgs(OutboxEvent, reason="only the newest id, to start after it")
-        .with_only_columns(func.max(OutboxEvent.id))
+        across_orgs(OutboxEvent, reason="only the newest id, to start after it").with_only_columns(
+            func.max(OutboxEvent.id)
+        )
     )
     endpoint = WebhookEndpoint(
         org_id=org.id,
