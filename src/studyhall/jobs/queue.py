@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from studyhall.jobs import registry, wakeup
@@ -141,9 +142,15 @@ async def _held(session: Any, job_id: int, worker: str) -> Job | None:
 
 async def complete(db: Database, clock: Clock, job_id: int, worker: str, ms: float) -> None:
     async with db.unit_of_work() as session:
-        job = await _held(session, job_id, worker)
-        if job is not None:
-            _finish(job, "done", clock.now(), ms)
+        await complete_within(session, clock.now(), job_id, worker, ms)
+
+
+async def complete_within(
+    session: AsyncSession, now: datetime, job_id: int, worker: str, ms: float
+) -> None:
+    job = await _held(session, job_id, worker)
+    if job is not None:
+        _finish(job, "done", now, ms)
 
 
 async def retry(

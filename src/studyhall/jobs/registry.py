@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import random
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -40,13 +41,26 @@ class Runtime:
     http: httpx.AsyncClient
 
 
-@dataclass(frozen=True)
+@dataclass
 class JobRun:
     job_id: int
     kind: str
     payload: dict[str, Any]
     attempt: int  # 1 for the first run
     runtime: Runtime
+    worker: str = ""
+    started: float = dataclasses.field(default_factory=time.perf_counter)
+    completed: bool = False
+
+    async def complete_in(self, ctx: Context) -> None:
+        """Mark the job done inside the handler's own last unit of work, so its database
+        effects and its completion commit together (one write fewer, and those effects
+        exactly once)."""
+        from studyhall.jobs import queue  # the queue module imports this one
+
+        ms = (time.perf_counter() - self.started) * 1000
+        await queue.complete_within(ctx.session, ctx.now(), self.job_id, self.worker, ms)
+        self.completed = True
 
     @asynccontextmanager
     async def unit(self, *, write: bool = True) -> AsyncIterator[Context]:
@@ -87,11 +101,16 @@ def task(kind: str, **options: Any) -> Callable[[Handler], Handler]:
     return register
 
 
+class UnknownKind(LookupError):
+    """No handler is registered for a job's kind (a worker without STUDYHALL_JOB_MODULES, or
+    a kind removed in an upgrade): retrying cannot help, so the job is dead at once."""
+
+
 def get(kind: str) -> Task:
     try:
         return TASKS[kind]
     except KeyError:
-        raise LookupError(f"no job kind {kind!r} is registered") from None
+        raise UnknownKind(f"no job kind {kind!r} is registered") from None
 
 
 def replace(kind: str, **changes: Any) -> None:

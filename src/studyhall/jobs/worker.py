@@ -106,7 +106,7 @@ class Worker:
         bound = log.bind(job_id=job.id, kind=job.kind, attempt=job.attempt)
         try:
             spec = registry.get(job.kind)
-            run = JobRun(job.id, job.kind, job.payload, job.attempt, self.runtime)
+            run = JobRun(job.id, job.kind, job.payload, job.attempt, self.runtime, self.name)
             await asyncio.wait_for(spec.handler(run), timeout=job.timeout)
         except RetryLater as later:
             ms = (time.perf_counter() - started) * 1000
@@ -128,7 +128,7 @@ class Worker:
         except Exception as exc:
             ms = (time.perf_counter() - started) * 1000
             error = _describe(exc, job.timeout)
-            if job.attempt < job.max_attempts and not isinstance(exc, LookupError):
+            if job.attempt < job.max_attempts and not isinstance(exc, registry.UnknownKind):
                 delay = registry.backoff(registry.get(job.kind), job.attempt)
                 bound.warning("job.failed", error=error, retry_in=round(delay, 1))
                 await queue.retry(db, clock, job.id, self.name, delay=delay, error=error, ms=ms)

@@ -18,7 +18,7 @@ import httpx
 from studyhall.audit import service as audit
 from studyhall.jobs.registry import JobRun, RetryLater, task
 from studyhall.kit.context import Context
-from studyhall.kit.tenancy import get_scoped
+from studyhall.kit.tenancy import get_scoped, scoped
 from studyhall.webhooks import signing, ssrf
 from studyhall.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -40,9 +40,14 @@ class Outcome:
 
 
 async def _load(
-    ctx: Context, org_id: UUID, delivery_id: UUID
-) -> tuple[WebhookDelivery, WebhookEndpoint]:
-    delivery = await get_scoped(ctx.session, WebhookDelivery, org_id, delivery_id, what="delivery")
+    ctx: Context, org_id: UUID, delivery_id: UUID, *, lock: bool = False
+) -> tuple[WebhookDelivery, WebhookEndpoint] | None:
+    """The delivery (locked for the update that follows, when asked) and its endpoint, or
+    None when the endpoint was removed (its deliveries went with it)."""
+    query = scoped(WebhookDelivery, org_id).where(WebhookDelivery.id == delivery_id)
+    delivery = await ctx.session.scalar(query.with_for_update() if lock else query)
+    if delivery is None:
+        return None
     endpoint = await get_scoped(
         ctx.session, WebhookEndpoint, org_id, delivery.endpoint_id, what="webhook"
     )
@@ -54,7 +59,10 @@ async def deliver(run: JobRun) -> None:
     org_id, delivery_id = UUID(run.payload["org_id"]), UUID(run.payload["delivery_id"])
     settings = run.runtime.settings
     async with run.unit(write=False) as ctx:
-        delivery, endpoint = await _load(ctx, org_id, delivery_id)
+        found = await _load(ctx, org_id, delivery_id)
+        if found is None:
+            return
+        delivery, endpoint = found
         if delivery.status != "pending":
             return  # done by an earlier run of this job (at least once: not twice)
         ping = delivery.event_type == "webhook.ping"
@@ -105,10 +113,10 @@ async def _record(
 ) -> float | None:
     """Log the try; returns the seconds until the next one, or None when the delivery is over."""
     async with run.unit() as ctx:
-        delivery, endpoint = await _load(ctx, org_id, delivery_id)
-        await ctx.session.refresh(delivery, with_for_update=True)
-        if delivery.status != "pending":
+        found = await _load(ctx, org_id, delivery_id, lock=True)
+        if found is None or found[0].status != "pending":
             return None
+        delivery, endpoint = found
         now = ctx.now()
         ctx.session.add(
             WebhookAttempt(
@@ -128,6 +136,7 @@ async def _record(
             delivery.status, delivery.finished_at = "succeeded", now
             if delivery.event_type != "webhook.ping":
                 endpoint.failure_streak = 0
+            await run.complete_in(ctx)
             return None
         if not final and delivery.attempts <= len(RETRY_DELAYS):
             return RETRY_DELAYS[delivery.attempts - 1] * random.uniform(0.8, 1.2)  # noqa: S311
@@ -136,6 +145,7 @@ async def _record(
             endpoint.failure_streak += 1
             if endpoint.failure_streak >= run.runtime.settings.webhook_disable_after:
                 _disable(ctx, endpoint)
+        await run.complete_in(ctx)
         return None
 
 
