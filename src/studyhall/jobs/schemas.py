@@ -11,7 +11,9 @@ class KindStatsOut(BaseModel):
     states: dict[str, int] = Field(
         description="Jobs of this kind by state (queued, running, done, dead)."
     )
-    failed_runs: int = Field(description="Jobs in the window whose last run raised an error.")
+    failed_runs: int = Field(
+        description="Jobs finished or retried in the window that raised at least once."
+    )
     p50_ms: float | None = Field(description="Median run time of jobs done in the window.")
     p95_ms: float | None
 

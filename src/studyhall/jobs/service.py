@@ -28,7 +28,7 @@ class AlreadyRequeued(Conflict):
 class KindStats:
     kind: str
     states: dict[str, int]
-    failed_runs: int  # runs in the window that raised (retried or dead)
+    failed_runs: int  # jobs finished or retried in the window that raised at least once
     p50_ms: float | None
     p95_ms: float | None
 
