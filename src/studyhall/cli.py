@@ -264,8 +264,15 @@ def jobs_stats(as_json: bool) -> None:
 
 @jobs.command("dead-letters")
 @click.option("--all", "include_requeued", is_flag=True, help="Include re-queued ones.")
-@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
-@click.option("--traceback/--no-traceback", "show_traceback", default=False)
+@click.option(
+    "--limit", type=click.IntRange(1, 1000), default=50, show_default=True, help="How many."
+)
+@click.option(
+    "--traceback/--no-traceback",
+    "show_traceback",
+    default=False,
+    help="Print each one's traceback too.",
+)
 def jobs_dead_letters(include_requeued: bool, limit: int, show_traceback: bool) -> None:
     """List jobs that spent their retries, newest first."""
     from studyhall.jobs import service
