@@ -95,22 +95,25 @@ async def test_a_sigkilled_workers_job_runs_again_to_completion_once_in_effect(
                 ctx = Context(session=session, clock=SystemClock(), request_id="test")
                 return found, await effects(ctx, "crash")
 
-        first = _start(tmp_path, log)
-        workers.append(first)
+        # Two workers, as in a scale-out; whichever takes the job is killed, and the other
+        # must take it over once the lease runs out.
+        workers.extend([_start(tmp_path, log), _start(tmp_path, log)])
 
         async def is_started() -> bool:
             return started.exists()
 
-        await _wait_for(is_started, "the first worker to start the job")
+        await _wait_for(is_started, "a worker to start the job")
         await _wait_for(lambda: _effect_applied(state), "the effect to be written")
-        os.kill(first.pid, signal.SIGKILL)  # mid-job: the effect is written, the job not done
-        assert first.wait(timeout=10) == -signal.SIGKILL
+        holder = (await state())[0].locked_by
+        assert holder is not None
+        victim = next(w for w in workers if w.pid == int(holder.rsplit(":", 2)[1]))
+        survivor = next(w for w in workers if w is not victim)
+        os.kill(victim.pid, signal.SIGKILL)  # mid-job: the effect is written, the job not done
+        assert victim.wait(timeout=10) == -signal.SIGKILL
         killed, applied = await state()
         assert (killed.state, killed.attempts, applied) == ("running", 1, 1)
 
         release.touch()
-        second = _start(tmp_path, log)
-        workers.append(second)
 
         async def states() -> list[str]:
             async with db.unit_of_work(write=False) as session:
@@ -120,12 +123,13 @@ async def test_a_sigkilled_workers_job_runs_again_to_completion_once_in_effect(
         async def all_done() -> bool:
             return await states() == ["done"] * 4  # nothing lost
 
-        await _wait_for(all_done, "the second worker to finish every job", seconds=60)
+        await _wait_for(all_done, "the other worker to finish every job", seconds=60)
         done, applied = await state()
         assert (done.attempts, applied) == (2, 1)  # ran twice, applied once
 
-        second.send_signal(signal.SIGTERM)  # and it stops gracefully
-        assert second.wait(timeout=30) == 0, log.read_text()[-3000:]
+        assert done.locked_by is None
+        survivor.send_signal(signal.SIGTERM)  # and it stops gracefully
+        assert survivor.wait(timeout=30) == 0, log.read_text()[-3000:]
     finally:
         await db.dispose()
 
