@@ -9,9 +9,9 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from studyhall import events
 from studyhall.accounts.models import User
 from studyhall.audit import service as audit
+from studyhall.events import service as events
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Conflict, Forbidden, NotFound
 from studyhall.kit.tenancy import across_orgs, scoped
