@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from studyhall.accounts.models import AuthSession, User
 from studyhall.audit import service as audit
+from studyhall.events import service as events
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Conflict, Forbidden, NotFound
 from studyhall.kit.security import hash_token
@@ -170,6 +171,13 @@ async def add_member(ctx: Context, org: Org, user: User, role: Role) -> Membersh
         target_id=user.id,
         summary={"role": role.value},
     )
+    events.emit(
+        ctx,
+        "member.added",
+        aggregate=("org", org.id),
+        org_id=org.id,
+        data={"user_id": str(user.id), "role": role.value},
+    )
     return membership
 
 
@@ -234,6 +242,13 @@ async def change_role(
         target_id=user_id,
         summary={"role": [old.value, role.value]},
     )
+    events.emit(
+        ctx,
+        "member.role_changed",
+        aggregate=("org", org.id),
+        org_id=org.id,
+        data={"user_id": str(user_id), "role": role.value, "previous_role": old.value},
+    )
     return member
 
 
@@ -248,4 +263,11 @@ async def remove_member(ctx: Context, org: Org, *, acting_role: Role, user_id: U
         target_type="user",
         target_id=user_id,
         summary={"role": member.membership.role},
+    )
+    events.emit(
+        ctx,
+        "member.removed",
+        aggregate=("org", org.id),
+        org_id=org.id,
+        data={"user_id": str(user_id)},
     )
