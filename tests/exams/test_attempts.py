@@ -11,7 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
 
+from studyhall.events.models import OutboxEvent
 from studyhall.kit.clock import FrozenClock
 from tests.factories import (
     Person,
@@ -150,6 +153,35 @@ async def test_two_concurrent_saves_of_one_answer_leave_one_answer(
     both = ({"choice": shown(attempt, 1, "a")}, {"choice": shown(attempt, 1, "b")})
     assert state["questions"][0]["answer"] in both
     assert sum(1 for q in state["questions"] if q["answer"] is not None) == 1
+
+
+async def test_an_attempt_raises_its_events_in_order(
+    client: httpx.AsyncClient, exam: Exam, app: FastAPI
+) -> None:
+    attempt = await start(client, exam, mode="simulation")
+    await save(client, exam, attempt, 1, answer={"choice": "a"})
+    await save(client, exam, attempt, 1, answer={"choice": "a"})  # the same save: no event
+    await save(client, exam, attempt, 2, flagged=True)  # a flag is not an answer
+    await save(client, exam, attempt, 2, answer={"choice": "b"})
+    submitted = await client.post(
+        f"/api/v1/orgs/acme/attempts/{attempt['id']}/submit", headers=exam.learner.auth
+    )
+    assert submitted.status_code == 200
+    async with app.state.db.unit_of_work(write=False) as session:
+        rows = (
+            await session.scalars(
+                select(OutboxEvent)
+                .where(OutboxEvent.aggregate_id == str(attempt["id"]))
+                .order_by(OutboxEvent.id)
+            )
+        ).all()
+    assert [(e.type, e.data.get("position")) for e in rows] == [
+        ("attempt.started", None), ("answer.saved", 1), ("answer.saved", 2),
+        ("attempt.submitted", None),
+    ]  # fmt: skip
+    assert rows[-1].data["by"] == "learner"
+    assert all(e.data["user_id"] == str(exam.learner.id) for e in rows)
+    assert not any("@" in str(e.data) for e in rows)  # ids, never emails
 
 
 async def test_time_belongs_to_the_server(

@@ -18,6 +18,7 @@ from studyhall.audit import service as audit
 from studyhall.bank import service as bank
 from studyhall.bank.content import QuestionContent
 from studyhall.bank.models import QuestionVersion
+from studyhall.events import service as events
 from studyhall.exams import blueprint, scoring, selection, tracks
 from studyhall.exams.aliases import Aliases
 from studyhall.exams.attempt_schemas import AnswerSave, AttemptStart, Mode
@@ -140,6 +141,11 @@ async def start(
         target_id=attempt.id,
         summary={"mode": attempt.mode, "questions": len(chosen), "track": str(track.id)},
     )
+    events.emit(
+        ctx, "attempt.started", aggregate=("attempt", attempt.id), org_id=org.id,
+        data={"attempt_id": str(attempt.id), "track_id": str(track.id),
+              "user_id": str(user_id), "mode": attempt.mode},
+    )  # fmt: skip
     return attempt
 
 
@@ -312,6 +318,11 @@ async def _set_answer(
         scoring.check_answer(body, answer, field="body.answer")
     item.answer = answer
     item.answered_at = ctx.now() if answer is not None else None
+    events.emit(
+        ctx, "answer.saved", aggregate=("attempt", attempt.id), org_id=attempt.org_id,
+        data={"attempt_id": str(attempt.id), "position": item.position,
+              "user_id": str(attempt.user_id)},
+    )  # fmt: skip
     if instant and answer is not None:
         item.score = scoring.score_answer(body, answer)
         item.correct = scoring.is_correct(item.score)
@@ -363,6 +374,12 @@ async def submit(
         target_id=attempt.id,
         summary={"by": by, "percent": percent, "passed": attempt.passed},
     )
+    events.emit(
+        ctx, "attempt.submitted", aggregate=("attempt", attempt.id), org_id=attempt.org_id,
+        data={"attempt_id": str(attempt.id), "track_id": str(attempt.track_id),
+              "user_id": str(attempt.user_id), "by": by, "score": percent,
+              "passed": attempt.passed},
+    )  # fmt: skip
     return attempt
 
 
