@@ -1,0 +1,524 @@
+"""IMS QTI 2.1 and 3.0: items and content packages in; QTI 3.0 packages out.
+
+Both versions are read by one reader: element and attribute names are compared without their
+namespace, the `qti-` prefix and dashes (`qti-simple-choice` = `simpleChoice`). Interactions
+that map: choice (single, multiple, and two choices `true`/`false` as true/false), text entry
+(a number: numeric; text: short text), order, match and inline choice (a single choice whose
+stem shows a blank). The right answers come from the response declaration (`correctResponse`,
+else the positive entries of its `mapping`); standard response processing templates
+(match_correct, map_response, map_response_point) are recognised, other templates refused.
+Modal feedback becomes the explanation. A package is a zip with `imsmanifest.xml` whose item
+resources are read in manifest order; our own exports add topic and tags to each resource's
+metadata (namespace `urn:studyhall:interchange`), which other tools ignore.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from studyhall.interchange.items import (
+    IMPORT_SCHEME,
+    Exported,
+    FormatError,
+    Parsed,
+    Rejected,
+    Where,
+)
+from studyhall.interchange.textutil import escape_label, number
+from studyhall.interchange.xmlsafe import Element, local, parse_bytes, squash
+from studyhall.interchange.zipsafe import SafeZip
+
+STANDARD_TEMPLATES = {"match_correct", "map_response", "map_response_point"}
+SH = "urn:studyhall:interchange"
+BLANK = "_____"
+BLOCK = {"p", "div", "ul", "ol", "li", "table", "tr", "blockquote", "pre", "h1", "h2", "h3"}
+HELD = {"choiceinteraction", "textentryinteraction", "orderinteraction", "matchinteraction",
+        "inlinechoiceinteraction"}  # fmt: skip
+
+
+def name(element: Element) -> str:
+    return local(element.tag).lower().removeprefix("qti-").replace("-", "")
+
+
+def attr(element: Element, wanted: str, default: str = "") -> str:
+    key = wanted.lower().replace("-", "")
+    for raw, value in element.attrib.items():
+        if local(raw).lower().replace("-", "") == key:
+            return value
+    return default
+
+
+def children(element: Element, wanted: str) -> list[Element]:
+    return [child for child in element if name(child) == wanted]
+
+
+def descendants(element: Element, wanted: str) -> list[Element]:
+    return [child for child in element.iter() if name(child) == wanted]
+
+
+def first(element: Element, wanted: str) -> Element | None:
+    found = descendants(element, wanted)
+    return found[0] if found else None
+
+
+class _Refused(Exception):
+    pass
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def parse_item(
+    data: bytes,
+    where: Where,
+    *,
+    files: dict[str, bytes] | None = None,
+    category: list[str] | None = None,
+    tags: list[str] | None = None,
+) -> Parsed | Rejected:
+    """One assessment item; `files` are the package's files next to it (for its images)."""
+    root = parse_bytes(data, where)
+    if name(root) != "assessmentitem":
+        return Rejected(where, f"the root is <{local(root.tag)}>, not an assessment item")
+    try:
+        item = _item(root, where, files or {})
+    except _Refused as refused:
+        return Rejected(where, str(refused))
+    item.category = list(category or [])
+    item.tags = list(tags or [])
+    return item
+
+
+def _item(root: Element, where: Where, files: dict[str, bytes]) -> Parsed:
+    body = first(root, "itembody")
+    if body is None:
+        raise _Refused("the item has no item body")
+    interactions = [e for e in body.iter() if name(e).endswith("interaction")]
+    if not interactions:
+        raise _Refused("the item has no interaction: nothing to answer")
+    if len(interactions) > 1:
+        raise _Refused("the item has several interactions; we hold one answer per question")
+    interaction = interactions[0]
+    kind = name(interaction)
+    if kind not in HELD:
+        raise _Refused(f"a {local(interaction.tag)} is not a type we hold")
+    _check_processing(root)
+    declaration = _declaration(root, attr(interaction, "responseIdentifier"))
+    images: dict[str, bytes] = {}
+    stem = _text(body, files, images, interaction).strip()
+    if not stem:
+        raise _Refused("the item has no text")
+    builder = {
+        "choiceinteraction": _choice, "textentryinteraction": _text_entry,
+        "orderinteraction": _order, "matchinteraction": _match,
+        "inlinechoiceinteraction": _inline_choice,
+    }[kind]  # fmt: skip
+    answers = builder(interaction, declaration, root)
+    feedback = [squash(_text(f, files, images, None)) for f in descendants(root, "modalfeedback")]
+    explanation = "\n\n".join(f for f in feedback if f) or None
+    return Parsed(
+        where, stem, answers, explanation=explanation, images=images,
+        title=attr(root, "title") or None,
+    )  # fmt: skip
+
+
+def _check_processing(root: Element) -> None:
+    for processing in descendants(root, "responseprocessing"):
+        template = attr(processing, "template") or attr(processing, "templateLocation")
+        if not template:
+            continue  # written out: the declaration's correct response still says what is right
+        base = posixpath.basename(template.rstrip("/")).removesuffix(".xml")
+        if base not in STANDARD_TEMPLATES:
+            raise _Refused(f"the response processing template {template!r} is not a standard one")
+
+
+def _declaration(root: Element, identifier: str) -> Element:
+    for declaration in descendants(root, "responsedeclaration"):
+        if attr(declaration, "identifier") == identifier:
+            return declaration
+    raise _Refused(f"no response declaration for {identifier!r}")
+
+
+def _correct(declaration: Element) -> list[str]:
+    correct = first(declaration, "correctresponse")
+    values = [squash(v.text) for v in descendants(correct, "value")] if correct is not None else []
+    if not values:
+        mapping = first(declaration, "mapping")
+        if mapping is not None:
+            values = [
+                attr(entry, "mapKey")
+                for entry in descendants(mapping, "mapentry")
+                if _float(attr(entry, "mappedValue", "0")) > 0
+            ]
+    if not values:
+        raise _Refused("the response declaration gives no correct response and no mapping")
+    return values
+
+
+def _float(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return 0.0
+
+
+def _text(
+    element: Element, files: dict[str, bytes], images: dict[str, bytes], skip: Element | None
+) -> str:
+    """An element's content as Markdown-ish text: blocks on their own lines, inline
+    interactions as a blank, block interactions as their prompt, images of the package kept."""
+    parts: list[str] = [element.text or ""]
+    for child in element:
+        kind = name(child)
+        inline = kind in ("textentryinteraction", "inlinechoiceinteraction")
+        if child is skip and inline and name(element) != "itembody":
+            parts.append(BLANK)
+        elif child is skip or kind.endswith("interaction"):
+            prompt = first(child, "prompt")
+            if prompt is not None:
+                parts.append("\n\n" + _text(prompt, files, images, None) + "\n\n")
+        elif kind in ("feedbackinline", "feedbackblock", "rubricblock"):
+            pass
+        elif kind == "img":
+            parts.append(_image(child, files, images))
+        elif kind == "br":
+            parts.append("\n")
+        else:
+            inner = _text(child, files, images, skip)
+            parts.append(f"\n\n{inner}\n\n" if kind in BLOCK else inner)
+        parts.append(child.tail or "")
+    text = "".join(parts)
+    text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def _image(element: Element, files: dict[str, bytes], images: dict[str, bytes]) -> str:
+    source = attr(element, "src")
+    if source not in files:
+        return ""
+    label = posixpath.basename(source)
+    images[label] = files[source]
+    return f"![{escape_label(attr(element, 'alt'))}]({IMPORT_SCHEME}{label})"
+
+
+def _choices(interaction: Element, wanted: str) -> list[tuple[str, str]]:
+    return [
+        (attr(c, "identifier"), squash(_text(c, {}, {}, None)))
+        for c in descendants(interaction, wanted)
+    ]
+
+
+def _choice(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
+    choices = _choices(interaction, "simplechoice")
+    right = set(_correct(declaration))
+    multiple = attr(declaration, "cardinality") == "multiple" or attr(
+        interaction, "maxChoices", "1"
+    ) not in ("1",)
+    if {c.lower() for c, _ in choices} == {"true", "false"} and not multiple and len(right) == 1:
+        return {"type": "true_false", "correct_answer": next(iter(right)).lower() == "true"}
+    options = [
+        {"id": _id(identifier, n), "text": text, "correct": identifier in right}
+        for n, (identifier, text) in enumerate(choices, start=1)
+    ]
+    if multiple:
+        return {"type": "multiple_response", "options": options,
+                "shuffle": attr(interaction, "shuffle") == "true"}  # fmt: skip
+    if sum(bool(o["correct"]) for o in options) != 1:
+        raise _Refused("a single-choice interaction needs exactly one correct choice")
+    return {"type": "single_choice", "options": options,
+            "shuffle": attr(interaction, "shuffle") == "true"}  # fmt: skip
+
+
+def _id(identifier: str, position: int) -> str:
+    return identifier if re.fullmatch(r"[A-Za-z0-9_-]{1,32}", identifier) else f"c{position}"
+
+
+def _text_entry(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
+    values = _correct(declaration)
+    if attr(declaration, "baseType") in ("float", "integer"):
+        try:
+            value = float(values[0])
+        except ValueError:
+            raise _Refused(f"the correct response {values[0]!r} is not a number") from None
+        tolerance = 0.0
+        for equal in descendants(root, "equal"):
+            if spec := attr(equal, "tolerance"):
+                tolerance = abs(_float(spec.split()[0]))
+        return {"type": "numeric", "value": value, "tolerance": tolerance}
+    mapping = first(declaration, "mapping")
+    case_sensitive = False
+    if mapping is not None:
+        case_sensitive = any(
+            attr(e, "caseSensitive") == "true" for e in descendants(mapping, "mapentry")
+        )
+    body: dict[str, Any] = {
+        "type": "short_text",
+        "accepted_answers": [{"text": v} for v in dict.fromkeys(values)],
+        "case_sensitive": case_sensitive,
+    }
+    if pattern := attr(interaction, "patternMask"):
+        body["pattern"] = pattern
+    return body
+
+
+def _order(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
+    texts = dict(_choices(interaction, "simplechoice"))
+    order = _correct(declaration)
+    if set(order) != set(texts):
+        raise _Refused("the correct order does not list every choice exactly once")
+    return {
+        "type": "ordering",
+        "items": [
+            {"id": _id(identifier, n), "text": texts[identifier]}
+            for n, identifier in enumerate(order, start=1)
+        ],
+    }
+
+
+def _match(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
+    sets = descendants(interaction, "simplematchset")
+    if len(sets) != 2:
+        raise _Refused("a match interaction needs two sets of choices")
+    premises = _choices(sets[0], "simpleassociablechoice")
+    responses = _choices(sets[1], "simpleassociablechoice")
+    pairs: dict[str, str] = {}
+    for value in _correct(declaration):
+        left, _, right = value.partition(" ")
+        pairs[left] = right.strip()
+    return {
+        "type": "matching",
+        "premises": [{"id": _id(i, n), "text": t} for n, (i, t) in enumerate(premises, 1)],
+        "responses": [{"id": _id(i, n), "text": t} for n, (i, t) in enumerate(responses, 1)],
+        "pairs": pairs,
+    }
+
+
+def _inline_choice(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
+    choices = _choices(interaction, "inlinechoice")
+    right = set(_correct(declaration))
+    options = [
+        {"id": _id(i, n), "text": t, "correct": i in right}
+        for n, (i, t) in enumerate(choices, start=1)
+    ]
+    if sum(bool(o["correct"]) for o in options) != 1:
+        raise _Refused("an inline choice needs exactly one correct choice")
+    return {"type": "single_choice", "options": options}
+
+
+def parse_package(data: bytes, filename: str) -> Iterator[Parsed | Rejected]:
+    """The items of a content package, in manifest order."""
+    package = SafeZip(data, filename)
+    if "imsmanifest.xml" not in package.names:
+        raise FormatError(Where(filename), "the package has no imsmanifest.xml")
+    manifest = parse_bytes(package.read("imsmanifest.xml"), Where(filename, path="imsmanifest.xml"))
+    for resource in descendants(manifest, "resource"):
+        kind = attr(resource, "type")
+        if not kind.startswith("imsqti_item"):
+            continue
+        href = attr(resource, "href")
+        where = Where(filename, path=href)
+        if href not in package.names:
+            yield Rejected(where, "the manifest names an item file the package does not hold")
+            continue
+        folder = posixpath.dirname(href)
+        files = _neighbours(package, resource, folder)
+        category = [squash(t.text) for t in resource.iter(f"{{{SH}}}topic")]
+        tags = [squash(t.text) for t in resource.iter(f"{{{SH}}}tag")]
+        yield parse_item(package.read(href), where, files=files, category=category, tags=tags)
+
+
+def _neighbours(package: SafeZip, resource: Element, folder: str) -> dict[str, bytes]:
+    """The resource's dependent files, keyed by their path relative to the item."""
+    found: dict[str, bytes] = {}
+    for file in descendants(resource, "file"):
+        href = attr(file, "href")
+        if href == attr(resource, "href") or href not in package.names:
+            continue
+        relative = posixpath.relpath(href, folder or ".")
+        found[relative] = package.read(href)
+    return found
+
+
+# --- writing ------------------------------------------------------------------------------
+
+NS = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
+CP = "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"
+TEMPLATE = "https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/{}.xml"
+
+
+def _p(text: str) -> str:
+    return "".join(f"<p>{escape(part)}</p>" for part in text.split("\n\n"))
+
+
+def render_item(identifier: str, content: dict[str, Any]) -> str:
+    body = content["body"]
+    kind = body["type"]
+    declaration, interaction, processing = _WRITERS[kind](body)
+    explanation = ""
+    if content.get("explanation"):
+        explanation = (
+            '<qti-modal-feedback outcome-identifier="FEEDBACK" identifier="explanation" '
+            f'show-hide="show"><qti-content-body>{_p(content["explanation"])}'
+            "</qti-content-body></qti-modal-feedback>"
+        )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<qti-assessment-item xmlns="{NS}" '
+        f'identifier={quoteattr(identifier)} title={quoteattr(identifier)} adaptive="false" '
+        f'time-dependent="false">{declaration}'
+        '<qti-outcome-declaration identifier="SCORE" cardinality="single" base-type="float"/>'
+        '<qti-outcome-declaration identifier="FEEDBACK" cardinality="single" '
+        'base-type="identifier"/>'
+        f"<qti-item-body>{_p(content['stem'])}{interaction}</qti-item-body>"
+        f"{processing}{explanation}</qti-assessment-item>\n"
+    )
+
+
+def _declare(cardinality: str, base: str, values: list[str], extra: str = "") -> str:
+    correct = "".join(f"<qti-value>{escape(v)}</qti-value>" for v in values)
+    return (
+        f'<qti-response-declaration identifier="RESPONSE" cardinality="{cardinality}" '
+        f'base-type="{base}"><qti-correct-response>{correct}</qti-correct-response>{extra}'
+        "</qti-response-declaration>"
+    )
+
+
+def _template(which: str) -> str:
+    return f'<qti-response-processing template="{TEMPLATE.format(which)}"/>'
+
+
+def _simple(tag: str, items: list[dict[str, Any]]) -> str:
+    return "".join(
+        f"<qti-{tag} identifier={quoteattr(i['id'])}>{escape(i['text'])}</qti-{tag}>" for i in items
+    )
+
+
+def _choice_xml(body: dict[str, Any]) -> tuple[str, str, str]:
+    single = body["type"] == "single_choice"
+    right = [o["id"] for o in body["options"] if o["correct"]]
+    shuffle = "true" if body.get("shuffle", True) else "false"
+    return (
+        _declare("single" if single else "multiple", "identifier", right),
+        f'<qti-choice-interaction response-identifier="RESPONSE" shuffle="{shuffle}" '
+        f'max-choices="{1 if single else 0}">{_simple("simple-choice", body["options"])}'
+        "</qti-choice-interaction>",
+        _template("match_correct"),
+    )
+
+
+def _true_false_xml(body: dict[str, Any]) -> tuple[str, str, str]:
+    return (
+        _declare("single", "identifier", ["true" if body["correct_answer"] else "false"]),
+        '<qti-choice-interaction response-identifier="RESPONSE" shuffle="false" '
+        'max-choices="1"><qti-simple-choice identifier="true">True</qti-simple-choice>'
+        '<qti-simple-choice identifier="false">False</qti-simple-choice>'
+        "</qti-choice-interaction>",
+        _template("match_correct"),
+    )
+
+
+def _numeric_xml(body: dict[str, Any]) -> tuple[str, str, str]:
+    if body.get("value") is not None:
+        value, tolerance = body["value"], body.get("tolerance") or 0.0
+    else:
+        value, tolerance = (body["min"] + body["max"]) / 2, (body["max"] - body["min"]) / 2
+    # No standard template compares within a tolerance: the processing is written out.
+    processing = (
+        "<qti-response-processing><qti-response-condition><qti-response-if>"
+        f'<qti-equal tolerance-mode="absolute" tolerance="{number(tolerance)} {number(tolerance)}">'
+        '<qti-variable identifier="RESPONSE"/><qti-correct identifier="RESPONSE"/></qti-equal>'
+        '<qti-set-outcome-value identifier="SCORE"><qti-base-value base-type="float">1'
+        "</qti-base-value></qti-set-outcome-value></qti-response-if><qti-response-else>"
+        '<qti-set-outcome-value identifier="SCORE"><qti-base-value base-type="float">0'
+        "</qti-base-value></qti-set-outcome-value></qti-response-else>"
+        "</qti-response-condition></qti-response-processing>"
+    )
+    return (
+        _declare("single", "float", [number(value)]),
+        '<qti-text-entry-interaction response-identifier="RESPONSE"/>',
+        processing,
+    )
+
+
+def _short_xml(body: dict[str, Any]) -> tuple[str, str, str]:
+    answers = [a["text"] for a in body["accepted_answers"]]
+    case = "true" if body.get("case_sensitive") else "false"
+    entries = "".join(
+        f'<qti-map-entry map-key={quoteattr(a)} mapped-value="1" case-sensitive="{case}"/>'
+        for a in answers
+    )
+    mapping = f'<qti-mapping default-value="0" upper-bound="1">{entries}</qti-mapping>'
+    pattern = f" pattern-mask={quoteattr(body['pattern'])}" if body.get("pattern") else ""
+    return (
+        _declare("single", "string", answers[:1], mapping),
+        f'<qti-text-entry-interaction response-identifier="RESPONSE"{pattern}/>',
+        _template("map_response"),
+    )
+
+
+def _ordering_xml(body: dict[str, Any]) -> tuple[str, str, str]:
+    return (
+        _declare("ordered", "identifier", [i["id"] for i in body["items"]]),
+        '<qti-order-interaction response-identifier="RESPONSE" shuffle="true">'
+        f"{_simple('simple-choice', body['items'])}</qti-order-interaction>",
+        _template("match_correct"),
+    )
+
+
+def _matching_xml(body: dict[str, Any]) -> tuple[str, str, str]:
+    def associable(items: list[dict[str, Any]]) -> str:
+        return "".join(
+            f'<qti-simple-associable-choice identifier={quoteattr(i["id"])} match-max="1">'
+            f"{escape(i['text'])}</qti-simple-associable-choice>"
+            for i in items
+        )
+
+    pairs = [f"{p} {r}" for p, r in body["pairs"].items()]
+    return (
+        _declare("multiple", "directedPair", pairs),
+        '<qti-match-interaction response-identifier="RESPONSE" shuffle="true" '
+        f'max-associations="{len(pairs)}"><qti-simple-match-set>'
+        f"{associable(body['premises'])}</qti-simple-match-set><qti-simple-match-set>"
+        f"{associable(body['responses'])}</qti-simple-match-set></qti-match-interaction>",
+        _template("match_correct"),
+    )
+
+
+_WRITERS = {
+    "single_choice": _choice_xml, "multiple_response": _choice_xml,
+    "true_false": _true_false_xml, "numeric": _numeric_xml, "short_text": _short_xml,
+    "ordering": _ordering_xml, "matching": _matching_xml,
+}  # fmt: skip
+
+
+def render_package(questions: Iterable[Exported]) -> bytes:
+    """A QTI 3.0 content package: one item file per question and the manifest."""
+    out = io.BytesIO()
+    resources: list[str] = []
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for count, item in enumerate(questions, start=1):
+            identifier = f"q{count}"
+            href = f"items/{identifier}.xml"
+            package.writestr(href, render_item(identifier, item.content))
+            metadata = "".join(f"<sh:topic>{escape(t)}</sh:topic>" for t in item.topic)
+            metadata += "".join(
+                f"<sh:tag>{escape(t)}</sh:tag>" for t in item.content.get("tags", [])
+            )
+            resources.append(
+                f'<resource identifier="{identifier}" type="imsqti_item_xmlv3p0" '
+                f'href="{href}"><metadata>{metadata}</metadata><file href="{href}"/></resource>'
+            )
+        package.writestr(
+            "imsmanifest.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<manifest xmlns="{CP}" xmlns:sh="{SH}" '
+            'identifier="studyhall-export"><metadata><schema>QTI Package</schema>'
+            "<schemaversion>3.0.0</schemaversion></metadata><organizations/>"
+            f"<resources>{''.join(resources)}</resources></manifest>\n",
+        )
+    return out.getvalue()
