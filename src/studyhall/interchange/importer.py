@@ -55,6 +55,7 @@ from studyhall.orgs.models import Org
 Action = Literal["create", "update", "skip", "reject"]
 Progress = Callable[[int], Awaitable[None]]
 DEFAULT_MAX_ITEMS = 50_000
+PROGRESS_EVERY = 200
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ class Report:
 # --- categories to topics -----------------------------------------------------------------
 
 
-def _key(name: str) -> str:
+def topic_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
@@ -117,17 +118,17 @@ class TopicResolver:
                 node = by_id.get(node.parent_id) if node.parent_id else None
             self.names[topic.id] = path
         leaves = syllabus.leaves()
-        self.by_path = {tuple(_key(n) for n in self.names[t.id]): t.id for t in leaves}
+        self.by_path = {tuple(topic_key(n) for n in self.names[t.id]): t.id for t in leaves}
         last: dict[str, list[UUID]] = {}
         for topic in leaves:
-            last.setdefault(_key(topic.name), []).append(topic.id)
+            last.setdefault(topic_key(topic.name), []).append(topic.id)
         self.by_last = {name: ids[0] for name, ids in last.items() if len(ids) == 1}
         self.leaves = {t.id for t in leaves}
         self.default = default
 
     def resolve(self, category: list[str]) -> UUID | str:
         """The topic's id, or why there is none."""
-        path = tuple(_key(n) for n in category if n.strip())
+        path = tuple(topic_key(n) for n in category if n.strip())
         if path in self.by_path:
             return self.by_path[path]
         if path and path[-1] in self.by_last:
@@ -265,7 +266,7 @@ async def plan(
     try:
         for count, item in enumerate(_items(path, fmt, filename, options.max_items), 1):
             report.outcomes.append(await _judge(item, resolver, existing, seen, options))
-            if progress is not None and count % 500 == 0:
+            if progress is not None and count % PROGRESS_EVERY == 0:
                 await progress(count)
     except FormatError as exc:
         report.file_error = f"{exc.where}: {exc.reason}"
@@ -344,7 +345,7 @@ async def write(
             assert outcome.question_id is not None
             await bank.edit_question(ctx, org, UUID(outcome.question_id), content, if_match=None)
         written += 1
-        if progress is not None and written % 500 == 0:
+        if progress is not None and written % PROGRESS_EVERY == 0:
             await progress(written)
     report.written = True
     audit.record(
