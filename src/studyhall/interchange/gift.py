@@ -326,9 +326,10 @@ def render(questions: Iterable[Exported]) -> tuple[str, list[tuple[Exported, str
             out.append(f"$CATEGORY: $course$/top/{'/'.join(item.topic)}\n")
         lines = [f"// [tag:{tag}]" for tag in content.get("tags", [])]
         general = f"####{escape(content['explanation'])}" if content.get("explanation") else ""
-        lines.append(
-            f"::Q{count}::[markdown]{escape(content['stem'])} {{{_answers(body)}{general}}}"
-        )
+        answers = _answers(body)
+        if answers.endswith("#") and not answers.endswith("\\#"):
+            answers += " "  # an empty last feedback must not run into the `####`
+        lines.append(f"::Q{count}::[markdown]{escape(content['stem'])} {{{answers}{general}}}")
         out.append("\n".join(lines) + "\n")
     return "\n".join(out), skipped
 

@@ -145,17 +145,19 @@ def _declaration(root: Element, identifier: str) -> Element:
     raise _Refused(f"no response declaration for {identifier!r}")
 
 
-def _correct(declaration: Element) -> list[str]:
+def _correct(declaration: Element, *, with_mapping: bool = False) -> list[str]:
+    """The correct response's values; the mapping's positive keys too when there is no
+    correct response, or when asked (text entry: every key that scores is an answer)."""
     correct = first(declaration, "correctresponse")
     values = [squash(v.text) for v in descendants(correct, "value")] if correct is not None else []
-    if not values:
-        mapping = first(declaration, "mapping")
-        if mapping is not None:
-            values = [
-                attr(entry, "mapKey")
-                for entry in descendants(mapping, "mapentry")
-                if _float(attr(entry, "mappedValue", "0")) > 0
-            ]
+    mapping = first(declaration, "mapping")
+    if mapping is not None and (with_mapping or not values):
+        values += [
+            attr(entry, "mapKey")
+            for entry in descendants(mapping, "mapentry")
+            if _float(attr(entry, "mappedValue", "0")) > 0
+        ]
+    values = list(dict.fromkeys(values))
     if not values:
         raise _Refused("the response declaration gives no correct response and no mapping")
     return values
@@ -241,7 +243,7 @@ def _id(identifier: str, position: int) -> str:
 
 
 def _text_entry(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
-    values = _correct(declaration)
+    values = _correct(declaration, with_mapping=True)
     if attr(declaration, "baseType") in ("float", "integer"):
         try:
             value = float(values[0])
