@@ -22,7 +22,9 @@ def sentence(words: st.SearchStrategy[str] = WORD, *, max_words: int = 6) -> Any
 
 
 def _unique(count_min: int, count_max: int) -> Any:
-    return st.lists(sentence(max_words=3), min_size=count_min, max_size=count_max, unique_by=str.casefold)
+    return st.lists(
+        sentence(max_words=3), min_size=count_min, max_size=count_max, unique_by=str.casefold
+    )
 
 
 @st.composite
@@ -41,18 +43,28 @@ def bodies(draw: st.DrawFn, kinds: tuple[str, ...]) -> dict[str, Any]:
         ]
         return {"type": kind, "options": options, "shuffle": draw(st.booleans())}
     if kind == "true_false":
-        return {"type": kind, "correct_answer": draw(st.booleans()),
-                "feedback_true": draw(feedback), "feedback_false": draw(feedback)}
+        return {
+            "type": kind,
+            "correct_answer": draw(st.booleans()),
+            "feedback_true": draw(feedback),
+            "feedback_false": draw(feedback),
+        }
     if kind == "numeric":
         value = draw(st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: round(f, 3)))
         if draw(st.booleans()):
-            return {"type": kind, "value": value,
-                    "tolerance": draw(st.floats(0, 100).map(lambda f: round(f, 3)))}
+            return {
+                "type": kind,
+                "value": value,
+                "tolerance": draw(st.floats(0, 100).map(lambda f: round(f, 3))),
+            }
         return {"type": kind, "min": value, "max": value + draw(st.integers(0, 50))}
     if kind == "short_text":
         return {"type": kind, "accepted_answers": [{"text": t} for t in draw(_unique(1, 4))]}
     if kind == "ordering":
-        return {"type": kind, "items": [{"id": f"i{n}", "text": t} for n, t in enumerate(draw(_unique(2, 6)))]}
+        return {
+            "type": kind,
+            "items": [{"id": f"i{n}", "text": t} for n, t in enumerate(draw(_unique(2, 6)))],
+        }
     premises = draw(_unique(2, 5))
     responses = draw(_unique(len(premises), len(premises) + 2))
     return {
@@ -60,18 +72,28 @@ def bodies(draw: st.DrawFn, kinds: tuple[str, ...]) -> dict[str, Any]:
         "premises": [{"id": f"p{n}", "text": t} for n, t in enumerate(premises)],
         "responses": [{"id": f"r{n}", "text": t} for n, t in enumerate(responses)],
         "pairs": {f"p{n}": f"r{n}" for n in range(len(premises))},
-    }  # fmt: skip
+    }
 
 
-ALL_KINDS = ("single_choice", "multiple_response", "true_false", "numeric", "short_text",
-             "ordering", "matching")  # fmt: skip
+ALL_KINDS = (
+    "single_choice",
+    "multiple_response",
+    "true_false",
+    "numeric",
+    "short_text",
+    "ordering",
+    "matching",
+)
 ROOTS = {"top", "$course$", "$module$", "$system$"}
 
 
 @st.composite
 def questions(draw: st.DrawFn, kinds: tuple[str, ...] = ALL_KINDS) -> Exported:
-    topic = draw(st.lists(sentence(SAFE_WORD, max_words=2), min_size=1, max_size=2).filter(
-        lambda path: path[0] not in ROOTS))  # fmt: skip
+    topic = draw(
+        st.lists(sentence(SAFE_WORD, max_words=2), min_size=1, max_size=2).filter(
+            lambda path: path[0] not in ROOTS
+        )
+    )
     content = {
         "stem": draw(sentence(max_words=10)),
         "body": draw(bodies(kinds)),
@@ -94,7 +116,10 @@ def answers(body: dict[str, Any]) -> Any:
         return body["correct_answer"]
     if kind == "numeric":
         if body.get("value") is not None:
-            return (body["value"] - body.get("tolerance", 0), body["value"] + body.get("tolerance", 0))
+            return (
+                body["value"] - body.get("tolerance", 0),
+                body["value"] + body.get("tolerance", 0),
+            )
         return (body["min"], body["max"])
     if kind == "short_text":
         return [a["text"] for a in body["accepted_answers"]]

@@ -97,14 +97,23 @@ def test_aiken_round_trip(items: list[Exported]) -> None:
 
 def test_json_is_lossless() -> None:
     item = Exported(
-        {"stem": "S", "body": {"type": "numeric", "value": 2.5, "tolerance": 0.1, "unit": "m"},
-         "explanation": "E", "topic_id": "x", "tags": ["a"], "difficulty": 4,
-         "references": [{"title": "Docs", "url": "https://example.org/"}], "source": "book"},
+        {
+            "stem": "S",
+            "body": {"type": "numeric", "value": 2.5, "tolerance": 0.1, "unit": "m"},
+            "explanation": "E",
+            "topic_id": "x",
+            "tags": ["a"],
+            "difficulty": 4,
+            "references": [{"title": "Docs", "url": "https://example.org/"}],
+            "source": "book",
+        },
         ["Section", "Sub"],
-    )  # fmt: skip
+    )
     (back,) = _read_back("json", [item])
     assert isinstance(back, Parsed)
     assert back.body == item.content["body"]
     assert (back.references, back.source, back.category) == (
-        item.content["references"], "book", ["Section", "Sub"]
-    )  # fmt: skip
+        item.content["references"],
+        "book",
+        ["Section", "Sub"],
+    )

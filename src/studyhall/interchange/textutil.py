@@ -13,6 +13,7 @@ _ALT = re.compile(r"""\balt\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
 _BREAK = re.compile(r"<br\s*/?>|</p\s*>|</div\s*>|</li\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_SPACES = re.compile(r"[ \t]+")
 PLUGINFILE = "@@PLUGINFILE@@/"
 
 
@@ -38,6 +39,8 @@ def html_to_markdown(text: str, images: set[str] | None = None) -> str:
     text = _BREAK.sub("\n", text)
     text = _TAG.sub("", text)
     text = html.unescape(text).replace("\xa0", " ")
+    # Spacing in HTML source means nothing: runs of blanks become one, lines are trimmed.
+    text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 
