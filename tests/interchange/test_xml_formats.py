@@ -73,7 +73,7 @@ def test_moodle_xml_reads_every_type_that_maps() -> None:
         "ordering",
     ]
     choice, truefalse, short, numeric, matching, ordering = held
-    assert choice.stem == "Which one?\n![diagram](import:d.png)"
+    assert choice.stem == "Which one?\n\n![diagram](import:d.png)"
     assert choice.images == {"d.png": png()}
     assert (choice.category, choice.tags, choice.explanation) == (
         ["Delta", "Merge"],
