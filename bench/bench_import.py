@@ -45,10 +45,31 @@ CATEGORIES = [
     "Incremental processing: Structured Streaming and file ingestion",
     "Data quality, performance and production pipelines",
 ]
-WORDS = (
-    "driver executor partition shuffle stage task broadcast join window aggregate schema "
-    "delta merge vacuum optimize checkpoint stream trigger watermark table column row cache"
-).split()
+WORDS = [
+    "driver",
+    "executor",
+    "partition",
+    "shuffle",
+    "stage",
+    "task",
+    "broadcast",
+    "join",
+    "window",
+    "aggregate",
+    "schema",
+    "delta",
+    "merge",
+    "vacuum",
+    "optimize",
+    "checkpoint",
+    "stream",
+    "trigger",
+    "watermark",
+    "table",
+    "column",
+    "row",
+    "cache",
+]
 
 
 def _t(text: str) -> str:
@@ -201,9 +222,8 @@ def main() -> None:
             )
         stream, tree = results["stream"], results["tree"]
         print(f"peak memory, streaming / whole tree: {stream['peak_kib'] / tree['peak_kib']:.2f}")
-        print(
-            f"import speed / streaming read speed: {stream['seconds'] / results['import']['seconds']:.3f}"
-        )
+        ratio = stream["seconds"] / results["import"]["seconds"]
+        print(f"import speed / streaming read speed: {ratio:.3f}")
     finally:
         if args.keep:
             print(f"kept {folder}")
