@@ -458,13 +458,21 @@ def _print_import_summary(report: Any, *, dry_run: bool, partial: bool) -> None:
 @click.option("--org", "org_slug", required=True, help="The organisation's slug.")
 @click.option("--track", "track_slug", required=True, help="The track's slug.")
 @click.option(
-    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="json", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    default="json",
+    show_default=True,
+    help="qti is a QTI 3.0 zip package.",
 )
 @click.option("--topic", help="Only this topic (path or id) and its subtopics.")
 @click.option("--tag", help="Only questions with this tag.")
 @click.option("--q", "query", help="Only questions the bank's search finds for this.")
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="[default: stdout]"
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write [default: stdout].",
 )
 def export_questions(
     org_slug: str,
