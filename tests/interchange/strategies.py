@@ -21,6 +21,13 @@ def sentence(words: st.SearchStrategy[str] = WORD, *, max_words: int = 6) -> Any
     return st.lists(words, min_size=1, max_size=max_words).map(" ".join)
 
 
+def paragraphs() -> Any:
+    """One to three sentences, joined by line breaks or paragraph breaks."""
+    return st.tuples(
+        st.lists(sentence(max_words=8), min_size=1, max_size=3), st.sampled_from(["\n", "\n\n"])
+    ).map(lambda pair: pair[1].join(pair[0]))
+
+
 def _unique(count_min: int, count_max: int) -> Any:
     return st.lists(
         sentence(max_words=3), min_size=count_min, max_size=count_max, unique_by=str.casefold
@@ -95,9 +102,9 @@ def questions(draw: st.DrawFn, kinds: tuple[str, ...] = ALL_KINDS) -> Exported:
         )
     )
     content = {
-        "stem": draw(sentence(max_words=10)),
+        "stem": draw(paragraphs()),
         "body": draw(bodies(kinds)),
-        "explanation": draw(sentence()),
+        "explanation": draw(paragraphs()),
         "topic_id": "00000000-0000-0000-0000-000000000000",
         "tags": draw(st.lists(SAFE_WORD, max_size=3, unique=True)),
         "difficulty": draw(st.integers(1, 5)),

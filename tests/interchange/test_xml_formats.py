@@ -326,3 +326,35 @@ def test_zip_bombs_and_oversized_packages_are_refused() -> None:
 def test_a_package_without_a_manifest_is_refused() -> None:
     with pytest.raises(FormatError, match=r"no imsmanifest\.xml"):
         list(qti.parse_package(zipped({"item.xml": b"<x/>"}), "pkg.zip"))
+
+
+QTI30 = """<?xml version="1.0" encoding="UTF-8"?>
+<qti-assessment-item xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0" identifier="fill"
+  title="Fill" adaptive="false" time-dependent="false">
+  <qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="identifier">
+    <qti-correct-response><qti-value>G</qti-value></qti-correct-response>
+  </qti-response-declaration>
+  <qti-outcome-declaration identifier="SCORE" cardinality="single" base-type="float"/>
+  <qti-item-body>
+    <p>Identify the missing word: Once upon a time, there lived a
+      <qti-inline-choice-interaction response-identifier="RESPONSE" shuffle="false">
+        <qti-inline-choice identifier="G">Gloucester</qti-inline-choice>
+        <qti-inline-choice identifier="L">Lancaster</qti-inline-choice>
+      </qti-inline-choice-interaction> prince.</p>
+  </qti-item-body>
+  <qti-response-processing
+    template="https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/match_correct.xml"/>
+</qti-assessment-item>
+"""
+
+
+def test_a_qti30_item_written_by_another_tool() -> None:
+    found = qti.parse_item(QTI30.encode(), Where("fill.xml"))
+    assert isinstance(found, Parsed)
+    assert found.stem == (
+        "Identify the missing word: Once upon a time, there lived a _____ prince."
+    )
+    assert found.body["options"] == [
+        {"id": "G", "text": "Gloucester", "correct": True},
+        {"id": "L", "text": "Lancaster", "correct": False},
+    ]

@@ -120,7 +120,7 @@ def _item(root: Element, where: Where, files: dict[str, bytes]) -> Parsed:
         "inlinechoiceinteraction": _inline_choice,
     }[kind]  # fmt: skip
     answers = builder(interaction, declaration, root)
-    feedback = [squash(_text(f, files, images, None)) for f in descendants(root, "modalfeedback")]
+    feedback = [_text(f, files, images, None).strip() for f in descendants(root, "modalfeedback")]
     explanation = "\n\n".join(f for f in feedback if f) or None
     return Parsed(
         where, stem, answers, explanation=explanation, images=images,
@@ -175,7 +175,7 @@ def _text(
 ) -> str:
     """An element's content as Markdown-ish text: blocks on their own lines, inline
     interactions as a blank, block interactions as their prompt, images of the package kept."""
-    parts: list[str] = [element.text or ""]
+    parts: list[str] = [_flat(element.text)]
     for child in element:
         kind = name(child)
         inline = kind in ("textentryinteraction", "inlinechoiceinteraction")
@@ -194,11 +194,16 @@ def _text(
         else:
             inner = _text(child, files, images, skip)
             parts.append(f"\n\n{inner}\n\n" if kind in BLOCK else inner)
-        parts.append(child.tail or "")
+        parts.append(_flat(child.tail))
     text = "".join(parts)
-    text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r" +", " ", text)
     text = re.sub(r" *\n *", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def _flat(text: str | None) -> str:
+    """Source text as HTML shows it: any run of white space is one space."""
+    return re.sub(r"\s+", " ", text or "")
 
 
 def _image(element: Element, files: dict[str, bytes], images: dict[str, bytes]) -> str:
@@ -356,7 +361,8 @@ TEMPLATE = "https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/{}.xml"
 
 
 def _p(text: str) -> str:
-    return "".join(f"<p>{escape(part)}</p>" for part in text.split("\n\n"))
+    paragraphs = (escape(part).replace("\n", "<br/>") for part in text.split("\n\n"))
+    return "".join(f"<p>{part}</p>" for part in paragraphs)
 
 
 def render_item(identifier: str, content: dict[str, Any]) -> str:
