@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from studyhall.interchange import aiken, csv_format, gift, json_format, moodle_xml, qti
@@ -86,9 +86,11 @@ def test_export_then_import_gives_the_same_questions(fmt: str, data: st.DataObje
 @FAST
 @given(items=st.lists(questions(("single_choice",)), min_size=1, max_size=4))
 def test_aiken_round_trip(items: list[Exported]) -> None:
-    for item in items:  # Aiken stems are single lines that do not look like options
-        assume("\n" not in item.content["stem"])
-        assume(not aiken._OPTION.match(item.content["stem"]))
+    # Aiken stems are one line, and a line like `A. ...` would be an option.
+    items = [
+        Exported({**i.content, "stem": "Q " + i.content["stem"].replace("\n", " ")}, i.topic)
+        for i in items
+    ]
     back = _read_back("aiken", items)
     assert [isinstance(p, Parsed) for p in back] == [True] * len(items)
     for original, parsed in zip(items, back, strict=True):
