@@ -298,3 +298,28 @@ async def test_export_filters_by_topic_tag_and_search(
     assert await stems(tag="spark") == ["Who plans the job?"]
     assert await stems(q="partitions") == ["Partitions by default?"]
     assert len(await stems()) == 3
+
+
+async def test_an_import_that_crashes_on_its_last_try_says_it_failed(
+    client: httpx.AsyncClient,
+    worker: Worker,
+    track: dict[str, Any],
+    author: Person,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from studyhall.interchange import importer, runs
+    from studyhall.jobs import registry
+
+    async def crash(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(importer, "write", crash)
+    original = registry.get(runs.JOB_KIND)
+    registry.replace(runs.JOB_KIND, max_attempts=1)
+    try:
+        state, _report = await imported(client, worker, track, author, "bank.gift", GIFT.encode())
+    finally:
+        registry.TASKS[runs.JOB_KIND] = original
+    assert state["status"] == "failed"
+    assert state["error"] == "The import failed on our side; nothing was written."
+    assert await questions_of(client, track, author) == []

@@ -19,6 +19,7 @@ from studyhall.interchange import importer
 from studyhall.interchange.formats import ImportFormat
 from studyhall.interchange.models import ImportRun
 from studyhall.interchange.runs import JOB_KIND, file_path, options_of
+from studyhall.jobs import registry
 from studyhall.jobs.registry import JobRun, task
 from studyhall.kit.errors import NotFound, Problem
 from studyhall.kit.tenancy import get_scoped
@@ -26,9 +27,10 @@ from studyhall.orgs.models import Org
 
 log = structlog.get_logger(__name__)
 FINISHED = ("done", "failed")
+MAX_ATTEMPTS = 3
 
 
-@task(JOB_KIND, max_attempts=3, timeout=3600.0)
+@task(JOB_KIND, max_attempts=MAX_ATTEMPTS, timeout=3600.0)
 async def run_import(run: JobRun) -> None:
     org_id, import_id = UUID(run.payload["org_id"]), UUID(run.payload["import_id"])
     settings = run.runtime.settings
@@ -69,11 +71,24 @@ async def run_import(run: JobRun) -> None:
                     report, ctx.now())  # fmt: skip
     except Problem as problem:
         # Refused as a whole (the track changed under it, a conflict): nothing was written.
-        async with run.unit() as ctx:
-            found = await get_scoped(ctx.session, ImportRun, org_id, import_id, what="import")
-            found.status, found.error = "failed", problem.detail or problem.title
-            found.finished_at = ctx.now()
+        await _fail(run, org_id, import_id, problem.detail or problem.title)
+    except Exception:
+        # A crash: the job is retried; after the last try the import says it failed rather
+        # than stay "validating" for ever (the traceback is in the job's dead letter).
+        if run.attempt >= registry.get(JOB_KIND).max_attempts:
+            await _fail(
+                run, org_id, import_id, "The import failed on our side; nothing was written."
+            )
+            _discard(path)
+        raise
     _discard(path)
+
+
+async def _fail(run: JobRun, org_id: UUID, import_id: UUID, why: str) -> None:
+    async with run.unit() as ctx:
+        found = await get_scoped(ctx.session, ImportRun, org_id, import_id, what="import")
+        found.status, found.error = "failed", why
+        found.finished_at = ctx.now()
 
 
 async def _org(session: AsyncSession, org_id: UUID) -> Org:
