@@ -371,7 +371,7 @@ def import_questions(
                 formats.ImportFormat(fmt) if fmt else formats.detect(file.name, head.read(4096))
             )
     except FormatError as exc:
-        raise click.ClickException(f"{exc.where}: {exc.reason}") from exc
+        raise click.ClickException(f"{exc.where}: {exc.reason}; give --format") from exc
     options = importer.Options(
         dry_run=dry_run,
         partial=partial,

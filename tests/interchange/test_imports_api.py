@@ -323,3 +323,17 @@ async def test_an_import_that_crashes_on_its_last_try_says_it_failed(
     assert state["status"] == "failed"
     assert state["error"] == "The import failed on our side; nothing was written."
     assert await questions_of(client, track, author) == []
+
+
+async def test_the_uploaded_name_is_cleaned(
+    client: httpx.AsyncClient, track: dict[str, Any], author: Person
+) -> None:
+    name = "../../" + "b" * 300 + "\x07.gift"
+    response = await upload(
+        client, track, author, name, GIFT.encode(), format="gift", dry_run="true"
+    )
+    assert response.status_code == 202, response.text
+    kept = response.json()["filename"]
+    assert "/" not in kept
+    assert "\x07" not in kept
+    assert len(kept) <= 255

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from studyhall.bank.media import clean_filename
 from studyhall.interchange import exporter, runs
 from studyhall.interchange.formats import ExportFormat, ImportFormat
 from studyhall.interchange.importer import Options
@@ -126,7 +127,7 @@ async def receive_import(request: Request) -> AsyncIterator[ReceivedImport]:
                     raise _too_large(limit)
                 await out.write(chunk)
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        yield ReceivedImport(spool, part.filename or "upload", size, fields)
+        yield ReceivedImport(spool, clean_filename(part.filename) or "upload", size, fields)
     finally:
         await form.close()
         if spool is not None:

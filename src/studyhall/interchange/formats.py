@@ -55,7 +55,7 @@ def detect(filename: str, head: bytes) -> ImportFormat:
         return ImportFormat.JSON
     if suffix == ".txt":
         return ImportFormat.GIFT if b"{" in head else ImportFormat.AIKEN
-    raise FormatError(Where(filename), "cannot tell the format; give it with --format")
+    raise FormatError(Where(filename), "cannot tell the format from the name or the content")
 
 
 def _text(path: Path, filename: str) -> str:
