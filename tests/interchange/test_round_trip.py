@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studyhall.interchange import aiken, csv_format, gift, json_format, moodle_xml, qti
+from studyhall.interchange import aiken, csv_format, gift, json_format, moodle_xml, qti, qti_write
 from studyhall.interchange.items import Exported, Parsed
 from tests.interchange.strategies import ALL_KINDS, answers, feedback, questions
 
@@ -26,7 +26,7 @@ def _read_back(fmt: str, items: list[Exported]) -> list[Any]:
         data = "".join(moodle_xml.render(items)).encode()
         return list(moodle_xml.parse(io.BytesIO(data)))
     if fmt == "qti":
-        return list(qti.parse_package(qti.render_package(items), "export.zip"))
+        return list(qti.parse_package(qti_write.render_package(items), "export.zip"))
     if fmt == "csv":
         return list(csv_format.parse("".join(csv_format.render(items))))
     if fmt == "aiken":

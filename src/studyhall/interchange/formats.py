@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
 
-from studyhall.interchange import aiken, csv_format, gift, json_format, moodle_xml, qti
+from studyhall.interchange import aiken, csv_format, gift, json_format, moodle_xml, qti, qti_write
 from studyhall.interchange.items import Exported, FormatError, Parsed, Rejected, Where
 from studyhall.interchange.zipsafe import is_zip
 
@@ -91,7 +91,7 @@ def write(fmt: ExportFormat, questions: Iterable[Exported]) -> tuple[bytes, list
     """The exported file, and why any question was left out."""
     skipped: list[tuple[Exported, str]] = []
     if fmt is ExportFormat.QTI:
-        return qti.render_package(questions), []
+        return qti_write.render_package(questions), []
     if fmt is ExportFormat.GIFT:
         text, skipped = gift.render(questions)
         data = text.encode()
