@@ -19,6 +19,7 @@ from studyhall.bank import media_endpoints, search_endpoints
 from studyhall.bank.storage import LocalMediaStorage
 from studyhall.config import Settings
 from studyhall.exams import attempts_endpoints, tracks_endpoints
+from studyhall.interchange import endpoints as interchange_endpoints
 from studyhall.jobs import endpoints as jobs_endpoints
 from studyhall.jobs import registry as job_registry
 from studyhall.jobs.worker import Worker
@@ -48,6 +49,7 @@ ROUTERS = (
     bank_endpoints,
     search_endpoints,
     media_endpoints,
+    interchange_endpoints,
     attempts_endpoints,
     webhooks_endpoints,
     jobs_endpoints,

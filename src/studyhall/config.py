@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     org_creation: Literal["anyone", "admins"] = "anyone"
     # The largest image an upload may be (question media), in bytes.
     media_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    # Question files to import (see docs/import-export.md): the largest file, in bytes, and
+    # the most questions one file may hold.
+    import_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
+    import_max_items: int = Field(default=50_000, ge=1)
 
     # Background jobs (see docs/jobs.md).
     worker_concurrency: int = Field(default=4, ge=1, le=256)

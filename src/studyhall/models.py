@@ -5,6 +5,7 @@ from studyhall.audit.models import AuditEvent
 from studyhall.bank.models import Media, Question, QuestionTag, QuestionVersion, ReviewEvent
 from studyhall.events.models import OutboxEvent
 from studyhall.exams.models import Attempt, AttemptItem, Topic, Track
+from studyhall.interchange.models import ImportRun
 from studyhall.jobs.models import DeadLetter, Job, JobSchedule
 from studyhall.kit.db import Base
 from studyhall.orgs.models import ApiKey, Invitation, Membership, Org
@@ -13,7 +14,8 @@ from studyhall.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEn
 metadata = Base.metadata
 
 __all__ = [
-    "ApiKey", "Attempt", "AttemptItem", "AuditEvent", "AuthSession", "DeadLetter", "Invitation",
+    "ApiKey", "Attempt", "AttemptItem", "AuditEvent", "AuthSession", "DeadLetter", "ImportRun",
+    "Invitation",
     "Job", "JobSchedule", "LoginFailure", "Media", "Membership", "Org", "OutboxEvent", "Question",
     "QuestionTag", "QuestionVersion", "ReviewEvent", "Topic", "Track", "User", "WebhookAttempt",
     "WebhookDelivery", "WebhookEndpoint", "metadata",

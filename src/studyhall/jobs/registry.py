@@ -28,6 +28,7 @@ BUILT_IN_MODULES = (
     "studyhall.jobs.housekeeping",
     "studyhall.webhooks.service",
     "studyhall.webhooks.delivery",
+    "studyhall.interchange.tasks",
 )
 
 

@@ -1,0 +1,104 @@
+"""Which format a file is in, reading any of them, and writing the exportable ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from enum import StrEnum
+from pathlib import Path
+
+from studyhall.interchange import aiken, csv_format, gift, json_format, moodle_xml, qti, qti_write
+from studyhall.interchange.items import Exported, FormatError, Parsed, Rejected, Where
+from studyhall.interchange.zipsafe import is_zip
+
+
+class ImportFormat(StrEnum):
+    GIFT = "gift"
+    MOODLE_XML = "moodle_xml"
+    AIKEN = "aiken"
+    QTI = "qti"
+    CSV = "csv"
+    JSON = "json"
+
+
+class ExportFormat(StrEnum):
+    QTI = "qti"
+    MOODLE_XML = "moodle_xml"
+    GIFT = "gift"
+    CSV = "csv"
+    JSON = "json"
+
+
+EXPORT_FILES: dict[ExportFormat, tuple[str, str]] = {
+    ExportFormat.QTI: ("questions-qti3.zip", "application/zip"),
+    ExportFormat.MOODLE_XML: ("questions-moodle.xml", "application/xml"),
+    ExportFormat.GIFT: ("questions.gift", "text/plain; charset=utf-8"),
+    ExportFormat.CSV: ("questions.csv", "text/csv; charset=utf-8"),
+    ExportFormat.JSON: ("questions.json", "application/json"),
+}
+_SUFFIXES = {
+    ".gift": ImportFormat.GIFT, ".csv": ImportFormat.CSV, ".json": ImportFormat.JSON,
+    ".zip": ImportFormat.QTI, ".aiken": ImportFormat.AIKEN,
+}  # fmt: skip
+
+
+def detect(filename: str, head: bytes) -> ImportFormat:
+    """The format from the name and the first bytes; FormatError if neither tells."""
+    if is_zip(head):
+        return ImportFormat.QTI
+    suffix = Path(filename).suffix.lower()
+    if suffix in _SUFFIXES:
+        return _SUFFIXES[suffix]
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"<"):
+        return ImportFormat.MOODLE_XML if b"<quiz" in head else ImportFormat.QTI
+    if text.startswith(b"{"):
+        return ImportFormat.JSON
+    if suffix == ".txt":
+        return ImportFormat.GIFT if b"{" in head else ImportFormat.AIKEN
+    raise FormatError(Where(filename), "cannot tell the format from the name or the content")
+
+
+def _text(path: Path, filename: str) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FormatError(Where(filename), f"not UTF-8 text ({exc.reason})") from None
+
+
+def read(path: Path, fmt: ImportFormat, filename: str) -> Iterator[Parsed | Rejected]:
+    """The items of the file at `path`. Moodle XML is streamed; the others are read whole
+    (the file's size is limited before this is called)."""
+    if fmt is ImportFormat.MOODLE_XML:
+        with path.open("rb") as stream:
+            yield from moodle_xml.parse(stream, filename)
+    elif fmt is ImportFormat.GIFT:
+        yield from gift.parse(_text(path, filename), filename)
+    elif fmt is ImportFormat.AIKEN:
+        yield from aiken.parse(_text(path, filename), filename)
+    elif fmt is ImportFormat.CSV:
+        yield from csv_format.parse(_text(path, filename), filename)
+    elif fmt is ImportFormat.JSON:
+        yield from json_format.parse(path.read_bytes(), filename)
+    else:
+        data = path.read_bytes()
+        if is_zip(data[:4]):
+            yield from qti.parse_package(data, filename)
+        else:
+            yield qti.parse_item(data, Where(filename))
+
+
+def write(fmt: ExportFormat, questions: Iterable[Exported]) -> tuple[bytes, list[str]]:
+    """The exported file, and why any question was left out."""
+    skipped: list[tuple[Exported, str]] = []
+    if fmt is ExportFormat.QTI:
+        return qti_write.render_package(questions), []
+    if fmt is ExportFormat.GIFT:
+        text, skipped = gift.render(questions)
+        data = text.encode()
+    elif fmt is ExportFormat.MOODLE_XML:
+        data = "".join(moodle_xml.render(questions)).encode()
+    elif fmt is ExportFormat.CSV:
+        data = "".join(csv_format.render(questions)).encode()
+    else:
+        data = "".join(json_format.render(questions)).encode()
+    return data, [f"question {item.id or '?'}: {why}" for item, why in skipped]

@@ -1,0 +1,375 @@
+"""Moodle XML: read as a stream (one `<question>` at a time, cleared once read), and write.
+
+Types that map: multichoice (single and multiple), truefalse, shortanswer, numerical (with
+tolerance and unit), matching, ordering. Category pseudo-questions set the topic path of the
+questions after them. Images embedded as base64 `<file>` elements become media, referred to
+from the text. Types we cannot hold (essay, calculated, cloze, drag and drop, ...) are reported
+with the reason. Places are XML paths: `/quiz/question[12]`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+from xml.sax.saxutils import escape, quoteattr
+
+from studyhall.interchange.items import Exported, FormatError, Parsed, Rejected, Where
+from studyhall.interchange.textutil import html_to_markdown, ids, number
+from studyhall.interchange.xmlsafe import Element, iter_events, local
+
+NOT_HELD = {
+    "essay": "essay questions are marked by hand; we hold only automatically marked ones",
+    "calculated": "calculated questions draw random values; we hold fixed questions only",
+    "calculatedsimple": "calculated questions draw random values; we hold fixed ones only",
+    "calculatedmulti": "calculated questions draw random values; we hold fixed ones only",
+    "multianswer": "embedded answers (Cloze) hold several questions in one; split them first",
+    "description": "a description is not a question",
+    "random": "a random question is a placeholder, not a question",
+    "randomsamatch": "random short-answer matching draws from other questions",
+    "ddwtos": "drag and drop into text is not a type we hold",
+    "ddimageortext": "drag and drop onto an image is not a type we hold",
+    "ddmarker": "drag and drop markers is not a type we hold",
+    "gapselect": "select missing words is not a type we hold",
+}
+
+
+class _Refused(Exception):
+    pass
+
+
+def parse(stream: IO[bytes], filename: str = "questions.xml") -> Iterator[Parsed | Rejected]:
+    """The questions of a Moodle XML file, read incrementally: memory stays flat however long
+    the file is."""
+    depth = 0
+    root: Element | None = None
+    category: list[str] = []
+    position = 0
+    for event, element in iter_events(stream, Where(filename)):
+        if event == "start":
+            depth += 1
+            if depth == 1:
+                root = element
+                if local(element.tag) != "quiz":
+                    raise FormatError(Where(filename, path="/"), "the root is not <quiz>")
+            continue
+        depth -= 1
+        if depth != 1 or local(element.tag) != "question":
+            continue
+        position += 1
+        where = Where(filename, path=f"/quiz/question[{position}]")
+        kind = element.get("type", "")
+        try:
+            if kind == "category":
+                category = _category(element)
+            else:
+                item = _question(element, kind, where)
+                item.category = list(category)
+                yield item
+        except _Refused as refused:
+            yield Rejected(where, str(refused))
+        finally:
+            assert root is not None
+            root.clear()  # what was read is dropped: the tree never grows past one question
+
+
+def _category(element: Element) -> list[str]:
+    from studyhall.interchange.gift import category_path
+
+    return category_path(_text(element.find("category")))
+
+
+def _text(element: Element | None) -> str:
+    if element is None:
+        return ""
+    found = element.find("text")
+    return (found.text or "") if found is not None else (element.text or "")
+
+
+def _rich(element: Element | None, images: set[str]) -> str:
+    """A text element's content in our Markdown, whatever its format attribute says."""
+    if element is None:
+        return ""
+    raw = _text(element)
+    if element.get("format", "html") in ("markdown", "plain_text"):
+        return raw.strip()
+    return html_to_markdown(raw, images)
+
+
+def _images(element: Element) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    for file in element.iter("file"):
+        name = file.get("name", "")
+        if file.get("encoding", "base64") != "base64" or not name:
+            continue
+        try:
+            found[name] = base64.b64decode((file.text or "").strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise _Refused(f"the embedded file {name!r} is not valid base64") from None
+    return found
+
+
+def _fraction(answer: Element) -> float:
+    try:
+        return float(answer.get("fraction", "0"))
+    except ValueError:
+        raise _Refused(f"an answer's fraction {answer.get('fraction')!r} is not a number") from None
+
+
+def _question(element: Element, kind: str, where: Where) -> Parsed:
+    if kind in NOT_HELD:
+        raise _Refused(f"type {kind!r}: {NOT_HELD[kind]}")
+    images = _images(element)
+    names = set(images)
+    stem = _rich(element.find("questiontext"), names)
+    if not stem:
+        raise _Refused("the question has no text")
+    builders = {
+        "multichoice": _multichoice, "truefalse": _truefalse, "shortanswer": _shortanswer,
+        "numerical": _numerical, "matching": _matching, "ordering": _ordering,
+    }  # fmt: skip
+    if kind not in builders:
+        raise _Refused(f"type {kind!r} is not a type we hold")
+    body = builders[kind](element, names)
+    explanation = _rich(element.find("generalfeedback"), names) or None
+    tags = [_text(tag).strip() for tag in element.iterfind("tags/tag")]
+    return Parsed(
+        where, stem, body, explanation=explanation, tags=[t for t in tags if t],
+        images=images, title=_text(element.find("name")).strip() or None,
+    )  # fmt: skip
+
+
+def _flag(element: Element, name: str, default: bool) -> bool:
+    found = element.find(name)
+    if found is None or found.text is None:
+        return default
+    return found.text.strip().lower() in ("1", "true", "yes")
+
+
+def _answers(element: Element, names: set[str]) -> list[tuple[float, str, str | None, Element]]:
+    return [
+        (_fraction(a), _rich(a, names), _rich(a.find("feedback"), names) or None, a)
+        for a in element.findall("answer")
+    ]
+
+
+def _multichoice(element: Element, names: set[str]) -> dict[str, Any]:
+    answers = _answers(element, names)
+    single = _flag(element, "single", True)
+    best = max((f for f, *_ in answers), default=0.0)
+    if best <= 0:
+        raise _Refused("no answer has a positive fraction: nothing is right")
+    options = [
+        {"id": i, "text": text, "correct": (f == best) if single else f > 0, "feedback": fb}
+        for i, (f, text, fb, _) in zip(ids("o", len(answers)), answers, strict=True)
+    ]
+    if single and sum(bool(o["correct"]) for o in options) != 1:
+        raise _Refused("a single-answer question with several answers at full marks")
+    body: dict[str, Any] = {
+        "type": "single_choice" if single else "multiple_response",
+        "options": options,
+        "shuffle": _flag(element, "shuffleanswers", True),
+    }
+    if not single:
+        body["scoring"] = "partial"
+    return body
+
+
+def _truefalse(element: Element, names: set[str]) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": "true_false", "correct_answer": None}
+    for fraction, text, feedback, _ in _answers(element, names):
+        value = text.strip().lower()
+        if value not in ("true", "false"):
+            raise _Refused(f"a true/false answer reads {text!r}, not true or false")
+        body[f"feedback_{value}"] = feedback
+        if fraction > 0:
+            body["correct_answer"] = value == "true"
+    if body["correct_answer"] is None:
+        raise _Refused("neither true nor false is marked right")
+    return body
+
+
+def _shortanswer(element: Element, names: set[str]) -> dict[str, Any]:
+    accepted = [{"text": text} for f, text, _, _ in _answers(element, names) if f >= 100]
+    if not accepted:
+        raise _Refused("no answer has full marks")
+    return {
+        "type": "short_text",
+        "accepted_answers": accepted,
+        "case_sensitive": _flag(element, "usecase", False),
+    }
+
+
+def _numerical(element: Element, names: set[str]) -> dict[str, Any]:
+    for fraction, text, _, answer in _answers(element, names):
+        if fraction < 100:
+            continue
+        if text.strip() == "*":
+            raise _Refused("a wildcard `*` answer accepts anything")
+        try:
+            value = float(text)
+            tolerance = abs(float(_text(answer.find("tolerance")) or 0))
+        except ValueError:
+            raise _Refused(f"the answer {text!r} or its tolerance is not a number") from None
+        body: dict[str, Any] = {"type": "numeric", "value": value, "tolerance": tolerance}
+        for unit in element.iterfind("units/unit"):
+            if _text(unit.find("multiplier")).strip() in ("", "1", "1.0"):
+                body["unit"] = _text(unit.find("unit_name")).strip() or None
+                break
+        return body
+    raise _Refused("no answer has full marks")
+
+
+def _matching(element: Element, names: set[str]) -> dict[str, Any]:
+    premises: list[dict[str, str]] = []
+    responses: dict[str, str] = {}
+    pairs: dict[str, str] = {}
+    for sub in element.findall("subquestion"):
+        premise = _rich(sub, names)
+        response = _text(sub.find("answer")).strip()
+        if not response:
+            raise _Refused("a matching pair has no answer")
+        response_id = responses.setdefault(response, f"r{len(responses) + 1}")
+        if premise:  # an empty premise is a distractor answer
+            premise_id = f"p{len(premises) + 1}"
+            premises.append({"id": premise_id, "text": premise})
+            pairs[premise_id] = response_id
+    return {
+        "type": "matching",
+        "premises": premises,
+        "responses": [{"id": i, "text": t} for t, i in responses.items()],
+        "pairs": pairs,
+        "partial_credit": True,
+    }
+
+
+def _ordering(element: Element, names: set[str]) -> dict[str, Any]:
+    answers = _answers(element, names)
+    # The ordering plugin numbers answers by their right position in `fraction`.
+    ordered = sorted(enumerate(answers), key=lambda pair: (pair[1][0], pair[0]))
+    return {
+        "type": "ordering",
+        "items": [
+            {"id": i, "text": text}
+            for i, (_, (_, text, _, _)) in zip(ids("i", len(ordered)), ordered, strict=True)
+        ],
+    }
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def _t(text: str | None) -> str:
+    return f"<text>{escape(text or '')}</text>"
+
+
+def _md(tag: str, text: str | None, **attributes: str) -> str:
+    extra = "".join(f" {k}={quoteattr(v)}" for k, v in attributes.items())
+    return f'<{tag} format="markdown"{extra}>{_t(text)}</{tag}>'
+
+
+def render(questions: Iterable[Exported]) -> Iterator[str]:
+    """Moodle XML, piece by piece (a large export never sits in memory whole). Text is written
+    in Moodle's `markdown` format, so it reads back exactly."""
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n'
+    category: list[str] | None = None
+    for count, item in enumerate(questions, start=1):
+        if item.topic != category:
+            category = item.topic
+            path = "/".join(p.replace("/", "//") for p in item.topic)
+            category_text = _t("$course$/top/" + path)
+            yield f'<question type="category"><category>{category_text}</category></question>\n'
+        yield _question_xml(item, count) + "\n"
+    yield "</quiz>\n"
+
+
+def _question_xml(item: Exported, count: int) -> str:
+    content = item.content
+    body = content["body"]
+    kind = body["type"]
+    moodle, answers = _BODY_WRITERS[kind](body)
+    tags = "".join(f"<tag>{_t(tag)}</tag>" for tag in content.get("tags", []))
+    return (
+        f'<question type="{moodle}"><name>{_t(f"Q{count}")}</name>'
+        f"{_md('questiontext', content['stem'])}"
+        f"{_md('generalfeedback', content.get('explanation'))}"
+        f"<defaultgrade>1</defaultgrade>{answers}<tags>{tags}</tags></question>"
+    )
+
+
+def _answer(fraction: float, text: str, feedback: str | None = None, extra: str = "") -> str:
+    return (
+        f'<answer fraction="{number(fraction)}" format="markdown">{_t(text)}'
+        f"{_md('feedback', feedback)}{extra}</answer>"
+    )
+
+
+def _choice(body: dict[str, Any]) -> tuple[str, str]:
+    single = body["type"] == "single_choice"
+    right = sum(o["correct"] for o in body["options"])
+    share = 100 / right if not single else 100
+    answers = "".join(
+        _answer(share if o["correct"] else (0 if single else -100), o["text"], o.get("feedback"))
+        for o in body["options"]
+    )
+    flags = (
+        f"<single>{'true' if single else 'false'}</single>"
+        f"<shuffleanswers>{'true' if body.get('shuffle', True) else 'false'}</shuffleanswers>"
+    )
+    return "multichoice", flags + answers
+
+
+def _truefalse_xml(body: dict[str, Any]) -> tuple[str, str]:
+    correct = body["correct_answer"]
+    return "truefalse", (
+        _answer(100 if correct else 0, "true", body.get("feedback_true"))
+        + _answer(0 if correct else 100, "false", body.get("feedback_false"))
+    )
+
+
+def _numeric_xml(body: dict[str, Any]) -> tuple[str, str]:
+    if body.get("value") is not None:
+        value, tolerance = body["value"], body.get("tolerance") or 0.0
+    else:  # a range is its midpoint give or take half its width
+        value = (body["min"] + body["max"]) / 2
+        tolerance = (body["max"] - body["min"]) / 2
+    units = ""
+    if body.get("unit"):
+        unit = f"<unit_name>{escape(body['unit'])}</unit_name>"
+        units = f"<units><unit><multiplier>1</multiplier>{unit}</unit></units>"
+    return "numerical", _answer(
+        100, number(value), extra=f"<tolerance>{number(tolerance)}</tolerance>"
+    ) + units
+
+
+def _short_xml(body: dict[str, Any]) -> tuple[str, str]:
+    usecase = f"<usecase>{1 if body.get('case_sensitive') else 0}</usecase>"
+    return "shortanswer", usecase + "".join(
+        _answer(100, a["text"]) for a in body["accepted_answers"]
+    )
+
+
+def _matching_xml(body: dict[str, Any]) -> tuple[str, str]:
+    texts = {r["id"]: r["text"] for r in body["responses"]}
+    used = set(body["pairs"].values())
+    pairs = [(p["text"], texts[body["pairs"][p["id"]]]) for p in body["premises"]]
+    pairs += [("", r["text"]) for r in body["responses"] if r["id"] not in used]
+    subs = [
+        f'<subquestion format="markdown">{_t(premise)}<answer>{_t(response)}</answer></subquestion>'
+        for premise, response in pairs
+    ]
+    return "matching", "<shuffleanswers>true</shuffleanswers>" + "".join(subs)
+
+
+def _ordering_xml(body: dict[str, Any]) -> tuple[str, str]:
+    return "ordering", "".join(
+        _answer(position, item["text"]) for position, item in enumerate(body["items"], start=1)
+    )
+
+
+_BODY_WRITERS = {
+    "single_choice": _choice, "multiple_response": _choice, "true_false": _truefalse_xml,
+    "numeric": _numeric_xml, "short_text": _short_xml, "matching": _matching_xml,
+    "ordering": _ordering_xml,
+}  # fmt: skip

@@ -1,0 +1,349 @@
+"""IMS QTI 2.1 and 3.0 items and content packages in (writing: `qti_write`).
+
+Both versions are read by one reader: element and attribute names are compared without their
+namespace, the `qti-` prefix and dashes (`qti-simple-choice` = `simpleChoice`). Interactions
+that map: choice (single, multiple, and two choices `true`/`false` as true/false), text entry
+(a number: numeric; text: short text), order, match and inline choice (a single choice whose
+stem shows a blank). The right answers come from the response declaration (`correctResponse`,
+else the positive entries of its `mapping`); standard response processing templates
+(match_correct, map_response, map_response_point) are recognised, other templates refused.
+Modal feedback becomes the explanation. A package is a zip with `imsmanifest.xml` whose item
+resources are read in manifest order; our own exports add topic and tags to each resource's
+metadata (namespace `urn:studyhall:interchange`), which other tools ignore.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from studyhall.interchange.items import (
+    IMPORT_SCHEME,
+    FormatError,
+    Parsed,
+    Rejected,
+    Where,
+)
+from studyhall.interchange.textutil import escape_label
+from studyhall.interchange.xmlsafe import Element, local, parse_bytes, squash
+from studyhall.interchange.zipsafe import SafeZip
+
+STANDARD_TEMPLATES = {"match_correct", "map_response", "map_response_point"}
+SH = "urn:studyhall:interchange"
+BLANK = "_____"
+BLOCK = {"p", "div", "ul", "ol", "li", "table", "tr", "blockquote", "pre", "h1", "h2", "h3"}
+HELD = {"choiceinteraction", "textentryinteraction", "orderinteraction", "matchinteraction",
+        "inlinechoiceinteraction"}  # fmt: skip
+
+
+def name(element: Element) -> str:
+    return local(element.tag).lower().removeprefix("qti-").replace("-", "")
+
+
+def attr(element: Element, wanted: str, default: str = "") -> str:
+    key = wanted.lower().replace("-", "")
+    for raw, value in element.attrib.items():
+        if local(raw).lower().replace("-", "") == key:
+            return value
+    return default
+
+
+def children(element: Element, wanted: str) -> list[Element]:
+    return [child for child in element if name(child) == wanted]
+
+
+def descendants(element: Element, wanted: str) -> list[Element]:
+    return [child for child in element.iter() if name(child) == wanted]
+
+
+def first(element: Element, wanted: str) -> Element | None:
+    found = descendants(element, wanted)
+    return found[0] if found else None
+
+
+class _Refused(Exception):
+    pass
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def parse_item(
+    data: bytes,
+    where: Where,
+    *,
+    files: dict[str, bytes] | None = None,
+    category: list[str] | None = None,
+    tags: list[str] | None = None,
+) -> Parsed | Rejected:
+    """One assessment item; `files` are the package's files next to it (for its images)."""
+    root = parse_bytes(data, where)
+    if name(root) != "assessmentitem":
+        return Rejected(where, f"the root is <{local(root.tag)}>, not an assessment item")
+    try:
+        item = _item(root, where, files or {})
+    except _Refused as refused:
+        return Rejected(where, str(refused))
+    item.category = list(category or [])
+    item.tags = list(tags or [])
+    return item
+
+
+def _item(root: Element, where: Where, files: dict[str, bytes]) -> Parsed:
+    body = first(root, "itembody")
+    if body is None:
+        raise _Refused("the item has no item body")
+    interactions = [e for e in body.iter() if name(e).endswith("interaction")]
+    if not interactions:
+        raise _Refused("the item has no interaction: nothing to answer")
+    if len(interactions) > 1:
+        raise _Refused("the item has several interactions; we hold one answer per question")
+    interaction = interactions[0]
+    kind = name(interaction)
+    if kind not in HELD:
+        raise _Refused(f"a {local(interaction.tag)} is not a type we hold")
+    _check_processing(root)
+    declaration = _declaration(root, attr(interaction, "responseIdentifier"))
+    images: dict[str, bytes] = {}
+    stem = _text(body, files, images, interaction).strip()
+    if not stem:
+        raise _Refused("the item has no text")
+    builder = {
+        "choiceinteraction": _choice, "textentryinteraction": _text_entry,
+        "orderinteraction": _order, "matchinteraction": _match,
+        "inlinechoiceinteraction": _inline_choice,
+    }[kind]  # fmt: skip
+    answers = builder(interaction, declaration, root)
+    feedback = [_text(f, files, images, None).strip() for f in descendants(root, "modalfeedback")]
+    explanation = "\n\n".join(f for f in feedback if f) or None
+    return Parsed(
+        where, stem, answers, explanation=explanation, images=images,
+        title=attr(root, "title") or None,
+    )  # fmt: skip
+
+
+def _check_processing(root: Element) -> None:
+    for processing in descendants(root, "responseprocessing"):
+        template = attr(processing, "template") or attr(processing, "templateLocation")
+        if not template:
+            continue  # written out: the declaration's correct response still says what is right
+        base = posixpath.basename(template.rstrip("/")).removesuffix(".xml")
+        if base not in STANDARD_TEMPLATES:
+            raise _Refused(f"the response processing template {template!r} is not a standard one")
+
+
+def _declaration(root: Element, identifier: str) -> Element:
+    for declaration in descendants(root, "responsedeclaration"):
+        if attr(declaration, "identifier") == identifier:
+            return declaration
+    raise _Refused(f"no response declaration for {identifier!r}")
+
+
+def _correct(declaration: Element, *, with_mapping: bool = False) -> list[str]:
+    """The correct response's values; the mapping's positive keys too when there is no
+    correct response, or when asked (text entry: every key that scores is an answer)."""
+    correct = first(declaration, "correctresponse")
+    values = [squash(v.text) for v in descendants(correct, "value")] if correct is not None else []
+    mapping = first(declaration, "mapping")
+    if mapping is not None and (with_mapping or not values):
+        values += [
+            attr(entry, "mapKey")
+            for entry in descendants(mapping, "mapentry")
+            if _float(attr(entry, "mappedValue", "0")) > 0
+        ]
+    values = list(dict.fromkeys(values))
+    if not values:
+        raise _Refused("the response declaration gives no correct response and no mapping")
+    return values
+
+
+def _float(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return 0.0
+
+
+def _text(
+    element: Element, files: dict[str, bytes], images: dict[str, bytes], skip: Element | None
+) -> str:
+    """An element's content as Markdown-ish text: blocks on their own lines, inline
+    interactions as a blank, block interactions as their prompt, images of the package kept."""
+    parts: list[str] = [_flat(element.text)]
+    for child in element:
+        kind = name(child)
+        inline = kind in ("textentryinteraction", "inlinechoiceinteraction")
+        if child is skip and inline and name(element) != "itembody":
+            parts.append(BLANK)
+        elif child is skip or kind.endswith("interaction"):
+            prompt = first(child, "prompt")
+            if prompt is not None:
+                parts.append("\n\n" + _text(prompt, files, images, None) + "\n\n")
+        elif kind in ("feedbackinline", "feedbackblock", "rubricblock"):
+            pass
+        elif kind == "img":
+            parts.append(_image(child, files, images))
+        elif kind == "br":
+            parts.append("\n")
+        else:
+            inner = _text(child, files, images, skip)
+            parts.append(f"\n\n{inner}\n\n" if kind in BLOCK else inner)
+        parts.append(_flat(child.tail))
+    text = "".join(parts)
+    text = re.sub(r" +", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def _flat(text: str | None) -> str:
+    """Source text as HTML shows it: any run of white space is one space."""
+    return re.sub(r"\s+", " ", text or "")
+
+
+def _image(element: Element, files: dict[str, bytes], images: dict[str, bytes]) -> str:
+    source = attr(element, "src")
+    if source not in files:
+        return ""
+    label = posixpath.basename(source)
+    images[label] = files[source]
+    return f"![{escape_label(attr(element, 'alt'))}]({IMPORT_SCHEME}{label})"
+
+
+def _choices(interaction: Element, wanted: str) -> list[tuple[str, str]]:
+    return [
+        (attr(c, "identifier"), squash(_text(c, {}, {}, None)))
+        for c in descendants(interaction, wanted)
+    ]
+
+
+def _choice(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
+    choices = _choices(interaction, "simplechoice")
+    right = set(_correct(declaration))
+    multiple = attr(declaration, "cardinality") == "multiple" or attr(
+        interaction, "maxChoices", "1"
+    ) not in ("1",)
+    if {c.lower() for c, _ in choices} == {"true", "false"} and not multiple and len(right) == 1:
+        return {"type": "true_false", "correct_answer": next(iter(right)).lower() == "true"}
+    options = [
+        {"id": _id(identifier, n), "text": text, "correct": identifier in right}
+        for n, (identifier, text) in enumerate(choices, start=1)
+    ]
+    if multiple:
+        return {"type": "multiple_response", "options": options,
+                "shuffle": attr(interaction, "shuffle") == "true"}  # fmt: skip
+    if sum(bool(o["correct"]) for o in options) != 1:
+        raise _Refused("a single-choice interaction needs exactly one correct choice")
+    return {"type": "single_choice", "options": options,
+            "shuffle": attr(interaction, "shuffle") == "true"}  # fmt: skip
+
+
+def _id(identifier: str, position: int) -> str:
+    return identifier if re.fullmatch(r"[A-Za-z0-9_-]{1,32}", identifier) else f"c{position}"
+
+
+def _text_entry(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
+    values = _correct(declaration, with_mapping=True)
+    if attr(declaration, "baseType") in ("float", "integer"):
+        try:
+            value = float(values[0])
+        except ValueError:
+            raise _Refused(f"the correct response {values[0]!r} is not a number") from None
+        tolerance = 0.0
+        for equal in descendants(root, "equal"):
+            if spec := attr(equal, "tolerance"):
+                tolerance = abs(_float(spec.split()[0]))
+        return {"type": "numeric", "value": value, "tolerance": tolerance}
+    mapping = first(declaration, "mapping")
+    case_sensitive = False
+    if mapping is not None:
+        case_sensitive = any(
+            attr(e, "caseSensitive") == "true" for e in descendants(mapping, "mapentry")
+        )
+    body: dict[str, Any] = {
+        "type": "short_text",
+        "accepted_answers": [{"text": v} for v in dict.fromkeys(values)],
+        "case_sensitive": case_sensitive,
+    }
+    if pattern := attr(interaction, "patternMask"):
+        body["pattern"] = pattern
+    return body
+
+
+def _order(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
+    texts = dict(_choices(interaction, "simplechoice"))
+    order = _correct(declaration)
+    if set(order) != set(texts):
+        raise _Refused("the correct order does not list every choice exactly once")
+    return {
+        "type": "ordering",
+        "items": [
+            {"id": _id(identifier, n), "text": texts[identifier]}
+            for n, identifier in enumerate(order, start=1)
+        ],
+    }
+
+
+def _match(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
+    sets = descendants(interaction, "simplematchset")
+    if len(sets) != 2:
+        raise _Refused("a match interaction needs two sets of choices")
+    premises = _choices(sets[0], "simpleassociablechoice")
+    responses = _choices(sets[1], "simpleassociablechoice")
+    pairs: dict[str, str] = {}
+    for value in _correct(declaration):
+        left, _, right = value.partition(" ")
+        pairs[left] = right.strip()
+    return {
+        "type": "matching",
+        "premises": [{"id": _id(i, n), "text": t} for n, (i, t) in enumerate(premises, 1)],
+        "responses": [{"id": _id(i, n), "text": t} for n, (i, t) in enumerate(responses, 1)],
+        "pairs": pairs,
+    }
+
+
+def _inline_choice(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
+    choices = _choices(interaction, "inlinechoice")
+    right = set(_correct(declaration))
+    options = [
+        {"id": _id(i, n), "text": t, "correct": i in right}
+        for n, (i, t) in enumerate(choices, start=1)
+    ]
+    if sum(bool(o["correct"]) for o in options) != 1:
+        raise _Refused("an inline choice needs exactly one correct choice")
+    return {"type": "single_choice", "options": options}
+
+
+def parse_package(data: bytes, filename: str) -> Iterator[Parsed | Rejected]:
+    """The items of a content package, in manifest order."""
+    package = SafeZip(data, filename)
+    if "imsmanifest.xml" not in package.names:
+        raise FormatError(Where(filename), "the package has no imsmanifest.xml")
+    manifest = parse_bytes(package.read("imsmanifest.xml"), Where(filename, path="imsmanifest.xml"))
+    for resource in descendants(manifest, "resource"):
+        kind = attr(resource, "type")
+        if not kind.startswith("imsqti_item"):
+            continue
+        href = attr(resource, "href")
+        where = Where(filename, path=href)
+        if href not in package.names:
+            yield Rejected(where, "the manifest names an item file the package does not hold")
+            continue
+        folder = posixpath.dirname(href)
+        files = _neighbours(package, resource, folder)
+        category = [squash(t.text) for t in resource.iter(f"{{{SH}}}topic")]
+        tags = [squash(t.text) for t in resource.iter(f"{{{SH}}}tag")]
+        yield parse_item(package.read(href), where, files=files, category=category, tags=tags)
+
+
+def _neighbours(package: SafeZip, resource: Element, folder: str) -> dict[str, bytes]:
+    """The resource's dependent files, keyed by their path relative to the item."""
+    found: dict[str, bytes] = {}
+    for file in descendants(resource, "file"):
+        href = attr(file, "href")
+        if href == attr(resource, "href") or href not in package.names:
+            continue
+        relative = posixpath.relpath(href, folder or ".")
+        found[relative] = package.read(href)
+    return found

@@ -1,0 +1,59 @@
+"""Small text helpers shared by the formats: HTML to our Markdown, ids, numbers."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from studyhall.interchange.items import IMPORT_SCHEME
+
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_SRC = re.compile(r"""\bsrc\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
+_ALT = re.compile(r"""\balt\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
+_BREAK = re.compile(r"<br\s*/?>|</p\s*>|</div\s*>|</li\s*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_SPACES = re.compile(r"[ \t]+")
+PLUGINFILE = "@@PLUGINFILE@@/"
+
+
+def html_to_markdown(text: str, images: set[str] | None = None) -> str:
+    """Moodle/QTI HTML as plain Markdown: paragraphs and breaks become new lines, images of
+    the file become `![alt](import:name)`, every other tag is dropped and entities decoded.
+
+    `images` names the images the file ships; an image not among them is dropped (our text may
+    only show the organisation's own media).
+    """
+
+    def image(match: re.Match[str]) -> str:
+        src = _SRC.search(match.group(0))
+        alt = _ALT.search(match.group(0))
+        name = html.unescape(src.group(2)) if src else ""
+        name = name.removeprefix(PLUGINFILE).split("?")[0]
+        if images is None or name not in images:
+            return ""
+        label = html.unescape(alt.group(2)) if alt else ""
+        return f"![{escape_label(label)}]({IMPORT_SCHEME}{name})"
+
+    text = _IMG.sub(image, text)
+    text = _BREAK.sub("\n", text)
+    text = _TAG.sub("", text)
+    text = html.unescape(text).replace("\xa0", " ")
+    # Spacing in HTML source means nothing: runs of blanks become one, lines are trimmed.
+    text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def escape_label(text: str) -> str:
+    return text.replace("[", "").replace("]", "").replace("\n", " ")
+
+
+def number(value: float) -> str:
+    """A float as the shortest text that reads back as the same float (`3`, not `3.0`)."""
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def ids(prefix: str, count: int) -> list[str]:
+    return [f"{prefix}{n}" for n in range(1, count + 1)]

@@ -1,0 +1,91 @@
+"""Zip packages opened with suspicion: no path escapes, no bombs, no endless entry lists.
+
+Before anything is read: every name must be a relative path without `..` (no absolute paths,
+no drive letters, no backslashes), the entries few enough, their declared total size small
+enough and each entry's compression ratio plausible. Reading is bounded again by the bytes
+actually inflated, since the sizes a zip declares are the attacker's to write.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from studyhall.interchange.items import FormatError, Where
+
+MAX_ENTRIES = 10_000
+MAX_TOTAL_BYTES = 512 * 1024 * 1024
+MAX_RATIO = 100  # uncompressed / compressed, per entry
+RATIO_FLOOR = 64 * 1024  # tiny entries compress absurdly well legitimately
+
+
+@dataclass(frozen=True)
+class Limits:
+    entries: int = MAX_ENTRIES
+    total_bytes: int = MAX_TOTAL_BYTES
+    ratio: int = MAX_RATIO
+
+
+def safe_name(name: str) -> bool:
+    if not name or "\\" in name or name.startswith("/") or "\x00" in name:
+        return False
+    path = PurePosixPath(name)
+    if path.is_absolute() or ":" in path.parts[0]:
+        return False
+    return ".." not in path.parts
+
+
+class SafeZip:
+    """A checked zip archive; `read(name)` never inflates past the limits."""
+
+    def __init__(self, data: bytes, filename: str, limits: Limits | None = None) -> None:
+        self.filename = filename
+        self.limits = limits or Limits()
+        try:
+            self.archive = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise FormatError(Where(filename), f"not a zip archive ({exc})") from None
+        infos = self.archive.infolist()
+        if len(infos) > self.limits.entries:
+            raise self._refuse(f"more than {self.limits.entries} entries")
+        total = 0
+        for info in infos:
+            if not safe_name(info.filename):
+                raise FormatError(
+                    Where(filename, path=info.filename),
+                    "an entry's path is absolute or climbs out of the package (`..`)",
+                )
+            total += info.file_size
+            if info.file_size > RATIO_FLOOR and info.file_size > self.limits.ratio * max(
+                info.compress_size, 1
+            ):
+                raise FormatError(
+                    Where(filename, path=info.filename),
+                    f"compressed more than {self.limits.ratio} to 1: refused as a zip bomb",
+                )
+        if total > self.limits.total_bytes:
+            raise self._refuse(f"it would unpack to more than {self.limits.total_bytes} bytes")
+        self.names = {info.filename for info in infos if not info.is_dir()}
+        self._budget = self.limits.total_bytes
+
+    def _refuse(self, why: str) -> FormatError:
+        return FormatError(Where(self.filename), f"the package is refused: {why}")
+
+    def read(self, name: str) -> bytes:
+        if name not in self.names:
+            raise FormatError(Where(self.filename, path=name), "no such file in the package")
+        try:
+            with self.archive.open(name) as entry:
+                data = entry.read(self._budget + 1)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise FormatError(Where(self.filename, path=name), f"cannot unpack ({exc})") from None
+        if len(data) > self._budget:
+            raise self._refuse("it unpacks to more than it declared")
+        self._budget -= len(data)
+        return data
+
+
+def is_zip(data: bytes) -> bool:
+    return data[:4] == b"PK\x03\x04"
