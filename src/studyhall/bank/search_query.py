@@ -182,8 +182,9 @@ def _matches(search: Search) -> Any:
     return fts.add_columns(score).cte("matches").prefix_with("MATERIALIZED")
 
 
-def _hits(search: Search, matches: Any) -> Source:
-    """The organisation's questions (on the chosen tracks) that match the text, scored."""
+def _hits(search: Search, matches: Any, when: ColumnElement[bool] | None = None) -> Source:
+    """The organisation's questions (on the chosen tracks) that match the text, scored; none
+    unless `when` holds, if given (a condition on no row: checked before any is read)."""
     assert search.text is not None
     query = scoped(Question, search.org_id).with_only_columns(
         *(getattr(Question, name) for name in _HIT_COLUMNS)
@@ -197,12 +198,14 @@ def _hits(search: Search, matches: Any) -> Source:
         query = query.join(matches, matches.c.search_rowid == _SEARCH_ROWID)
         score = matches.c.score
     query = _on_tracks(search, query).add_columns(score.label("score"))
+    if when is not None:
+        query = query.where(when)
     hits = query.cte("hits").prefix_with("MATERIALIZED")
 
     def select_hits(*columns: ColumnElement[Any]) -> Select[Any]:
         return select(*columns).select_from(hits)
 
-    columns = {name: hits.c[name] for name in _HIT_COLUMNS}
+    columns: dict[str, ColumnElement[Any]] = {name: hits.c[name] for name in _HIT_COLUMNS}
     return Source(columns, select_hits, hits.c.score, found_by_text=True)
 
 
@@ -223,7 +226,8 @@ def _misses(search: Search, when: ColumnElement[bool]) -> Source:
     def select_misses(*columns: ColumnElement[Any]) -> Select[Any]:
         return select(*columns).select_from(misses)
 
-    return Source({name: misses.c[name] for name in _HIT_COLUMNS}, select_misses, None, True)
+    columns: dict[str, ColumnElement[Any]] = {name: misses.c[name] for name in _HIT_COLUMNS}
+    return Source(columns, select_misses, None, found_by_text=True)
 
 
 def _conditions(search: Search, src: Source, skip: Iterable[str] = ()) -> list[Any]:
@@ -276,7 +280,50 @@ def _page(search: Search, src: Source, after: tuple[Any, UUID] | None, limit: in
         value, after_id = after
         bound = literal(value, Float)
         best = best.where(or_(src.score > bound, and_(src.score == bound, last_id > after_id)))
-    top = best.order_by(src.score, last_id).limit(limit + 1).subquery("top")
+    return _rows_of(search, best.order_by(src.score, last_id).limit(limit + 1).subquery("top"))
+
+
+def _best_matches(
+    search: Search, matches: Any, after: tuple[Any, UUID] | None, limit: int
+) -> Select[Any]:
+    """The page of a text search with no filter (SQLite), without joining every match.
+
+    Only the matches scoring no worse than the (limit + 1)-th best after the cursor can be on
+    the page, so only those are joined to their questions (for the id that breaks ties). The
+    cursor's own score may be shared by matches already served, which are not after it: the
+    cut is taken that many places further down, so it is never too early.
+    """
+    score, rowid = matches.c.score, matches.c.search_rowid
+    not_before: list[Any] = []
+    skipped: Any = 0
+    if after is not None:
+        bound = literal(after[0], Float)
+        not_before = [score >= bound]
+        skipped = select(func.count()).select_from(matches).where(score == bound)
+        skipped = skipped.scalar_subquery()
+    cut = (
+        select(score)
+        .select_from(matches)
+        .where(*not_before)
+        .order_by(score)
+        .limit(1)
+        .offset(literal(limit, Integer) + skipped)
+        .scalar_subquery()
+    )
+    best = (
+        scoped(Question, search.org_id)
+        .with_only_columns(Question.id.label("id"), score.label("score"))
+        .join(matches, rowid == _SEARCH_ROWID)
+        .where(*not_before, or_(cut.is_(None), score <= cut))
+    )
+    if after is not None:
+        bound, after_id = literal(after[0], Float), after[1]
+        best = best.where(or_(score > bound, and_(score == bound, Question.id > after_id)))
+    return _rows_of(search, best.order_by(score, Question.id).limit(limit + 1).subquery("top"))
+
+
+def _rows_of(search: Search, top: Any) -> Select[Any]:
+    """The page's questions, read for the chosen few (`top`: their ids and scores)."""
     row = {name: getattr(Question, name) for name in _COLUMNS}
     return (
         scoped(Question, search.org_id)
@@ -390,20 +437,28 @@ def statement(
     Counting over most of the bank through the matches would cost a sort of every match and
     a lookup of every match's tags. Which way is decided inside the statement, once.
     """
+    matches = None
     if search.text is None:
         src = _questions(search)
-        matches = None
+    elif search.dialect == "postgresql":
+        src = _hits(search, None)
     else:
-        matches = _matches(search) if search.dialect != "postgresql" else None
-        src = _hits(search, matches)
-    page = _page(search, src, after, limit)
+        matches = _matches(search)
+        most = _most_match(search, matches)
+        unfiltered = search.filters == Filters()
+        # Without filters the page needs no hits, and when most questions match, neither do
+        # the facets: the hits are then not even made (a condition on no row).
+        src = _hits(search, matches, when=~most if unfiltered and facets else None)
+    if matches is not None and unfiltered:
+        page = _best_matches(search, matches, after, limit)
+    else:
+        page = _page(search, src, after, limit)
     if not facets:
         return page
     parts: list[Select[Any]] = [select(*page.subquery().c)]
     if matches is None:
         parts += _facet_parts(search, _Counting(src))
     else:
-        most = _most_match(search, matches)
         parts += _facet_parts(search, _Counting(src, when=~most))
         everything = _Counting(_questions(search), when=most, top_tags_only=False)
         misses = _Counting(_misses(search, most), MINUS, most, top_tags_only=False)
