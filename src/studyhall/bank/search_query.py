@@ -214,7 +214,9 @@ def _misses(search: Search, when: ColumnElement[bool]) -> Source:
     computed only `when` that holds (a condition on no row: checked before any is read)."""
     assert search.text is not None
     org = f'org_id : "{search.org_id.hex}"'
-    unmatched = _fts5(f"{org} NOT search_text : ({fts5_query(search.text)})").subquery("unmatched")
+    # Materialised: otherwise a planner may run the full-text query once per question.
+    not_matching = _fts5(f"{org} NOT search_text : ({fts5_query(search.text)})").where(when)
+    unmatched = not_matching.cte("unmatched").prefix_with("MATERIALIZED")
     query = (
         scoped(Question, search.org_id)
         .with_only_columns(*(getattr(Question, name) for name in _HIT_COLUMNS))

@@ -126,6 +126,9 @@ def upgrade() -> None:
         statements = POSTGRES_UP
     for statement in statements:
         op.execute(statement)
+    # Statistics for the new indexes: without them SQLite's planner may read every tag of the
+    # organisation against the set of matches instead of looking up the matches' tags.
+    op.execute("ANALYZE")
 
 
 def downgrade() -> None:
