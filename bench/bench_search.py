@@ -265,7 +265,9 @@ class Bare:
                 args = (self.org_id.hex,)
             rows = await (await self.sqlite.execute(sql, args)).fetchall()
         elif text_query:
-            rows = await self.pg.fetch(PG_TEXT_SQL, text_query, self.org_id)
+            # May be empty: websearch syntax has no prefixes ("checkp" finds nothing there).
+            await self.pg.fetch(PG_TEXT_SQL, text_query, self.org_id)
+            return
         else:
             rows = await self.pg.fetch(NEWEST_SQL, self.org_id)
         assert rows
