@@ -305,6 +305,27 @@ async def test_facets_of_a_text_search_count_only_what_matches(
         assert got == {str(k): n for k, n in expected_facets[facet].items()}, facet
 
 
+async def test_a_track_filter_counts_only_that_tracks_matches(
+    app: FastAPI, client: httpx.AsyncClient, bank: Bank
+) -> None:
+    org = await org_id(client, bank)
+    here = await write_questions(app, org, str(bank.track["id"]), catalyst_specs(bank.topics))
+    second = await make_track(client, "acme", bank.owner, slug="second")
+    there = await write_questions(app, org, str(second["id"]), catalyst_specs(topic_ids(second)))
+    # 12 of the organisation's 17 questions match: counted as all of them minus the rest.
+    for track, expected in ((bank.track, here), (second, there), (None, [*here, *there])):
+        params = {"q": "catalyst", **({"track": str(track["id"])} if track else {})}
+        body = await find(client, bank, **params)
+        expected_ids, expected_facets = reference(
+            Bank(bank.owner, bank.track, bank.topics, expected), {}
+        )
+        assert ids(body) == expected_ids
+        assert body["total"] == len(expected_ids)
+        for facet in FACETS:
+            got = {str(f["value"]): f["count"] for f in body["facets"][facet]}
+            assert got == {str(k): n for k, n in expected_facets[facet].items()}, facet
+
+
 async def test_an_organisations_results_and_counts_ignore_another_organisations_bank(
     app: FastAPI, client: httpx.AsyncClient, bank: Bank
 ) -> None:
