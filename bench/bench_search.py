@@ -1,30 +1,36 @@
-"""Question search on a 20,000-question bank, beside a bare FTS5 query on the same database.
+"""Question search on a 20,000-question bank, beside the bare full-text query on the same database.
 
 Run (from the repository root, after `make install`):
 
     .venv/bin/python bench/bench_search.py                  # 20,000 questions, 300 runs a kind
     .venv/bin/python bench/bench_search.py --questions 5000 --runs 50    # a quick look
-    .venv/bin/python bench/bench_search.py --proposed-indexes   # with the indexes proposed
     .venv/bin/python bench/bench_search.py --orgs 2         # a second organisation as big
     .venv/bin/python bench/bench_search.py --keep           # keep the database to explore
+    scripts/with-postgres.sh .venv/bin/python bench/bench_search.py --postgres  # on PostgreSQL
 
 What it does, in one process and one run:
-1. Builds a fresh SQLite database in a temporary directory through the real migrations; signs
-   up one owner, makes an organisation and a track with 16 leaf topics through the API; then
+1. Builds a fresh database through the real migrations (SQLite in a temporary directory, or
+   with `--postgres` a new database on the server in STUDYHALL_TEST_POSTGRES_URL); signs up
+   one owner, makes an organisation and a track with 16 leaf topics through the API; then
    writes the questions in bulk with SQLAlchemy Core (questions, head versions and tag rows;
-   the FTS5 triggers fill the search table as in production). The text is drawn from a
-   vocabulary of data-engineering words with a Zipf-like skew, so some words are in most
-   questions and some in few, as in a real bank. With `--orgs N`, N - 1 more organisations
-   of the same size share the database (and its one FTS5 table), as on a multi-tenant server.
-   With `--proposed-indexes`, the indexes proposed for the next migration are added first.
+   the triggers or the generated column fill the full-text index as in production). The text
+   is drawn from a vocabulary of data-engineering words with a Zipf-like skew, so some words
+   are in nearly every question and the rarest still in about one in eight. With `--orgs N`,
+   N - 1 more organisations of the same size share the database (and on SQLite its one FTS5
+   table), as on a multi-tenant server.
 2. Calls `GET /api/v1/orgs/{org}/questions` in-process (httpx over ASGITransport: the whole
    app, access rule, session lookup and JSON, but no sockets), one request at a time, for
    each kind of query below, several query texts per kind, after a warm-up.
-3. Measures, in the same run and alternating with the app, the baseline: a bare FTS5 query
-   through aiosqlite on the same file (`SELECT question_id, bm25(..) FROM question_search
-   WHERE question_search MATCH ? ORDER BY bm25(..) LIMIT 51`; for kinds without text, the
-   newest 51 rows of the organisation from `questions`).
-4. Prints p50/p95/p99 per kind and overall, the baseline's, and the ratios.
+3. Measures, in the same run and alternating with the app, the baseline: the bare full-text
+   query for the same text on the same database through the bare driver, i.e. the matching
+   and ranking Studyhall cannot avoid, without filters, facets, joins or the app (SQLite:
+   `SELECT rowid, bm25(question_search, 1.0, 0.0) FROM question_search WHERE question_search
+   MATCH '<the org's id> AND <the text>' ORDER BY 2 LIMIT 51`; PostgreSQL: the organisation's
+   51 best by `ts_rank` of the stored vector). For kinds without text, the newest 51 rows of
+   the organisation from `questions`.
+4. Prints p50/p95/p99 per kind and overall, the baseline's, the ratios, and the CPU time this
+   process used per request (on a shared machine, wall time includes waiting for a CPU; on
+   SQLite the database's work is in the process, on PostgreSQL it is not).
 
 The target in the issue is p95 under 50 ms per search with facets.
 """
@@ -50,12 +56,14 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+import asyncpg
 import httpx
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from studyhall.app import create_app
 from studyhall.bank.models import Question, QuestionTag, QuestionVersion
-from studyhall.bank.search_query import fts5_query
+from studyhall.bank.search_query import fts5_org_query
 from studyhall.config import Settings
 from studyhall.ops import migrations
 
@@ -169,16 +177,6 @@ def make_rows(
     return questions, versions, tags
 
 
-# Indexes proposed for a migration after 0002 (see docs/benchmarks.md, "Search"): newest-first
-# pages, facet counts and tag counts read an index instead of the questions' wide rows.
-PROPOSED_INDEXES = [
-    "CREATE INDEX ix_questions_org_created ON questions (org_id, created_at, id)",
-    "CREATE INDEX ix_questions_org_facets ON questions "
-    "(org_id, topic_id, type, status, difficulty, track_id, id)",
-    "CREATE INDEX ix_question_tags_org_tag ON question_tags (org_id, tag, question_id)",
-]
-
-
 async def build_bank(
     client: httpx.AsyncClient, app: Any, count: int, orgs: int, seed: int
 ) -> dict[str, Any]:
@@ -219,10 +217,12 @@ def fill(params: dict[str, Any], info: dict[str, Any]) -> dict[str, Any]:
             for k, v in params.items() if k != "page"}  # fmt: skip
 
 
-async def timed(call: Callable[[], Awaitable[None]]) -> float:
-    started = time.perf_counter()
+async def timed(call: Callable[[], Awaitable[None]]) -> tuple[float, float]:
+    """Milliseconds of wall-clock time, and of CPU time used by this process (all its
+    threads: the app, and on SQLite the database too) meanwhile."""
+    started, cpu = time.perf_counter(), time.process_time()
     await call()
-    return (time.perf_counter() - started) * 1000
+    return (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000
 
 
 def percentiles(samples: list[float]) -> tuple[float, float, float]:
@@ -230,9 +230,82 @@ def percentiles(samples: list[float]) -> tuple[float, float, float]:
     return statistics.median(samples), cuts[94], cuts[98]
 
 
+class Bare:
+    """The baseline: the same lookups as bare SQL on the same database, no app in between."""
+
+    def __init__(self, engine: str, url: str, org_id: uuid.UUID) -> None:
+        self.engine, self.url, self.org_id = engine, url, org_id
+        self.sqlite: aiosqlite.Connection | None = None
+        self.pg: Any = None
+
+    async def __aenter__(self) -> Bare:
+        if self.engine == "sqlite":
+            self.sqlite = await aiosqlite.connect(self.url)
+        else:
+            self.pg = await asyncpg.connect(self.url)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self.sqlite is not None:
+            await self.sqlite.close()
+        if self.pg is not None:
+            await self.pg.close()
+
+    async def run(self, params: dict[str, Any]) -> None:
+        text_query = params.get("q")
+        if self.sqlite is not None:
+            if text_query:  # what Studyhall's full-text part does, and nothing else
+                sql = (
+                    "SELECT rowid, bm25(question_search, 1.0, 0.0) FROM question_search "
+                    "WHERE question_search MATCH ? ORDER BY 2 LIMIT 51"
+                )
+                args: tuple[Any, ...] = (fts5_org_query(self.org_id, text_query),)
+            else:
+                sql = NEWEST_SQL.replace("$1", "?")
+                args = (self.org_id.hex,)
+            rows = await (await self.sqlite.execute(sql, args)).fetchall()
+        elif text_query:
+            # May be empty: websearch syntax has no prefixes ("checkp" finds nothing there).
+            await self.pg.fetch(PG_TEXT_SQL, text_query, self.org_id)
+            return
+        else:
+            rows = await self.pg.fetch(NEWEST_SQL, self.org_id)
+        assert rows
+
+
+NEWEST_SQL = (
+    "SELECT id, type, status FROM questions WHERE org_id = $1 "
+    "ORDER BY created_at DESC, id DESC LIMIT 51"
+)
+PG_TEXT_SQL = (
+    "SELECT id, ts_rank(search_vector, websearch_to_tsquery('english', $1)) AS rank "
+    "FROM questions WHERE org_id = $2 "
+    "AND search_vector @@ websearch_to_tsquery('english', $1) ORDER BY rank DESC LIMIT 51"
+)
+
+
+async def database(args: argparse.Namespace, workdir: Path) -> tuple[str, str]:
+    """A new, empty database: the app's URL and the bare driver's."""
+    if not args.postgres:
+        path = workdir / "studyhall.db"
+        return f"sqlite+aiosqlite:///{path}", str(path)
+    server = os.environ.get("STUDYHALL_TEST_POSTGRES_URL")
+    if not server:
+        raise SystemExit("--postgres needs STUDYHALL_TEST_POSTGRES_URL (scripts/with-postgres.sh)")
+    name = f"bench_search_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(make_url(server).set(drivername="postgresql").render_as_string(
+        hide_password=False))  # fmt: skip
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = make_url(server).set(database=name)
+    bare = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return url.render_as_string(hide_password=False), bare
+
+
 async def measure(args: argparse.Namespace, workdir: Path) -> None:
-    db_path = workdir / "studyhall.db"
-    url = f"sqlite+aiosqlite:///{db_path}"
+    url, bare_url = await database(args, workdir)
     await asyncio.to_thread(migrations.upgrade, url)
     settings = Settings(
         database_url=url,
@@ -249,62 +322,51 @@ async def measure(args: argparse.Namespace, workdir: Path) -> None:
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://bench"
         ) as client,
-        aiosqlite.connect(db_path) as bare,
     ):
         info = await build_bank(client, app, args.questions, args.orgs, args.seed)
-        if args.proposed_indexes:
-            async with app.state.db.unit_of_work() as session:
-                for ddl in [*PROPOSED_INDEXES, "ANALYZE"]:
-                    await session.execute(text(ddl))
-        print(
-            f"built {args.orgs} x {args.questions} questions in "
-            f"{time.perf_counter() - built:.1f} s; proposed indexes: {args.proposed_indexes}"
-        )
-        url_path = "/api/v1/orgs/bench/questions"
-        org_hex = uuid.UUID(info["org_id"]).hex
+        engine = app.state.db.dialect
+        print(f"built {args.orgs} x {args.questions} questions on {engine} in "
+              f"{time.perf_counter() - built:.1f} s")  # fmt: skip
+        async with Bare(engine, bare_url, uuid.UUID(info["org_id"])) as bare:
+            await run_kinds(args, client, info, bare)
 
-        async def studyhall(params: dict[str, Any], page: int) -> None:
-            response = await client.get(url_path, params=params, headers=info["auth"])
+
+async def run_kinds(
+    args: argparse.Namespace, client: httpx.AsyncClient, info: dict[str, Any], bare: Bare
+) -> None:
+    url_path = "/api/v1/orgs/bench/questions"
+
+    async def studyhall(params: dict[str, Any], page: int) -> None:
+        response = await client.get(url_path, params=params, headers=info["auth"])
+        assert response.status_code == 200, response.text
+        for _ in range(page - 1):
+            response = await client.get(response.json()["next"], headers=info["auth"])
             assert response.status_code == 200, response.text
-            for _ in range(page - 1):
-                response = await client.get(response.json()["next"], headers=info["auth"])
-                assert response.status_code == 200, response.text
 
-        async def baseline(params: dict[str, Any]) -> None:
-            if "q" in params:
-                sql = (
-                    "SELECT question_id, bm25(question_search) FROM question_search "
-                    "WHERE question_search MATCH ? ORDER BY bm25(question_search) LIMIT 51"
-                )
-                rows = await (await bare.execute(sql, (fts5_query(params["q"]),))).fetchall()
+    baseline = bare.run
+
+    results: dict[str, Samples] = {}
+    for name, variants in KINDS:
+        ours: list[float] = []
+        bares: list[float] = []
+        cpus: list[float] = []
+        for n in range(args.warmup + args.runs):
+            raw = variants[n % len(variants)]
+            params, page = fill(raw, info), int(raw.get("page", 1))
+            # A page-2 figure is the cost of the second request alone.
+            if page > 1:
+                first = await client.get(url_path, params=params, headers=info["auth"])
+                next_url = first.json()["next"]
+                took, cpu = await timed(lambda u=next_url: _get(client, u, info["auth"]))
             else:
-                sql = (
-                    "SELECT id, type, status FROM questions WHERE org_id = ? "
-                    "ORDER BY created_at DESC, id DESC LIMIT 51"
-                )
-                rows = await (await bare.execute(sql, (org_hex,))).fetchall()
-            assert rows
-
-        results: dict[str, tuple[list[float], list[float]]] = {}
-        for name, variants in KINDS:
-            ours: list[float] = []
-            bares: list[float] = []
-            for n in range(args.warmup + args.runs):
-                raw = variants[n % len(variants)]
-                params, page = fill(raw, info), int(raw.get("page", 1))
-                # A page-2 figure is the cost of the second request alone.
-                if page > 1:
-                    first = await client.get(url_path, params=params, headers=info["auth"])
-                    next_url = first.json()["next"]
-                    took = await timed(lambda u=next_url: _get(client, u, info["auth"]))
-                else:
-                    took = await timed(lambda p=params: studyhall(p, 1))
-                base = await timed(lambda p=params: baseline(p))
-                if n >= args.warmup:
-                    ours.append(took)
-                    bares.append(base)
-            results[name] = (ours, bares)
-        report(results)
+                took, cpu = await timed(lambda p=params: studyhall(p, 1))
+            base, _ = await timed(lambda p=params: baseline(p))
+            if n >= args.warmup:
+                ours.append(took)
+                cpus.append(cpu)
+                bares.append(base)
+        results[name] = (ours, bares, cpus)
+    report(results)
 
 
 async def _get(client: httpx.AsyncClient, url: str, auth: dict[str, str]) -> None:
@@ -312,21 +374,26 @@ async def _get(client: httpx.AsyncClient, url: str, auth: dict[str, str]) -> Non
     assert response.status_code == 200, response.text
 
 
-def report(results: dict[str, tuple[list[float], list[float]]]) -> None:
+Samples = tuple[list[float], list[float], list[float]]  # ours, the baseline's, our CPU
+
+
+def report(results: dict[str, Samples]) -> None:
     head = (f"{'kind':<22} {'p50':>7} {'p95':>7} {'p99':>7}   {'bare p50':>8} {'bare p95':>8}"
-            f"   {'p50 x':>6} {'p95 x':>6}")  # fmt: skip
+            f"   {'p50 x':>6} {'p95 x':>6}   {'cpu p50':>7} {'cpu p95':>7}")  # fmt: skip
     print(head)
     print("-" * len(head))
-    everything: tuple[list[float], list[float]] = ([], [])
-    for name, (ours, bares) in [*results.items(), ("overall", everything)]:
+    everything: Samples = ([], [], [])
+    for name, samples in [*results.items(), ("overall", everything)]:
         if name != "overall":
-            everything[0].extend(ours)
-            everything[1].extend(bares)
+            for kept, more in zip(everything, samples, strict=True):
+                kept.extend(more)
+        ours, bares, cpus = samples
         p50, p95, p99 = percentiles(ours)
         b50, b95, _ = percentiles(bares)
+        c50, c95, _ = percentiles(cpus)
         print(f"{name:<22} {p50:7.1f} {p95:7.1f} {p99:7.1f}   {b50:8.2f} {b95:8.2f}"
-              f"   {p50 / b50:6.1f} {p95 / b95:6.1f}")  # fmt: skip
-    print("(milliseconds; `x` is Studyhall / bare)")
+              f"   {p50 / b50:6.1f} {p95 / b95:6.1f}   {c50:7.1f} {c95:7.1f}")  # fmt: skip
+    print("(milliseconds; `x` is Studyhall / bare; cpu is this process's CPU time per request)")
 
 
 def machine() -> str:
@@ -350,7 +417,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--orgs", type=int, default=1, help="organisations of that size")
     parser.add_argument(
-        "--proposed-indexes", action="store_true", help="add the indexes proposed for 0003"
+        "--postgres",
+        action="store_true",
+        help="on a new database of the server in STUDYHALL_TEST_POSTGRES_URL",
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")

@@ -23,6 +23,7 @@ from studyhall.bank.models import QuestionTag, QuestionVersion
 from studyhall.bank.search_query import (
     GROUPED_FACETS,
     MAX_FACET_VALUES,
+    MINUS,
     Filters,
     Search,
     clean_query,
@@ -201,6 +202,17 @@ def _grouped_facets(filters: Filters, groups: Sequence[Any]) -> tuple[dict[str, 
     return dict(zip(GROUPED_FACETS, counts, strict=True)), total
 
 
+@dataclass(frozen=True)
+class _Negated:
+    """A grouped row to take away: its values, with its count negated."""
+
+    row: Any
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.row, name)
+        return -value if name == "n" else value
+
+
 def _facet_list(counts: Counter[Any], selected: Iterable[Any]) -> list[FacetCount]:
     # A chosen value stays listed (with 0) so that a client can show it and undo it.
     for value in selected:
@@ -212,12 +224,26 @@ def _facet_list(counts: Counter[Any], selected: Iterable[Any]) -> list[FacetCoun
     ]
 
 
+def _signed(parts: dict[str, list[Any]], name: str, key: str) -> Counter[Any]:
+    """A part's counts, less those of its MINUS part (counted the other way round); values
+    left with none are dropped, as a part counted directly would never list them."""
+    counts: Counter[Any] = Counter()
+    for row in parts[name]:
+        counts[getattr(row, key)] += row.n
+    for row in parts[name + MINUS]:
+        counts[getattr(row, key)] -= row.n
+    return Counter({value: n for value, n in counts.items() if n})
+
+
 def facets_of(
     filters: Filters, parts: dict[str, list[Any]], topic_trees: dict[UUID, frozenset[UUID]]
 ) -> tuple[dict[str, list[FacetCount]], int]:
-    counts, total = _grouped_facets(filters, parts["groups"])
-    counts["topic"] = Counter({row.topic_id: row.n for row in parts["topics"]})
-    counts["tag"] = Counter({row.tag: row.n for row in parts["tags"]})
+    # Sums are linear: groups to take away are added with a negative count.
+    groups = [*parts["groups"], *(_Negated(row) for row in parts["groups" + MINUS])]
+    counts, total = _grouped_facets(filters, groups)
+    counts = {name: Counter({v: n for v, n in c.items() if n}) for name, c in counts.items()}
+    counts["topic"] = _signed(parts, "topics", "topic_id")
+    counts["tag"] = _signed(parts, "tags", "tag")
     # A chosen topic counts the questions of its whole subtree, as the filter does.
     by_topic = counts["topic"]
     for topic, tree in topic_trees.items():
@@ -250,7 +276,10 @@ async def search_questions(
     ranked = search.text is not None
     after = _decode_position(ctx, cursor, ranked) if cursor is not None else None
     rows = (await ctx.session.execute(statement(search, after, limit, facets=with_facets))).all()
-    parts: dict[str, list[Any]] = {"page": [], "groups": [], "topics": [], "tags": []}
+    parts: dict[str, list[Any]] = {
+        name: [] for part in ("groups", "topics", "tags") for name in (part, part + MINUS)
+    }
+    parts["page"] = []
     for row in rows:
         parts[row.part].append(row)
     # A compound statement need not keep its parts' order: sort the page again.
