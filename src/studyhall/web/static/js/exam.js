@@ -90,7 +90,8 @@
   }
 
   function queue(n, change) {
-    var entry = pending[n] || {};
+    // A new object each time: a save in flight keeps its own copy, and is told apart by `seq`.
+    var entry = Object.assign({}, pending[n] || {});
     Object.keys(change).forEach(function (k) { entry[k] = change[k]; });
     entry.time_spent_ms = timeSpent(n);
     entry.seq = (entry.seq || 0) + 1;
@@ -306,6 +307,11 @@
     if (event.ctrlKey || event.metaKey || event.altKey || dialog.open) return;
     var target = event.target;
     var typing = target.matches && target.matches("input[type=text], textarea, select");
+    if (typing && event.key === "Escape") {
+      event.preventDefault();
+      document.getElementById("q" + current + "-title").focus(); // back to the shortcuts
+      return;
+    }
     if (typing) return;
     var s = section(current);
     if (/^[1-9]$/.test(event.key)) {
