@@ -10,6 +10,7 @@ is known.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -17,15 +18,33 @@ from fastapi import Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.responses import HTMLResponse
 
+from studyhall.accounts.models import User
 from studyhall.accounts.permissions import Caller, resolve_user
 from studyhall.kit.access import AccessRule
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Problem, Unauthenticated
 from studyhall.kit.transaction import TransactionalRoute, request_context
+from studyhall.orgs.models import Org
 from studyhall.orgs.permissions import OrgAccess, OrgCaller
 from studyhall.orgs.roles import Permission
 from studyhall.web import csrf
 from studyhall.web.rendering import render
+
+
+@dataclass(frozen=True)
+class Badge:
+    """Who and where, as the page header shows them: plain values that outlive the request's
+    transaction (an error page renders after a rollback has expired every ORM row)."""
+
+    name: str
+    slug: str = ""
+
+
+def _remember(request: Request, user: User | None, org: Org | None = None) -> None:
+    if user is not None:
+        request.state.page_user = Badge(user.display_name)
+    if org is not None:
+        request.state.page_org = Badge(org.name, org.slug)
 
 
 class SignInRequired(Unauthenticated):
@@ -41,7 +60,7 @@ class PagePublic(AccessRule):
     ) -> Context:
         caller = await resolve_user(request, ctx)
         if caller is not None:
-            request.state.page_user = caller.user
+            _remember(request, caller.user)
         await csrf.check_form(request)
         return caller.ctx if caller else ctx
 
@@ -56,7 +75,7 @@ class PageSignedIn(AccessRule):
         caller = await resolve_user(request, ctx)
         if caller is None:
             raise SignInRequired()
-        request.state.page_user = caller.user
+        _remember(request, caller.user)
         await csrf.check_form(request)
         return caller
 
@@ -72,8 +91,7 @@ class PageOrgAccess(OrgAccess):
             caller = await super().__call__(request, org, ctx)
         except Unauthenticated as refused:
             raise SignInRequired() from refused
-        request.state.page_user = caller.user
-        request.state.page_org = caller.org
+        _remember(request, caller.user, caller.org)
         request.state.page_permissions = caller.permissions
         await csrf.check_form(request)
         return caller

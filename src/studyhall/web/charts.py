@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from studyhall.exams.progress import Progress
 
-WIDTH, HEIGHT = 600, 220
+WIDTH, HEIGHT = 420, 200
 LEFT, RIGHT, TOP, BOTTOM = 36, 12, 12, 28
 
 
@@ -39,8 +39,9 @@ def score_over_time(progress: Progress) -> LineChart:
     ]
     path = " ".join(f"{'M' if i == 0 else 'L'}{x},{y}" for i, (x, y, _) in enumerate(points))
     if scores:
+        attempts = "1 submitted attempt" if len(scores) == 1 else f"{len(scores)} submitted attempts"
         summary = (
-            f"{len(scores)} submitted attempts; latest {scores[-1]:.0f}%, best "
+            f"{attempts}; latest {scores[-1]:.0f}%, best "
             f"{max(scores):.0f}%, passing line {progress.passing_percent:.0f}%."
         )
     else:
@@ -70,7 +71,7 @@ class BarChart:
 
 
 def topic_accuracy(progress: Progress, bar_height: int = 26) -> BarChart:
-    label_width, track_width = 0, WIDTH - 60
+    label_width, track_width = 0, WIDTH - 48
     bars = []
     for n, topic in enumerate(progress.topics):
         accuracy = topic.accuracy

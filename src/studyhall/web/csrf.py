@@ -27,6 +27,11 @@ CSRF_COOKIE = "studyhall_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# API writes that the session cookie does not authenticate (the credentials are in the JSON
+# body, which another site cannot send without a CORS preflight we never grant).
+UNAUTHENTICATED_API_WRITES = frozenset(
+    {"/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/invitations/preview"}
+)
 
 
 class CsrfRefused(Forbidden):
@@ -95,7 +100,8 @@ class ApiCsrfMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path.startswith("/api/") and path not in UNAUTHENTICATED_API_WRITES:
             request = Request(scope)
             if (
                 needs_check(request.method, dict(request.headers))

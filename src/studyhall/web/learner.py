@@ -104,8 +104,7 @@ async def start(request: Request, track_id: UUID, caller: LearnerPage) -> Respon
     try:
         data = AttemptStart.model_validate(values)
         attempt = await attempts.start(caller.ctx, caller.org, track_id, _user(caller), data)
-    except (ValidationError, Problem) as exc:
-        await caller.ctx.session.rollback()
+    except (ValidationError, Problem) as exc:  # refused before anything was written
         syllabus = await tracks.get_syllabus(caller.ctx, caller.org.id, track_id)
         errors = (
             field_errors(exc) if isinstance(exc, ValidationError) else problem_errors(exc)

@@ -1,0 +1,73 @@
+"""Tenancy walk plugin: the web app's pages.
+
+Pages declare the API's rules; a caller the API would answer 401 is sent to the sign-in page
+(303) instead, which the walk checks. Forms carry the CSRF token of the walk's browser
+cookie (callers with a bearer token need none).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from tests.factories import PASSWORD
+from tests.walk.world import Entries, FormBody, World
+
+O = "/o/{org}"
+ATTEMPT = O + "/attempts/{attempt_id}"
+
+
+def form(w: World, **fields: str) -> FormBody:
+    return FormBody(csrf_token=w.ids["csrf"], **fields)
+
+
+ENTRIES: Entries = {
+    ("GET", "/"): ("public", lambda w: ({}, None)),
+    ("GET", "/sign-up"): ("public", lambda w: ({}, None)),
+    ("POST", "/sign-up"): ("public", lambda w: ({}, form(
+        w, email=f"new-{uuid.uuid4().hex[:6]}@example.com", password=PASSWORD,
+        display_name="New"))),
+    ("POST", "/sign-up/password-rules"): (
+        "public", lambda w: ({}, form(w, password="x", email="a@example.com"))),
+    ("GET", "/sign-in"): ("public", lambda w: ({}, None)),
+    ("POST", "/sign-in"): (
+        "public", lambda w: ({}, form(w, email=w.target.email, password=PASSWORD))),
+    ("POST", "/sign-out"): ("signed-in", lambda w: ({}, form(w))),
+    ("GET", "/invitations/accept"): (
+        "public", lambda w: ({"?": f"token={w.invitation_token}"}, None)),
+    ("POST", "/invitations/accept"): (
+        "signed-in", lambda w: ({}, form(w, token=w.invitation_token))),
+    ("GET", "/dashboard"): ("signed-in", lambda w: ({}, None)),
+    ("GET", O): ("org:attempts:take", lambda w: ({}, None)),
+    ("GET", O + "/tracks/{track_id}/start"): (
+        "org:attempts:take", lambda w: ({"track_id": w.ids["track"]}, None)),
+    ("POST", O + "/tracks/{track_id}/start"): (
+        "org:attempts:take",
+        lambda w: ({"track_id": w.ids["track"]}, form(w, mode="practice", count="1"))),
+    ("GET", O + "/attempts"): ("org:attempts:take", lambda w: ({}, None)),
+    ("GET", O + "/mistakes"): ("org:attempts:take", lambda w: ({}, None)),
+    ("GET", ATTEMPT): ("org:attempts:take", lambda w: ({"attempt_id": w.ids["attempt"]}, None)),
+    ("POST", ATTEMPT + "/submit"): (
+        "org:attempts:take", lambda w: ({"attempt_id": w.ids["attempt"]}, form(w))),
+    ("GET", ATTEMPT + "/result"): (
+        "org:attempts:take", lambda w: ({"attempt_id": w.ids["submitted_attempt"]}, None)),
+    ("GET", ATTEMPT + "/review"): (
+        "org:attempts:take", lambda w: ({"attempt_id": w.ids["submitted_attempt"]}, None)),
+}  # fmt: skip
+
+PERSONAL = {404}  # attempts are the learner's own; everyone else is told they do not exist
+ALLOWED_REFUSALS = {
+    ("POST", "/invitations/accept"): {403},  # the invitation is for invitee@example.com
+    ("GET", ATTEMPT): PERSONAL,
+    ("POST", ATTEMPT + "/submit"): PERSONAL,
+    ("GET", ATTEMPT + "/result"): PERSONAL,
+    ("GET", ATTEMPT + "/review"): PERSONAL,
+}
+
+
+async def extend(world: World) -> None:
+    """The walk's browser gets its CSRF cookie, and the token its forms carry."""
+    page = await world.client.get("/sign-in")
+    found = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+    assert found, page.text[:300]
+    world.ids["csrf"] = found.group(1)
