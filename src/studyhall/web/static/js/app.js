@@ -4,6 +4,10 @@
   "use strict";
   var order = ["system", "light", "dark"];
   function setup() {
+    var picker = document.querySelector("[data-new-question-track]");
+    if (picker) picker.addEventListener("change", function () {
+      document.getElementById("new-question").setAttribute("href", picker.value);
+    });
     var button = document.getElementById("theme-toggle");
     if (!button) return;
     button.addEventListener("click", function () {
