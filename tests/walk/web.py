@@ -15,6 +15,7 @@ from tests.walk.world import Entries, FormBody, World
 
 O = "/o/{org}"
 ATTEMPT = O + "/attempts/{attempt_id}"
+QUESTION = O + "/questions/{question_id}"
 
 
 def form(w: World, **fields: str) -> FormBody:
@@ -53,6 +54,46 @@ ENTRIES: Entries = {
         "org:attempts:take", lambda w: ({"attempt_id": w.ids["submitted_attempt"]}, None)),
     ("GET", ATTEMPT + "/review"): (
         "org:attempts:take", lambda w: ({"attempt_id": w.ids["submitted_attempt"]}, None)),
+    ("GET", O + "/questions"): ("org:questions:read", lambda w: ({"?": "q=question"}, None)),
+    ("GET", O + "/tracks/{track_id}/questions/new"): (
+        "org:questions:write", lambda w: ({"track_id": w.ids["track"]}, None)),
+    ("POST", O + "/tracks/{track_id}/questions/new"): (
+        "org:questions:write", lambda w: ({"track_id": w.ids["track"]}, form(
+            w, type="true_false", topic_id=w.ids["topic"], stem="New", explanation="Why",
+            tf_correct="true"))),
+    ("GET", QUESTION): ("org:questions:read", lambda w: ({"question_id": w.ids["question"]}, None)),
+    ("GET", QUESTION + "/edit"): (
+        "org:questions:write", lambda w: ({"question_id": w.ids["spare_question"]}, None)),
+    ("POST", QUESTION + "/edit"): (
+        "org:questions:write", lambda w: ({"question_id": w.ids["spare_question"]}, form(
+            w, type="true_false", topic_id=w.ids["topic"], stem="Edited", explanation="Why",
+            tf_correct="false"))),
+    ("GET", QUESTION + "/versions"): (
+        "org:questions:read", lambda w: ({"question_id": w.ids["question"]}, None)),
+    ("POST", QUESTION + "/submit"): (
+        "org:questions:write", lambda w: ({"question_id": w.ids["spare_question"]}, form(w))),
+    ("POST", QUESTION + "/retire"): (
+        "org:questions:write", lambda w: ({"question_id": w.ids["spare_question"]}, form(w))),
+    ("POST", QUESTION + "/approve"): (
+        "org:questions:review", lambda w: ({"question_id": w.ids["draft_question"]}, form(w))),
+    ("POST", QUESTION + "/send-back"): (
+        "org:questions:review",
+        lambda w: ({"question_id": w.ids["draft_question"]}, form(w, comment="Cite a source."))),
+    ("POST", O + "/preview"): ("org:questions:write", lambda w: ({}, form(w, stem="*Hi*"))),
+    ("GET", O + "/review"): ("org:questions:review", lambda w: ({}, None)),
+    ("GET", O + "/tracks"): ("org:tracks:manage", lambda w: ({}, None)),
+    ("GET", O + "/tracks/new"): ("org:tracks:manage", lambda w: ({}, None)),
+    ("POST", O + "/tracks/new"): ("org:tracks:manage", lambda w: ({}, form(
+        w, name="New track", slug=f"t-{uuid.uuid4().hex[:6]}", exam_length="5",
+        time_limit_minutes="10", passing_score="70", navigation="free", scoring="percent",
+        topics="Only | 100"))),
+    ("GET", O + "/tracks/{track_id}/edit"): (
+        "org:tracks:manage", lambda w: ({"track_id": w.ids["spare_track"]}, None)),
+    ("POST", O + "/tracks/{track_id}/edit"): (
+        "org:tracks:manage", lambda w: ({"track_id": w.ids["spare_track"]}, form(
+            w, name="Spare", slug="spare", exam_length="5", time_limit_minutes="10",
+            passing_score="70", navigation="free", scoring="percent",
+            topics="Architecture | 60\n  Cluster | 50\n  Execution | 50\nDataFrames | 40"))),
 }  # fmt: skip
 
 PERSONAL = {404}  # attempts are the learner's own; everyone else is told they do not exist
