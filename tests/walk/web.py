@@ -16,6 +16,7 @@ from tests.walk.world import Entries, FormBody, World
 O = "/o/{org}"
 ATTEMPT = O + "/attempts/{attempt_id}"
 QUESTION = O + "/questions/{question_id}"
+ADMIN = O + "/admin"
 
 
 def form(w: World, **fields: str) -> FormBody:
@@ -94,6 +95,24 @@ ENTRIES: Entries = {
             w, name="Spare", slug="spare", exam_length="5", time_limit_minutes="10",
             passing_score="70", navigation="free", scoring="percent",
             topics="Architecture | 60\n  Cluster | 50\n  Execution | 50\nDataFrames | 40"))),
+    ("GET", "/invite"): ("public", lambda w: ({}, None)),
+    ("GET", ADMIN + "/members"): ("org:members:read", lambda w: ({}, None)),
+    ("POST", ADMIN + "/members/{user_id}/role"): (
+        "org:members:manage", lambda w: ({"user_id": w.target.id}, form(w, role="instructor"))),
+    ("POST", ADMIN + "/members/{user_id}/remove"): (
+        "org:members:manage", lambda w: ({"user_id": w.target.id}, form(w))),
+    ("GET", ADMIN + "/invitations"): ("org:invitations:manage", lambda w: ({}, None)),
+    ("POST", ADMIN + "/invitations"): (
+        "org:invitations:manage",
+        lambda w: ({}, form(w, email="someone@example.com", role="learner"))),
+    ("POST", ADMIN + "/invitations/{invitation_id}/revoke"): (
+        "org:invitations:manage", lambda w: ({"invitation_id": w.invitation_id}, form(w))),
+    ("GET", ADMIN + "/api-keys"): ("org:api_keys:manage", lambda w: ({}, None)),
+    ("POST", ADMIN + "/api-keys"): (
+        "org:api_keys:manage", lambda w: ({}, form(w, name="robot", scopes="org:read"))),
+    ("POST", ADMIN + "/api-keys/{key_id}/revoke"): (
+        "org:api_keys:manage", lambda w: ({"key_id": w.key_id}, form(w))),
+    ("GET", ADMIN + "/audit"): ("org:audit:read", lambda w: ({"?": "action=member."}, None)),
 }  # fmt: skip
 
 PERSONAL = {404}  # attempts are the learner's own; everyone else is told they do not exist

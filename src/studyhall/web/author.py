@@ -182,7 +182,9 @@ async def edit(request: Request, question_id: UUID, caller: AuthorPage) -> Respo
 async def preview(request: Request, caller: AuthorPage) -> Response:
     """Markdown as learners will see it (sanitised as stored), for the editor's preview."""
     form = await form_of(request)
-    text = form.get("stem") or form.get("explanation") or form.get("text") or ""
+    # HTMX sends the whole editor form; `field` says which text this preview is of.
+    field = form.get("field", "stem")
+    text = form.get(field, "") if field in ("stem", "explanation") else ""
     html = render_markdown(text[:20_000], caller.org.slug) if text.strip() else ""
     return HTMLResponse(Markup(html) if html else '<p class="muted">Nothing to preview yet.</p>')
 

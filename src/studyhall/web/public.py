@@ -210,3 +210,10 @@ async def dashboard(request: Request, caller: SignedInPage) -> Response:
     if len(memberships) == 1:
         return see_other(request, f"/o/{memberships[0][0].slug}")
     return render(request, "choose_org.html", memberships=memberships)
+
+
+@router.get("/invite")
+async def invite_link(request: Request, ctx: AnyPage) -> Response:
+    """Invitation links carry the token in the fragment (never sent to servers or logs); a
+    script reads it here and opens the invitation."""
+    return render(request, "invite.html")
