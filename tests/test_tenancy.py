@@ -20,9 +20,9 @@ from starlette.routing import BaseRoute
 from studyhall.app import create_app
 from studyhall.kit.access import AccessRule
 from studyhall.orgs.roles import API_KEY_SCOPES, ROLE_PERMISSIONS, Permission, Role
+from studyhall.web.access import PageRoute
 from tests.conftest import empty_all_tables, make_settings
 from tests.factories import PASSWORD, add_member, make_api_key, make_org, sign_up
-from studyhall.web.access import PageRoute
 from tests.walk import PLUGINS
 from tests.walk.world import FormBody, Sample, World
 

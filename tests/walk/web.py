@@ -13,10 +13,10 @@ import uuid
 from tests.factories import PASSWORD
 from tests.walk.world import Entries, FormBody, World
 
-O = "/o/{org}"
-ATTEMPT = O + "/attempts/{attempt_id}"
-QUESTION = O + "/questions/{question_id}"
-ADMIN = O + "/admin"
+ORG = "/o/{org}"
+ATTEMPT = ORG + "/attempts/{attempt_id}"
+QUESTION = ORG + "/questions/{question_id}"
+ADMIN = ORG + "/admin"
 
 
 def form(w: World, **fields: str) -> FormBody:
@@ -40,14 +40,14 @@ ENTRIES: Entries = {
     ("POST", "/invitations/accept"): (
         "signed-in", lambda w: ({}, form(w, token=w.invitation_token))),
     ("GET", "/dashboard"): ("signed-in", lambda w: ({}, None)),
-    ("GET", O): ("org:attempts:take", lambda w: ({}, None)),
-    ("GET", O + "/tracks/{track_id}/start"): (
+    ("GET", ORG): ("org:attempts:take", lambda w: ({}, None)),
+    ("GET", ORG + "/tracks/{track_id}/start"): (
         "org:attempts:take", lambda w: ({"track_id": w.ids["track"]}, None)),
-    ("POST", O + "/tracks/{track_id}/start"): (
+    ("POST", ORG + "/tracks/{track_id}/start"): (
         "org:attempts:take",
         lambda w: ({"track_id": w.ids["track"]}, form(w, mode="practice", count="1"))),
-    ("GET", O + "/attempts"): ("org:attempts:take", lambda w: ({}, None)),
-    ("GET", O + "/mistakes"): ("org:attempts:take", lambda w: ({}, None)),
+    ("GET", ORG + "/attempts"): ("org:attempts:take", lambda w: ({}, None)),
+    ("GET", ORG + "/mistakes"): ("org:attempts:take", lambda w: ({}, None)),
     ("GET", ATTEMPT): ("org:attempts:take", lambda w: ({"attempt_id": w.ids["attempt"]}, None)),
     ("POST", ATTEMPT + "/submit"): (
         "org:attempts:take", lambda w: ({"attempt_id": w.ids["attempt"]}, form(w))),
@@ -55,10 +55,10 @@ ENTRIES: Entries = {
         "org:attempts:take", lambda w: ({"attempt_id": w.ids["submitted_attempt"]}, None)),
     ("GET", ATTEMPT + "/review"): (
         "org:attempts:take", lambda w: ({"attempt_id": w.ids["submitted_attempt"]}, None)),
-    ("GET", O + "/questions"): ("org:questions:read", lambda w: ({"?": "q=question"}, None)),
-    ("GET", O + "/tracks/{track_id}/questions/new"): (
+    ("GET", ORG + "/questions"): ("org:questions:read", lambda w: ({"?": "q=question"}, None)),
+    ("GET", ORG + "/tracks/{track_id}/questions/new"): (
         "org:questions:write", lambda w: ({"track_id": w.ids["track"]}, None)),
-    ("POST", O + "/tracks/{track_id}/questions/new"): (
+    ("POST", ORG + "/tracks/{track_id}/questions/new"): (
         "org:questions:write", lambda w: ({"track_id": w.ids["track"]}, form(
             w, type="true_false", topic_id=w.ids["topic"], stem="New", explanation="Why",
             tf_correct="true"))),
@@ -80,17 +80,17 @@ ENTRIES: Entries = {
     ("POST", QUESTION + "/send-back"): (
         "org:questions:review",
         lambda w: ({"question_id": w.ids["draft_question"]}, form(w, comment="Cite a source."))),
-    ("POST", O + "/preview"): ("org:questions:write", lambda w: ({}, form(w, stem="*Hi*"))),
-    ("GET", O + "/review"): ("org:questions:review", lambda w: ({}, None)),
-    ("GET", O + "/tracks"): ("org:tracks:manage", lambda w: ({}, None)),
-    ("GET", O + "/tracks/new"): ("org:tracks:manage", lambda w: ({}, None)),
-    ("POST", O + "/tracks/new"): ("org:tracks:manage", lambda w: ({}, form(
+    ("POST", ORG + "/preview"): ("org:questions:write", lambda w: ({}, form(w, stem="*Hi*"))),
+    ("GET", ORG + "/review"): ("org:questions:review", lambda w: ({}, None)),
+    ("GET", ORG + "/tracks"): ("org:tracks:manage", lambda w: ({}, None)),
+    ("GET", ORG + "/tracks/new"): ("org:tracks:manage", lambda w: ({}, None)),
+    ("POST", ORG + "/tracks/new"): ("org:tracks:manage", lambda w: ({}, form(
         w, name="New track", slug=f"t-{uuid.uuid4().hex[:6]}", exam_length="5",
         time_limit_minutes="10", passing_score="70", navigation="free", scoring="percent",
         topics="Only | 100"))),
-    ("GET", O + "/tracks/{track_id}/edit"): (
+    ("GET", ORG + "/tracks/{track_id}/edit"): (
         "org:tracks:manage", lambda w: ({"track_id": w.ids["spare_track"]}, None)),
-    ("POST", O + "/tracks/{track_id}/edit"): (
+    ("POST", ORG + "/tracks/{track_id}/edit"): (
         "org:tracks:manage", lambda w: ({"track_id": w.ids["spare_track"]}, form(
             w, name="Spare", slug="spare", exam_length="5", time_limit_minutes="10",
             passing_score="70", navigation="free", scoring="percent",

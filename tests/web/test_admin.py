@@ -24,7 +24,8 @@ async def test_an_admin_changes_a_role_and_the_audit_log_shows_it(
     assert changed.status_code == 303
     members = await client.get(changed.headers["location"])
     row = re.search(rf'data-email="{re.escape(school.learner.email)}".*?</tr>', members.text, re.S)
-    assert row and 'value="author" selected' in row.group(0)
+    assert row
+    assert 'value="author" selected' in row.group(0)
     audit = await client.get("/o/school/admin/audit?action=member.")
     assert "member.role_changed" in audit.text or "member." in audit.text
     filtered = await client.get("/o/school/admin/audit?actor=nobody@example.com")
@@ -40,7 +41,8 @@ async def test_invitation_link_and_api_key_secret_are_shown_once(
     )
     assert invited.status_code == 201
     link = re.search(r'id="invitation-link">([^<]+)<', invited.text)
-    assert link and "/invite#" in link.group(1)
+    assert link
+    assert "/invite#" in link.group(1)
     assert link.group(1) not in (await client.get("/o/school/admin/invitations")).text
     made = await post_form(
         client, "/o/school/admin/api-keys", {"name": "ci", "scopes": "questions:read"}

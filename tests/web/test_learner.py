@@ -23,7 +23,8 @@ async def test_a_learner_takes_a_simulation_through_the_pages(
     screen = await client.get(exam_url)
     assert screen.status_code == 200
     assert screen.text.count('class="question card"') == 4
-    assert 'data-deadline="' in screen.text and "Submit exam" in screen.text
+    assert 'data-deadline="' in screen.text
+    assert "Submit exam" in screen.text
     token = await token_of(client, exam_url)
     api = re.search(r'data-api="([^"]+)"', screen.text)
     assert api
@@ -38,16 +39,19 @@ async def test_a_learner_takes_a_simulation_through_the_pages(
     assert submitted.status_code == 303
     result = await client.get(submitted.headers["location"])
     assert result.status_code == 200
-    assert 'id="topic-breakdown"' in result.text and "Cluster" in result.text
+    assert 'id="topic-breakdown"' in result.text
+    assert "Cluster" in result.text
     review = await client.get(f"{exam_url}/review?only=wrong")
-    assert review.status_code == 200 and "Why" in review.text
+    assert review.status_code == 200
+    assert "Why" in review.text
     assert (await client.get(exam_url)).headers["location"].endswith("/result")
     history = await client.get("/o/school/attempts")
     assert "simulation" in history.text
     mistakes = await client.get("/o/school/mistakes")
     assert mistakes.status_code == 200
     dashboard = await client.get("/o/school")
-    assert "Score over time" in dashboard.text and "Accuracy per topic" in dashboard.text
+    assert "Score over time" in dashboard.text
+    assert "Accuracy per topic" in dashboard.text
 
 
 async def test_starting_with_bad_choices_says_what_is_wrong(

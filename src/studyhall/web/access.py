@@ -133,9 +133,7 @@ class PageRoute(TransactionalRoute):
                     target = "/"
                 return see_other(request, f"/sign-in?next={quote(target, safe='')}")
             except Problem as problem:
-                return render(
-                    request, "error.html", status_code=problem.status, problem=problem
-                )
+                return render(request, "error.html", status_code=problem.status, problem=problem)
 
         return page
 

@@ -74,9 +74,7 @@ async def _invitations_page(
     pending = await invitations.list_pending(caller.ctx, caller.org)
     extra.setdefault("values", {})
     extra.setdefault("errors", {})
-    return render(
-        request, "admin/invitations.html", status, pending=pending, roles=ROLES, **extra
-    )
+    return render(request, "admin/invitations.html", status, pending=pending, roles=ROLES, **extra)
 
 
 @router.get("/o/{org}/admin/invitations")
@@ -98,9 +96,7 @@ async def invite(request: Request, caller: InvitationsPage) -> Response:
             role=body.role, ttl=ttl,
         )  # fmt: skip
     except ValidationError as exc:
-        return await _invitations_page(
-            request, caller, 422, values=form, errors=field_errors(exc)
-        )
+        return await _invitations_page(request, caller, 422, values=form, errors=field_errors(exc))
     except Problem as problem:
         if problem.status >= 500:
             raise
@@ -205,4 +201,3 @@ async def audit_log(
         request, "admin/audit.html", events=events, people=people, next_url=next_url,
         errors=errors, values=dict(request.query_params),
     )  # fmt: skip
-

@@ -9,7 +9,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from markupsafe import Markup
 
 from studyhall.bank import diff, search, service, workflow
 from studyhall.bank.render import plain_text, render_markdown
@@ -165,9 +164,7 @@ async def edit(request: Request, question_id: UUID, caller: AuthorPage) -> Respo
     revision = form.get("revision", "")
     if_match = etag(int(revision)) if revision.isdigit() else None
     try:
-        await service.edit_question(
-            caller.ctx, caller.org, question_id, content, if_match=if_match
-        )
+        await service.edit_question(caller.ctx, caller.org, question_id, content, if_match=if_match)
     except Problem as problem:
         if problem.status >= 500:
             raise
@@ -185,8 +182,9 @@ async def preview(request: Request, caller: AuthorPage) -> Response:
     # HTMX sends the whole editor form; `field` says which text this preview is of.
     field = form.get("field", "stem")
     text = form.get(field, "") if field in ("stem", "explanation") else ""
+    # render_markdown sanitises (nh3), as it does for stored versions.
     html = render_markdown(text[:20_000], caller.org.slug) if text.strip() else ""
-    return HTMLResponse(Markup(html) if html else '<p class="muted">Nothing to preview yet.</p>')
+    return HTMLResponse(html or '<p class="muted">Nothing to preview yet.</p>')
 
 
 async def _step(request: Request, caller: OrgCaller, question_id: UUID, action: str) -> Response:
@@ -206,7 +204,9 @@ async def _step(request: Request, caller: OrgCaller, question_id: UUID, action: 
             raise InvalidInput("Say what to change.", errors=[("comment", "Write a comment.")])
         await workflow.send_back(caller.ctx, org, question_id, comment[:2000], if_match=if_match)
     back = form.get("back", "")
-    target = back if back.startswith(f"/o/{org.slug}/") else f"/o/{org.slug}/questions/{question_id}"
+    target = (
+        back if back.startswith(f"/o/{org.slug}/") else f"/o/{org.slug}/questions/{question_id}"
+    )
     return see_other(request, target)
 
 
@@ -259,12 +259,9 @@ async def review_queue(request: Request, caller: ReviewerPage) -> Response:
         caller.ctx, caller.org.id, track_id=None, after=None, limit=100
     )
     _, track_names, topic_names = await _names(caller.ctx, caller.org.id)
-    items = [
-        (q, v, u, plain_text(v.rendered.get("stem", ""))[:200]) for q, v, u in rows[:100]
-    ]
+    items = [(q, v, u, plain_text(v.rendered.get("stem", ""))[:200]) for q, v, u in rows[:100]]
     me = caller.user.id if caller.user else None
     return render(
         request, "author/review.html", items=items, track_names=track_names,
         topic_names=topic_names, me=me,
     )  # fmt: skip
-

@@ -39,7 +39,9 @@ def score_over_time(progress: Progress) -> LineChart:
     ]
     path = " ".join(f"{'M' if i == 0 else 'L'}{x},{y}" for i, (x, y, _) in enumerate(points))
     if scores:
-        attempts = "1 submitted attempt" if len(scores) == 1 else f"{len(scores)} submitted attempts"
+        attempts = (
+            "1 submitted attempt" if len(scores) == 1 else f"{len(scores)} submitted attempts"
+        )
         summary = (
             f"{attempts}; latest {scores[-1]:.0f}%, best "
             f"{max(scores):.0f}%, passing line {progress.passing_percent:.0f}%."

@@ -27,7 +27,7 @@ from studyhall.web.rendering import render
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 MODES = [
-    (Mode.SIMULATION, "Timed simulation", "The real exam: its length, time limit and topic weights."),
+    (Mode.SIMULATION, "Timed simulation", "The exam: its length, time limit and topic weights."),
     (Mode.PRACTICE, "Practice", "Instant feedback after each answer."),
     (Mode.DRILL, "Topic drill", "Questions from one topic, with instant feedback."),
     (Mode.MISTAKES, "Retry my mistakes", "What you last got wrong or flagged."),
@@ -106,9 +106,7 @@ async def start(request: Request, track_id: UUID, caller: LearnerPage) -> Respon
         attempt = await attempts.start(caller.ctx, caller.org, track_id, _user(caller), data)
     except (ValidationError, Problem) as exc:  # refused before anything was written
         syllabus = await tracks.get_syllabus(caller.ctx, caller.org.id, track_id)
-        errors = (
-            field_errors(exc) if isinstance(exc, ValidationError) else problem_errors(exc)
-        )
+        errors = field_errors(exc) if isinstance(exc, ValidationError) else problem_errors(exc)
         status = 422 if isinstance(exc, ValidationError) else exc.status
         return render(
             request, "learner/start.html", status, syllabus=syllabus, modes=MODES,
@@ -126,9 +124,7 @@ async def exam(request: Request, attempt_id: UUID, caller: LearnerPage) -> Respo
         return see_other(request, f"/o/{caller.org.slug}/attempts/{attempt.id}/result")
     state, syllabus = await _state(caller.ctx, attempt)
     topics = {t.id: t.name for t in syllabus.topics}
-    return render(
-        request, "learner/exam.html", state=state, track=syllabus.track, topics=topics
-    )
+    return render(request, "learner/exam.html", state=state, track=syllabus.track, topics=topics)
 
 
 @router.post("/o/{org}/attempts/{attempt_id}/submit")
@@ -202,6 +198,4 @@ async def mistakes(request: Request, caller: LearnerPage) -> Response:
         for item, version in await attempts.items_with_versions(caller.ctx, attempt):
             if not item.correct:
                 found.append((attempt, views.review_item(item, version)))
-    return render(
-        request, "learner/mistakes.html", found=found, names=names, tracks=all_tracks
-    )
+    return render(request, "learner/mistakes.html", found=found, names=names, tracks=all_tracks)

@@ -199,7 +199,7 @@ async def invitation(
 @router.post("/invitations/accept")
 async def accept_invitation(request: Request, caller: SignedInPage) -> Response:
     form = await form_of(request)
-    invitation, org = await invitations.accept(caller.ctx, form.get("token", ""), caller.user)
+    _invitation, org = await invitations.accept(caller.ctx, form.get("token", ""), caller.user)
     return see_other(request, f"/o/{org.slug}")
 
 

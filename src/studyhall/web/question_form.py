@@ -90,11 +90,14 @@ def content_from_form(form: dict[str, str]) -> dict[str, Any]:
             body["pattern"] = form["pattern"].strip()
     elif kind == "ordering":
         body["items"] = [
-            {"id": i, "text": t} for i, t in zip(_ids(), _lines(form.get("items", "")), strict=False)
+            {"id": i, "text": t}
+            for i, t in zip(_ids(), _lines(form.get("items", "")), strict=False)
         ]
         body["partial_credit"] = form.get("partial") == "on"
     elif kind == "matching":
-        premises, responses, pairs = [], [], {}
+        premises: list[dict[str, str]] = []
+        responses: list[dict[str, str]] = []
+        pairs: dict[str, str] = {}
         response_ids: dict[str, str] = {}
         for line in _lines(form.get("pairs", "")):
             left, _, right = line.partition("=>")

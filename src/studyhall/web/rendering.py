@@ -66,9 +66,7 @@ def theme_of(request: Request) -> str:
     return chosen if chosen in THEMES else "system"
 
 
-def render(
-    request: Request, template: str, status_code: int = 200, **values: Any
-) -> HTMLResponse:
+def render(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     """A page with the CSRF token, theme and who is signed in filled in."""
     values.setdefault("user", getattr(request.state, "page_user", None))
     values.setdefault("org", getattr(request.state, "page_org", None))

@@ -47,7 +47,7 @@ class TreeError(ValueError):
 
 
 def parse_tree(text: str, existing: list[Topic]) -> list[dict[str, Any]]:
-    ids = {}
+    ids: dict[str, UUID] = {}
     for topic in existing:
         ids.setdefault(topic.name, topic.id)
     roots: list[dict[str, Any]] = []

@@ -43,13 +43,14 @@ class Server:
     url: str
     passwords: dict[str, str]  # demo email -> password
 
-    def login(self, role: str) -> dict[str, str]:
+    async def login(self, role: str) -> dict[str, str]:
         """Bearer headers of a demo account, for setting things up through the API."""
         email = f"{role}@demo.example.org"
-        response = httpx.post(
-            f"{self.url}/api/v1/auth/login",
-            json={"email": email, "password": self.passwords[email]},
-        )
+        async with httpx.AsyncClient(base_url=self.url) as api:
+            response = await api.post(
+                "/api/v1/auth/login",
+                json={"email": email, "password": self.passwords[email]},
+            )
         assert response.status_code == 200, response.text
         return {"Authorization": f"Bearer {response.json()['token']}"}
 
@@ -106,7 +107,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
-    assert Path(CHROMIUM).exists(), "install Debian's chromium (apt-get install chromium)"
+    assert os.access(CHROMIUM, os.X_OK), "install Debian's chromium (apt-get install chromium)"
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield launched
@@ -122,9 +123,11 @@ async def page(browser: Browser, server: Server) -> AsyncIterator[Page]:
     # A form the server answers with its messages (422) is logged as a failed load: expected.
     opened.on(
         "console",
-        lambda message: errors.append(message.text)
-        if message.type == "error" and "status of 422" not in message.text
-        else None,
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "status of 422" not in message.text
+            else None
+        ),
     )
     yield opened
     await context.close()

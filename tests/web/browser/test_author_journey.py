@@ -71,9 +71,11 @@ async def test_author_writes_and_edits_a_question_and_a_reviewer_approves_it(
     await expect(reviewer.locator(".diff")).to_contain_text("Version 2 → 3")
     await snap(reviewer, "24-versions-diff")
     await reviewer.go_back()
-    await reviewer.locator("article", has_text=marker).get_by_role(
-        "button", name="Approve and publish"
-    ).click()
+    await (
+        reviewer.locator("article", has_text=marker)
+        .get_by_role("button", name="Approve and publish")
+        .click()
+    )
     await expect(reviewer.locator("article", has_text=marker)).to_have_count(0)
     await reviewer.goto(question_url)
     await expect(reviewer.locator("#status")).to_have_text("published")
