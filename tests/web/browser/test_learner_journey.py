@@ -81,6 +81,12 @@ async def test_sign_up_take_a_simulation_reload_submit_and_review(
     await page.get_by_role("button", name="Start").click()
     await expect(page.locator("#timer")).to_be_visible()
     await snap(page, "07-exam")
+    toggle = page.locator("#theme-toggle")
+    await toggle.click()  # system -> light
+    await toggle.click()  # light -> dark
+    await expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    await snap(page, "07-exam-dark")
+    await toggle.click()  # back to following the system
 
     total = int(await page.locator("#exam").get_attribute("data-total") or 0)
     assert total == 45
