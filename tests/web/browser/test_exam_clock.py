@@ -3,7 +3,6 @@ through when it returns; when the countdown reaches zero the screen submits by i
 
 from __future__ import annotations
 
-
 import re
 
 from playwright.async_api import Page, expect
