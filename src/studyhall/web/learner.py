@@ -143,8 +143,13 @@ async def result(request: Request, attempt_id: UUID, caller: LearnerPage) -> Res
     attempt = await attempts.load(caller.ctx, caller.org.id, attempt_id, _user(caller))
     if attempt.status != "submitted":
         return see_other(request, f"/o/{caller.org.slug}/attempts/{attempt.id}")
-    state, syllabus = await _state(caller.ctx, attempt)
-    return render(request, "learner/result.html", state=state, track=syllabus.track)
+    # The result only: the questions themselves are not shaped for this page.
+    items = [item for item, _ in await attempts.items_with_versions(caller.ctx, attempt)]
+    syllabus = await tracks.get_syllabus(caller.ctx, attempt.org_id, attempt.track_id)
+    outcome = views.result(attempt, items, syllabus.track.passing_score)
+    return render(
+        request, "learner/result.html", attempt=attempt, result=outcome, track=syllabus.track
+    )
 
 
 @router.get("/o/{org}/attempts/{attempt_id}/review")
@@ -160,15 +165,15 @@ async def review(
     attempt = await attempts.load(caller.ctx, caller.org.id, attempt_id, _user(caller))
     if attempt.status != "submitted":
         raise attempts.NotSubmitted("Submit the attempt first.")
-    state, syllabus = await _state(caller.ctx, attempt)
     pairs = await attempts.items_with_versions(caller.ctx, attempt)
+    syllabus = await tracks.get_syllabus(caller.ctx, attempt.org_id, attempt.track_id)
     items = [views.review_item(i, v) for i, v in pairs]
     if only == "wrong":
         items = [i for i in items if not i.correct]
     elif only == "flagged":
         items = [i for i in items if i.flagged]
     return render(
-        request, "learner/review.html", state=state, track=syllabus.track, items=items,
+        request, "learner/review.html", attempt=attempt, track=syllabus.track, items=items,
         only=only, topics={t.id: t.name for t in syllabus.topics},
     )  # fmt: skip
 
