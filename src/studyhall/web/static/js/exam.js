@@ -141,7 +141,9 @@
           flush();
           return;
         }
-        failed(response.status === 401 ? "Not saved: you are signed out. Sign in again in another tab." : null);
+        if (response.status === 401) failed("Not saved: you are signed out. Sign in again in another tab.");
+        else if (type === "csrf-token-invalid") failed("Not saved: your session changed. Reload the page.");
+        else failed(null);
       });
     }).catch(function () {
       delete inFlight[n];
