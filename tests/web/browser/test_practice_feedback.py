@@ -30,4 +30,6 @@ async def test_practice_gives_feedback_after_check_answer(page: Page, server: Se
     feedback = section.locator(".feedback")
     await expect(feedback).to_contain_text(re.compile("Correct.|Not quite."))
     await expect(section.locator("input").first).to_be_disabled()
+    await expect(section.locator(".option.is-right")).to_have_count(1)
+    await expect(section.get_by_role("button", name="Check answer")).to_be_hidden()
     await snap(page, "16-practice-feedback")

@@ -179,6 +179,15 @@
     why.innerHTML = fb.explanation_html; // sanitised by the server when the question was saved
     box.appendChild(verdict); box.appendChild(why);
     slot.innerHTML = ""; slot.appendChild(box);
+    var key = fb.correct_answer || {};
+    var right = [].concat(key.choice || [], key.choices || [], "value" in key ? [String(key.value)] : []);
+    right.forEach(function (id) {
+      var option = s.querySelector('.option[data-option="' + id + '"]');
+      if (option) {
+        option.classList.add("is-right");
+        option.querySelector(".text").insertAdjacentHTML("beforeend", ' <span class="badge pass">right answer</span>');
+      }
+    });
     lock(s);
   }
 
