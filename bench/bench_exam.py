@@ -8,12 +8,20 @@ Run (from the repository root, after `make install`):
 What it does, all on this machine (loopback only, bounded in time):
 1. Builds a fresh SQLite data directory through the real migrations, with an organisation, a
    60-question track and enough published questions (through the real services).
-2. Starts `studyhall serve` (one process) and drives it with `studyhall.simulator` (the same
-   code as `studyhall simulate`): every learner signs up, joins, signs in, starts a
-   simulation, saves every answer with no think time, and submits.
+2. Starts `studyhall serve` (one process) and drives it twice with `studyhall.simulator`
+   (the code behind `studyhall simulate --together`): every learner signs up, joins, signs
+   in and starts a simulation; when all have started, all answer every question and submit.
+   - flat out: no thinking between answers. ~200 requests are always in flight, so this
+     measures throughput; latency here is the length of the queue, for any server.
+   - paced: an exponentially distributed pause (mean --think, 2 s) before each answer — far
+     busier than real learners, who take a minute a question. This measures the latency a
+     learner feels when 200 people answer at once.
 3. Starts a bare Starlette app (bench/bare_insert_app.py) whose endpoint does one SQLite
-   INSERT per request, and drives it with the same client: as many learners, as many PUTs.
-4. Prints answer saves per second and p50/p99 for both, and the ratio.
+   INSERT per request, and drives it with the same client the same two ways: as many
+   learners, as many PUTs, the same pauses.
+4. Prints answer saves per second (counted from the first save to the last) and p50/p99 for
+   both in both runs, the throughput ratio, and each server's CPU time per save (read from
+   /proc while everyone answers: the figure that other load on the machine disturbs least).
 
 Sign-up is not what is measured: the server's argon2 cost is lowered for the run (the login
 benchmark, bench/bench_auth.py, measures it at full cost). The client runs on the same two
@@ -142,30 +150,41 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(pct / 100 * len(ordered)))] if ordered else 0.0
 
 
-async def drive_bare(url: str, learners: int, questions: int) -> dict[str, float]:
+async def drive_bare(url: str, learners: int, questions: int, think: float) -> dict[str, float]:
+    """The same requests as the learners' saves, with the same thinking between them."""
     latencies: list[float] = []
+    window = [float("inf"), 0.0]
 
-    async def learner(number: int) -> None:
+    async def learner(number: int, rng: random.Random) -> None:
         async with httpx.AsyncClient(base_url=url, timeout=60) as client:
             for position in range(1, questions + 1):
+                if think:
+                    await asyncio.sleep(rng.expovariate(1 / think))
                 began = time.perf_counter()
                 response = await client.put(f"/bare/{number}/{position}",
                                             json={"answer": {"choice": "a"},
                                                   "time_spent_ms": 1000})  # fmt: skip
                 response.raise_for_status()
-                latencies.append(time.perf_counter() - began)
+                ended = time.perf_counter()
+                latencies.append(ended - began)
+                window[0], window[1] = min(window[0], began), max(window[1], ended)
 
-    began = time.perf_counter()
-    await asyncio.gather(*(learner(n) for n in range(learners)))
-    elapsed = time.perf_counter() - began
+    rng = random.Random(7)
+    await asyncio.gather(*(learner(n, random.Random(rng.random())) for n in range(learners)))
     return {
         "count": len(latencies),
-        "per_second": len(latencies) / elapsed,
+        "per_second": len(latencies) / (window[1] - window[0]),
         "p50_ms": 1000 * percentile(latencies, 50),
         "p99_ms": 1000 * percentile(latencies, 99),
     }
@@ -181,7 +200,7 @@ def machine() -> str:
     )
 
 
-async def main(learners: int, questions: int) -> None:
+async def main(learners: int, questions: int, think: float) -> None:
     with tempfile.TemporaryDirectory(prefix="studyhall-bench-") as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/studyhall.db"
         await asyncio.to_thread(migrations.upgrade, url)
@@ -191,32 +210,55 @@ async def main(learners: int, questions: int) -> None:
                "WARNING", "STUDYHALL_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000"}  # fmt: skip
         server = start_server([str(ROOT / ".venv/bin/studyhall"), "serve", "--port", str(port),
                                "--no-migrate"], env, port)  # fmt: skip
+        reports, cpu_ms = {}, {}
         try:
-            simulation = Simulation(url=f"http://127.0.0.1:{port}", org="bench",
-                                    track_id=track_id, admin_token=token, learners=learners,
-                                    think_seconds=0, seed=7)  # fmt: skip
-            report = await simulation.run()
+            for label, seconds in (("flat out", 0.0), (f"think {think:g} s", think)):
+                marks: dict[str, float] = {}
+
+                def mark(phase: str, marks: dict[str, float] = marks) -> None:
+                    marks[phase] = cpu_seconds(server.pid)
+
+                simulation = Simulation(url=f"http://127.0.0.1:{port}", org="bench",
+                                        track_id=track_id, admin_token=token, learners=learners,
+                                        think_seconds=seconds, together=True, seed=7,
+                                        on_phase=mark)  # fmt: skip
+                reports[label] = await simulation.run()
+                saves = len(reports[label].latencies["save"])
+                cpu_ms[label] = 1000 * (marks["answered"] - marks["answering"]) / saves
         finally:
             stop(server)
         bare_port = free_port()
         bare = start_server([sys.executable, str(ROOT / "bench/bare_insert_app.py"),
                              str(bare_port), f"{tmp}/bare.db"], env, bare_port)  # fmt: skip
         try:
-            baseline = await drive_bare(f"http://127.0.0.1:{bare_port}", learners, questions)
+            baselines, bare_cpu_ms = {}, {}
+            for label, seconds in (("flat out", 0.0), (f"think {think:g} s", think)):
+                before = cpu_seconds(bare.pid)
+                baselines[label] = await drive_bare(f"http://127.0.0.1:{bare_port}", learners,
+                                                    questions, seconds)  # fmt: skip
+                bare_cpu_ms[label] = (
+                    1000 * (cpu_seconds(bare.pid) - before) / baselines[label]["count"]
+                )
         finally:
             stop(bare)
-    saves: dict[str, Any] = next(r for r in report.summary() if r["request"] == "save")
-    print(report.text())
+    print(f"{'answer saves':<34} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7} "
+          f"{'server CPU ms/save':>19}")  # fmt: skip
+    for label, report in reports.items():
+        print(f"-- {label}: {report.attempts} of {learners} attempts submitted")
+        saves: dict[str, Any] = next(r for r in report.summary() if r["request"] == "save")
+        base = baselines[label]
+        print(f"{'  Studyhall':<34} {saves['per_second']:>8} {saves['p50_ms']:>8} "
+              f"{saves['p99_ms']:>8} {saves['errors']:>7} {cpu_ms[label]:>19.2f}")  # fmt: skip
+        print(f"{'  bare Starlette + SQLite insert':<34} {base['per_second']:>8.1f} "
+              f"{base['p50_ms']:>8.1f} {base['p99_ms']:>8.1f} {0:>7} "
+              f"{bare_cpu_ms[label]:>19.2f}")  # fmt: skip
+        print(
+            f"  ratio (Studyhall / bare throughput): {saves['per_second'] / base['per_second']:.2f}"
+        )
     print()
-    print(f"{'answer saves':<22} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8}")
-    print(f"{'Studyhall':<22} {saves['per_second']:>8} {saves['p50_ms']:>8} {saves['p99_ms']:>8}")
-    print(
-        f"{'bare SQLite insert':<22} {baseline['per_second']:>8.1f} {baseline['p50_ms']:>8.1f} "
-        f"{baseline['p99_ms']:>8.1f}"
-    )
-    print(
-        f"ratio (Studyhall / bare throughput): {saves['per_second'] / baseline['per_second']:.2f}"
-    )
+    for label, report in reports.items():
+        print(f"Studyhall, {label}:")
+        print(report.text())
     print(f"{learners} learners x {questions} questions; machine: {machine()}")
 
 
@@ -224,6 +266,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--questions", type=int, default=60)
+    parser.add_argument("--think", type=float, default=2.0,
+                        help="mean seconds before each answer in the paced run")  # fmt: skip
     options = parser.parse_args()
     random.seed(7)
     try:
@@ -232,4 +276,4 @@ if __name__ == "__main__":
         uvloop.install()
     except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
         pass
-    asyncio.run(main(options.learners, options.questions))
+    asyncio.run(main(options.learners, options.questions, options.think))

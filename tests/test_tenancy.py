@@ -231,6 +231,8 @@ def _expected(rule: str, caller: str) -> str:
         return "401"
     if rule == "signed-in":
         return "401" if caller.startswith("key:") else "ok"
+    if rule == "instance-admin":  # no caller of the walk is a site administrator
+        return "401" if caller.startswith("key:") else "403"
     assert rule.startswith("org:")
     permission = Permission(rule.removeprefix("org:"))
     if caller == "outsider":

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 
 from studyhall import __version__
@@ -17,6 +19,9 @@ from studyhall.bank import media_endpoints, search_endpoints
 from studyhall.bank.storage import LocalMediaStorage
 from studyhall.config import Settings
 from studyhall.exams import attempts_endpoints, tracks_endpoints
+from studyhall.jobs import endpoints as jobs_endpoints
+from studyhall.jobs import registry as job_registry
+from studyhall.jobs.worker import Worker
 from studyhall.kit.clock import Clock, SystemClock
 from studyhall.kit.db import Database
 from studyhall.kit.errors import ProblemDetail, install_problem_handlers
@@ -25,6 +30,7 @@ from studyhall.kit.middleware import RequestContextMiddleware
 from studyhall.ops import endpoints as ops_endpoints
 from studyhall.orgs import endpoints as orgs_endpoints
 from studyhall.web import install as install_web
+from studyhall.webhooks import endpoints as webhooks_endpoints
 
 API_DESCRIPTION = """
 Studyhall's REST API. Authenticate with `Authorization: Bearer <token>`: a session token from
@@ -44,12 +50,20 @@ ROUTERS = (
     search_endpoints,
     media_endpoints,
     attempts_endpoints,
+    webhooks_endpoints,
+    jobs_endpoints,
 )
 
 
 def create_app(
-    settings: Settings | None = None, *, clock: Clock | None = None, configure_logs: bool = True
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    configure_logs: bool = True,
+    worker: bool = False,
 ) -> FastAPI:
+    """The application; `worker=True` (embedded mode, `studyhall serve`) also runs the job
+    worker and event dispatcher inside this process for as long as the app runs."""
     settings = settings or Settings()
     if configure_logs:
         configure_logging(settings.log_level, json=settings.log_json)
@@ -59,10 +73,21 @@ def create_app(
         parallelism=settings.argon2_parallelism,
     )
     db = Database(settings.resolved_database_url)
+    job_registry.load(settings.job_modules)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with httpx.AsyncClient(follow_redirects=False) as http:
+            runtime = job_registry.Runtime(db, app.state.clock, settings, http)
+            app.state.job_runtime = runtime
+            embedded = Worker(runtime) if worker else None
+            running = asyncio.create_task(embedded.run()) if embedded else None
+            try:
+                yield
+            finally:
+                if embedded is not None and running is not None:
+                    await embedded.stop()
+                    await running
         await db.dispose()
 
     app = FastAPI(

@@ -128,13 +128,22 @@ def main() -> None:
     help="Upgrade the schema before serving [default: on for SQLite, off otherwise].",
 )
 @click.option("--demo", is_flag=True, help="Create the demo organisation if it is missing.")
-def serve(host: str | None, port: int | None, migrate: bool | None, demo: bool) -> None:
-    """Serve the web app and the API."""
+@click.option(
+    "--worker/--no-worker",
+    default=True,
+    help="Run the job worker in this process [default: on; off when `studyhall worker` "
+    "processes do the work].",
+)
+def serve(
+    host: str | None, port: int | None, migrate: bool | None, demo: bool, worker: bool
+) -> None:
+    """Serve the web app and the API (and, unless --no-worker, run background jobs)."""
     import uvicorn
 
     from studyhall.app import create_app
 
     settings = _settings()
+    _check_schedules(settings)
     with _database_errors_reported():
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     if migrate if migrate is not None else settings.is_sqlite:
@@ -150,13 +159,153 @@ def serve(host: str | None, port: int | None, migrate: bool | None, demo: bool) 
         f"(API docs: http://{host}:{port}/api/v1/docs; database: {database})"
     )
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, worker=worker),
         host=host,
         port=port,
         log_config=None,
         proxy_headers=False,
         server_header=False,
     )
+
+
+def _check_schedules(settings: Settings) -> None:
+    from studyhall.jobs import schedules
+
+    try:
+        schedules.configured(settings.job_schedules)
+    except ValueError as exc:
+        raise click.ClickException(f"configuration: STUDYHALL_JOB_SCHEDULES: {exc}") from exc
+
+
+@main.command()
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    help="Jobs run at once [default: STUDYHALL_WORKER_CONCURRENCY or 4].",
+)
+def worker(concurrency: int | None) -> None:
+    """Run background jobs, event dispatch and schedules, without serving HTTP.
+
+    Run several on PostgreSQL to scale out. SIGTERM or Ctrl-C stops it gracefully: running
+    jobs get STUDYHALL_WORKER_SHUTDOWN_SECONDS to finish, the rest go back to the queue.
+    """
+    import signal
+
+    import httpx
+
+    from studyhall.jobs import registry
+    from studyhall.jobs.worker import Worker
+
+    settings = _settings()
+    _check_schedules(settings)
+    try:
+        registry.load(settings.job_modules)
+    except ImportError as exc:
+        raise click.ClickException(f"configuration: STUDYHALL_JOB_MODULES: {exc}") from exc
+
+    async def run() -> None:
+        db = Database(settings.resolved_database_url)
+        try:
+            await _require_schema_at_head(db)
+            async with httpx.AsyncClient(follow_redirects=False) as http:
+                runtime = registry.Runtime(db, SystemClock(), settings, http)
+                work = Worker(runtime, concurrency=concurrency)
+                loop = asyncio.get_running_loop()
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    loop.add_signal_handler(sig, lambda: asyncio.ensure_future(work.stop()))
+                click.echo(f"worker {work.name}: {work.concurrency} at once; Ctrl-C stops")
+                await work.run()
+        finally:
+            await db.dispose()
+
+    with _database_errors_reported():
+        asyncio.run(run())
+
+
+@main.group()
+def jobs() -> None:
+    """Look at and steer the job queue."""
+
+
+@jobs.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def jobs_stats(as_json: bool) -> None:
+    """Jobs by kind and state, run times (p50/p95), failures and queue depth (last 24 h)."""
+    import dataclasses
+    import json
+
+    from studyhall.jobs import service
+
+    found = _in_unit_of_work(_settings(), service.stats)
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(found), indent=2))
+        return
+    oldest = found.oldest_queued_seconds
+    click.echo(
+        f"queue depth {found.queued} (oldest {oldest:.1f} s)"
+        if oldest is not None
+        else f"queue depth {found.queued}"
+    )
+    click.echo(f"scheduled {found.scheduled}  running {found.running}  dead letters {found.dead}")
+    click.echo(
+        f"{'kind':34} {'queued':>6} {'running':>7} {'done':>6} {'dead':>5} "
+        f"{'failed':>6} {'p50 ms':>8} {'p95 ms':>8}"
+    )
+    for k in found.kinds:
+        p50 = f"{k.p50_ms:.1f}" if k.p50_ms is not None else "-"
+        p95 = f"{k.p95_ms:.1f}" if k.p95_ms is not None else "-"
+        states = k.states
+        click.echo(
+            f"{k.kind:34} {states.get('queued', 0):>6} {states.get('running', 0):>7} "
+            f"{states.get('done', 0):>6} {states.get('dead', 0):>5} {k.failed_runs:>6} "
+            f"{p50:>8} {p95:>8}"
+        )
+
+
+@jobs.command("dead-letters")
+@click.option("--all", "include_requeued", is_flag=True, help="Include re-queued ones.")
+@click.option(
+    "--limit", type=click.IntRange(1, 1000), default=50, show_default=True, help="How many."
+)
+@click.option(
+    "--traceback/--no-traceback",
+    "show_traceback",
+    default=False,
+    help="Print each one's traceback too.",
+)
+def jobs_dead_letters(include_requeued: bool, limit: int, show_traceback: bool) -> None:
+    """List jobs that spent their retries, newest first."""
+    from studyhall.jobs import service
+
+    async def work(ctx: Context) -> Any:
+        return await service.dead_letters(
+            ctx, include_requeued=include_requeued, before_id=None, limit=limit
+        )
+
+    letters = _in_unit_of_work(_settings(), work)[:limit]
+    if not letters:
+        click.echo("no dead letters")
+    for letter in letters:
+        state = f" (re-queued {letter.requeued_at:%Y-%m-%d %H:%M})" if letter.requeued_at else ""
+        click.echo(
+            f"#{letter.id} job {letter.job_id} {letter.kind} after {letter.attempts} "
+            f"tries at {letter.failed_at:%Y-%m-%d %H:%M:%S}Z{state}: {letter.error}"
+        )
+        if show_traceback:
+            click.echo(letter.traceback)
+
+
+@jobs.command("requeue")
+@click.argument("dead_letter_id", type=int)
+def jobs_requeue(dead_letter_id: int) -> None:
+    """Put dead letter DEAD_LETTER_ID's job back on the queue with fresh attempts."""
+    from studyhall.jobs import service
+
+    async def work(ctx: Context) -> Any:
+        return await service.requeue(ctx, dead_letter_id, by=None)
+
+    job = _in_unit_of_work(_settings(), work)
+    click.echo(f"job {job.id} ({job.kind}) is queued again")
 
 
 @main.group()
@@ -358,6 +507,11 @@ def _print_demo(settings: Settings, created: dict[str, str] | None) -> None:
     help="Mean seconds of thought per question (exponentially distributed).",
 )
 @click.option(
+    "--together",
+    is_flag=True,
+    help="Everyone starts first, then all answer at once (measures answering alone).",
+)
+@click.option(
     "--admin-email",
     required=True,
     envvar="STUDYHALL_SIM_ADMIN_EMAIL",
@@ -379,6 +533,7 @@ def simulate(
     learners: int,
     mode: str,
     think: float,
+    together: bool,
     admin_email: str,
     admin_password: str,
     seed: int | None,
@@ -416,6 +571,7 @@ def simulate(
             learners=learners,
             mode=mode,
             think_seconds=think,
+            together=together,
             seed=seed,
         )
         return (await simulation.run()).text()

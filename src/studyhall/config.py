@@ -57,6 +57,22 @@ class Settings(BaseSettings):
     # The largest image an upload may be (question media), in bytes.
     media_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
 
+    # Background jobs (see docs/jobs.md).
+    worker_concurrency: int = Field(default=4, ge=1, le=256)
+    worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    worker_shutdown_seconds: float = Field(default=20.0, ge=0)
+    job_lease_grace_seconds: float = Field(default=30.0, ge=0)
+    # Cron expressions by schedule name, `off` to turn one off: {"backup": "0 2 * * *"}.
+    job_schedules: dict[str, str] = Field(default_factory=dict)
+    # Extra modules the worker imports for their `@task` job kinds.
+    job_modules: list[str] = Field(default_factory=list)
+    job_retention_days: int = Field(default=7, ge=1)
+    backup_keep: int = Field(default=7, ge=1)
+    # Webhooks: receivers on loopback or private addresses are refused unless allowed here.
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_disable_after: int = Field(default=5, ge=1)
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.env is Environment.PRODUCTION:

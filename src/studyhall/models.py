@@ -3,14 +3,18 @@
 from studyhall.accounts.models import AuthSession, LoginFailure, User
 from studyhall.audit.models import AuditEvent
 from studyhall.bank.models import Media, Question, QuestionTag, QuestionVersion, ReviewEvent
+from studyhall.events.models import OutboxEvent
 from studyhall.exams.models import Attempt, AttemptItem, Topic, Track
+from studyhall.jobs.models import DeadLetter, Job, JobSchedule
 from studyhall.kit.db import Base
 from studyhall.orgs.models import ApiKey, Invitation, Membership, Org
+from studyhall.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 metadata = Base.metadata
 
 __all__ = [
-    "ApiKey", "Attempt", "AttemptItem", "AuditEvent", "AuthSession", "Invitation",
-    "LoginFailure", "Media", "Membership", "Org", "Question", "QuestionTag", "QuestionVersion",
-    "ReviewEvent", "Topic", "Track", "User", "metadata",
+    "ApiKey", "Attempt", "AttemptItem", "AuditEvent", "AuthSession", "DeadLetter", "Invitation",
+    "Job", "JobSchedule", "LoginFailure", "Media", "Membership", "Org", "OutboxEvent", "Question",
+    "QuestionTag", "QuestionVersion", "ReviewEvent", "Topic", "Track", "User", "WebhookAttempt",
+    "WebhookDelivery", "WebhookEndpoint", "metadata",
 ]  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,7 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
 
+from studyhall.events.models import OutboxEvent
 from studyhall.kit.clock import FrozenClock
 from tests.factories import (
     Person,
@@ -151,6 +155,35 @@ async def test_two_concurrent_saves_of_one_answer_leave_one_answer(
     assert sum(1 for q in state["questions"] if q["answer"] is not None) == 1
 
 
+async def test_an_attempt_raises_its_events_in_order(
+    client: httpx.AsyncClient, exam: Exam, app: FastAPI
+) -> None:
+    attempt = await start(client, exam, mode="simulation")
+    await save(client, exam, attempt, 1, answer={"choice": "a"})
+    await save(client, exam, attempt, 1, answer={"choice": "a"})  # the same save: no event
+    await save(client, exam, attempt, 2, flagged=True)  # a flag is not an answer
+    await save(client, exam, attempt, 2, answer={"choice": "b"})
+    submitted = await client.post(
+        f"/api/v1/orgs/acme/attempts/{attempt['id']}/submit", headers=exam.learner.auth
+    )
+    assert submitted.status_code == 200
+    async with app.state.db.unit_of_work(write=False) as session:
+        rows = (
+            await session.scalars(
+                select(OutboxEvent)
+                .where(OutboxEvent.aggregate_id == str(attempt["id"]))
+                .order_by(OutboxEvent.id)
+            )
+        ).all()
+    assert [(e.type, e.data.get("position")) for e in rows] == [
+        ("attempt.started", None), ("answer.saved", 1), ("answer.saved", 2),
+        ("attempt.submitted", None),
+    ]  # fmt: skip
+    assert rows[-1].data["by"] == "learner"
+    assert all(e.data["user_id"] == str(exam.learner.id) for e in rows)
+    assert not any("@" in str(e.data) for e in rows)  # ids, never emails
+
+
 async def test_time_belongs_to_the_server(
     client: httpx.AsyncClient, exam: Exam, clock: FrozenClock
 ) -> None:
@@ -178,6 +211,50 @@ async def test_an_attempt_nobody_touches_is_settled_when_next_read(
     history = await client.get("/api/v1/orgs/acme/attempts", headers=exam.learner.auth)
     assert [a["status"] for a in history.json()] == ["submitted"]
     assert history.json()[0]["percent"] == 0
+
+
+async def test_resuming_an_attempt_whose_time_ran_out_submits_it(
+    client: httpx.AsyncClient, exam: Exam, clock: FrozenClock
+) -> None:
+    attempt = await start(client, exam, mode="simulation")
+    await save(client, exam, attempt, 1, answer={"choice": "a"})
+    clock.advance(timedelta(hours=2))
+    url = f"/api/v1/orgs/acme/attempts/{attempt['id']}"
+    state = (await client.get(url, headers=exam.learner.auth)).json()
+    assert state["status"] == "submitted"
+    assert state["result"]["submitted_by"] == "deadline"
+    assert state["result"]["answered"] == 1
+    review = await client.get(f"{url}/review", headers=exam.learner.auth)
+    assert review.status_code == 200
+    assert review.json()["result"]["percent"] == state["result"]["percent"]
+
+
+async def test_reading_an_attempt_does_not_wait_for_the_write_lock(
+    client: httpx.AsyncClient, exam: Exam, db_url: str
+) -> None:
+    """On SQLite one writer at a time holds the lock; the exam screen's reloads, history and
+    progress must not queue behind everyone's saves."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's single write lock; PostgreSQL readers never wait for writers")
+    attempt = await start(client, exam, mode="simulation")
+    writer = sqlite3.connect(db_url.split("///", 1)[1], isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        async with asyncio.timeout(5):
+            resumed = await client.get(
+                f"/api/v1/orgs/acme/attempts/{attempt['id']}", headers=exam.learner.auth
+            )
+            listed = await client.get("/api/v1/orgs/acme/attempts", headers=exam.learner.auth)
+            progress = await client.get(
+                "/api/v1/me/progress", params={"track": str(exam.track["id"])},
+                headers=exam.learner.auth,
+            )  # fmt: skip
+        assert resumed.json()["id"] == attempt["id"]
+        assert [a["id"] for a in listed.json()] == [attempt["id"]]
+        assert progress.status_code == 200
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
 
 
 async def test_submit_scores_per_topic_and_review_shows_the_key(

@@ -37,14 +37,28 @@ class Caller:
     session: AuthSession
 
 
-async def resolve_user(request: Request, ctx: Context) -> Caller | None:
+def session_token(request: Request) -> str | None:
+    """The caller's token when it is a person's session token (not an API key)."""
     token = bearer_token(request)
     if not token or not token.startswith(service.SESSION_TOKEN_PREFIX + "_"):
+        return None
+    return token
+
+
+async def resolve_user(request: Request, ctx: Context) -> Caller | None:
+    token = session_token(request)
+    if token is None:
         return None
     found = await service.session_for_token(lookup_context(request, ctx), token)
     if found is None:
         return None
-    auth_session, user = found
+    return await signed_in(request, ctx, *found)
+
+
+async def signed_in(
+    request: Request, ctx: Context, auth_session: AuthSession, user: User
+) -> Caller:
+    """The caller for a live session found by the token: the unit of work now acts as them."""
     if ctx.now() - auth_session.last_used_at > service.TOUCH_INTERVAL:
         await bookkeeping_write(request, auth_session, last_used_at=ctx.now())
     ctx = ctx.acting_as(user_id=user.id)

@@ -74,17 +74,31 @@ async def version_by_number(
     return found
 
 
+@dataclass(frozen=True)
+class PoolEntry:
+    """A question attempts may draw: its published version and topic (and, when asked, the
+    version's tags). Only ids: an attempt loads the content of the few it draws."""
+
+    question_id: UUID
+    version_id: UUID
+    topic_id: UUID
+    tags: tuple[str, ...] = ()
+
+
 async def published_pool(
-    ctx: Context, org_id: UUID, track_id: UUID
-) -> list[tuple[Question, QuestionVersion]]:
+    ctx: Context, org_id: UUID, track_id: UUID, *, with_tags: bool = False
+) -> list[PoolEntry]:
     """Every question of the track that attempts may draw, with its published version.
 
     Only approved versions are here: a draft or in-review head is never served, and a retired
     question has no published version.
     """
+    columns: list[Any] = [Question.id, QuestionVersion.id, QuestionVersion.topic_id]
+    if with_tags:
+        columns.append(QuestionVersion.content)
     query = (
         scoped(Question, org_id)
-        .add_columns(QuestionVersion)
+        .with_only_columns(*columns)
         .join(
             QuestionVersion,
             (QuestionVersion.id == Question.published_version_id)
@@ -93,7 +107,11 @@ async def published_pool(
         .where(Question.track_id == track_id, Question.status != QuestionStatus.RETIRED)
         .order_by(Question.id)
     )
-    return [(q, v) for q, v in (await ctx.session.execute(query)).all()]
+    rows = (await ctx.session.execute(query)).all()
+    return [
+        PoolEntry(row[0], row[1], row[2], tuple(row[3].get("tags", ())) if with_tags else ())
+        for row in rows
+    ]
 
 
 async def list_versions(ctx: Context, org_id: UUID, question_id: UUID) -> list[VersionSummary]:

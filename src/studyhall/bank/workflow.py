@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
+from studyhall import events
 from studyhall.accounts.models import User
 from studyhall.audit import service as audit
 from studyhall.bank.models import Question, QuestionVersion, ReviewEvent
@@ -115,6 +116,17 @@ async def approve(
     question.published_version_id = view.head.id
     view = QuestionView(question, view.head, view.head.number)
     await _record(ctx, view, ReviewAction.APPROVED, replaced_version=replaced)
+    events.emit(
+        ctx,
+        "question.published",
+        aggregate=("question", question.id),
+        org_id=org.id,
+        data={
+            "question_id": str(question.id),
+            "version": view.head.number,
+            "track_id": str(question.track_id),
+        },
+    )
     return view
 
 
@@ -142,6 +154,13 @@ async def retire(
     question.published_version_id = None
     view = QuestionView(question, view.head, None)
     await _record(ctx, view, ReviewAction.RETIRED, withdrawn_version=withdrawn)
+    events.emit(
+        ctx,
+        "question.retired",
+        aggregate=("question", question.id),
+        org_id=org.id,
+        data={"question_id": str(question.id), "version": withdrawn},
+    )
     return view
 
 

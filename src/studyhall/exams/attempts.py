@@ -18,13 +18,16 @@ from studyhall.audit import service as audit
 from studyhall.bank import service as bank
 from studyhall.bank.content import QuestionContent
 from studyhall.bank.models import QuestionVersion
+from studyhall.events import service as events
 from studyhall.exams import blueprint, scoring, selection, tracks
 from studyhall.exams.aliases import Aliases
 from studyhall.exams.attempt_schemas import AnswerSave, AttemptStart, Mode
 from studyhall.exams.models import Attempt, AttemptItem, Topic
 from studyhall.kit.context import Context
+from studyhall.kit.db import may_write
 from studyhall.kit.errors import Conflict, NotFound
 from studyhall.kit.tenancy import scoped
+from studyhall.kit.transaction import NeedsWriter
 from studyhall.orgs.models import Org
 
 INSTANT_FEEDBACK_MODES = {Mode.PRACTICE, Mode.DRILL, Mode.MISTAKES}
@@ -54,6 +57,12 @@ class AnswerLocked(Conflict):
 class NoQuestions(Conflict):
     slug = "no-questions"
     title = "There are no published questions for this selection"
+
+
+class Unsettled(NeedsWriter):
+    """A read-only transaction met an attempt whose time ran out: the request runs again as a
+    writer, which submits it as of its deadline. Reads of attempts are frequent (resume,
+    history, progress) and expiries rare, so reads almost never wait for SQLite's writer."""
 
 
 class NotSubmitted(Conflict):
@@ -89,7 +98,9 @@ async def start(
     rng = rng or random.Random()  # noqa: S311 (shuffling questions, not secrets)
     syllabus = await tracks.get_syllabus(ctx, org.id, track_id)
     track = syllabus.track
-    pool = await bank.published_pool(ctx, org.id, track.id)
+    pool = await bank.published_pool(
+        ctx, org.id, track.id, with_tags=data.mode is Mode.DRILL and bool(data.tag)
+    )
     plan = await selection.plan(ctx, syllabus, pool, user_id, data)
     if not plan.by_topic or plan.count == 0:
         raise NoQuestions("Publish questions for these topics first, or choose other topics.")
@@ -113,8 +124,9 @@ async def start(
     )  # fmt: skip
     ctx.session.add(attempt)
     await ctx.session.flush()
+    versions = await versions_by_id(ctx, org.id, [plan.versions[q].version_id for q in chosen])
     for position, question_id in enumerate(chosen, start=1):
-        version = plan.versions[question_id]
+        version = versions[plan.versions[question_id].version_id]
         ctx.session.add(AttemptItem(
             org_id=org.id, attempt_id=attempt.id, position=position,
             question_id=version.question_id, version_id=version.id, topic_id=version.topic_id,
@@ -129,6 +141,11 @@ async def start(
         target_id=attempt.id,
         summary={"mode": attempt.mode, "questions": len(chosen), "track": str(track.id)},
     )
+    events.emit(
+        ctx, "attempt.started", aggregate=("attempt", attempt.id), org_id=org.id,
+        data={"attempt_id": str(attempt.id), "track_id": str(track.id),
+              "user_id": str(user_id), "mode": attempt.mode},
+    )  # fmt: skip
     return attempt
 
 
@@ -147,7 +164,12 @@ def _allocation(plan: selection.Plan) -> dict[UUID, int]:
 
 
 async def load(
-    ctx: Context, org_id: UUID, attempt_id: UUID, user_id: UUID, *, for_update: bool = False
+    ctx: Context,
+    org_id: UUID,
+    attempt_id: UUID,
+    user_id: UUID,
+    *,
+    for_update: bool = False,
 ) -> Attempt:
     """The caller's own attempt (anyone else's is a 404), settled if its time ran out."""
     query = scoped(Attempt, org_id).where(Attempt.id == attempt_id, Attempt.user_id == user_id)
@@ -171,6 +193,8 @@ def expired(attempt: Attempt, now: datetime) -> bool:
 async def settle_if_expired(ctx: Context, attempt: Attempt) -> bool:
     if not expired(attempt, ctx.now()):
         return False
+    if not may_write(ctx.session):
+        raise Unsettled()
     # Lock and re-read, so a read and a submit racing past the deadline settle it once.
     await ctx.session.refresh(attempt, with_for_update=True)
     if not expired(attempt, ctx.now()):
@@ -183,41 +207,55 @@ async def settle_if_expired(ctx: Context, attempt: Attempt) -> bool:
 async def items_with_versions(
     ctx: Context, attempt: Attempt
 ) -> list[tuple[AttemptItem, QuestionVersion]]:
-    rows = await ctx.session.execute(
-        scoped(AttemptItem, attempt.org_id)
-        .add_columns(QuestionVersion)
-        .join(QuestionVersion, QuestionVersion.id == AttemptItem.version_id)
-        .where(AttemptItem.attempt_id == attempt.id)
-        .order_by(AttemptItem.position)
-    )
-    return [(item, version) for item, version in rows.all()]
+    items = (
+        await ctx.session.scalars(
+            scoped(AttemptItem, attempt.org_id)
+            .where(AttemptItem.attempt_id == attempt.id)
+            .order_by(AttemptItem.position)
+        )
+    ).all()
+    versions = await versions_by_id(ctx, attempt.org_id, [i.version_id for i in items])
+    return [(item, versions[item.version_id]) for item in items]
 
 
 # --- answering ---------------------------------------------------------------------------------
 
 
 async def save_answer(
-    ctx: Context, attempt: Attempt, position: int, data: AnswerSave
-) -> tuple[AttemptItem, QuestionVersion]:
+    ctx: Context, org_id: UUID, attempt_id: UUID, user_id: UUID, position: int, data: AnswerSave
+) -> tuple[Attempt, AttemptItem, QuestionVersion]:
+    """Save one answer: the attempt (locked) and its item come in one query and the version
+    from the process's cache (versions never change), because this is the request learners
+    make most — one per question."""
+    row = (
+        await ctx.session.execute(
+            scoped(Attempt, org_id)
+            .add_columns(AttemptItem)
+            .outerjoin(
+                AttemptItem,
+                (AttemptItem.attempt_id == Attempt.id)
+                & (AttemptItem.org_id == Attempt.org_id)
+                & (AttemptItem.position == position),
+            )
+            .where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+            .with_for_update(of=Attempt)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("No such attempt.")
+    attempt, item = row
+    await settle_if_expired(ctx, attempt)
     if attempt.status != "in_progress":
         if attempt.submitted_by == "deadline":
             raise DeadlinePassed("The attempt was submitted when its time ran out.")
         raise AttemptClosed()
-    row = (
-        await ctx.session.execute(
-            scoped(AttemptItem, attempt.org_id)
-            .add_columns(QuestionVersion)
-            .join(QuestionVersion, QuestionVersion.id == AttemptItem.version_id)
-            .where(AttemptItem.attempt_id == attempt.id, AttemptItem.position == position)
-        )
-    ).first()
-    if row is None:
+    if item is None:
         raise NotFound(f"This attempt has no question {position}.")
-    item, version = row
     if attempt.navigation == "sequential" and position < attempt.furthest_position:
         raise SequentialOnly(
             f"You are at question {attempt.furthest_position}; earlier questions are closed."
         )
+    version = await version_of(ctx, item)
     given = data.model_fields_set
     if "answer" in given:
         await _set_answer(ctx, attempt, item, version, data.answer)
@@ -225,8 +263,40 @@ async def save_answer(
         item.flagged = data.flagged
     if data.time_spent_ms is not None:
         item.time_spent_ms = data.time_spent_ms
-    attempt.furthest_position = max(attempt.furthest_position, position)
-    return item, version
+    if position > attempt.furthest_position:
+        attempt.furthest_position = position
+    return attempt, item, version
+
+
+_versions: dict[UUID, QuestionVersion] = {}
+
+
+async def version_of(ctx: Context, item: AttemptItem) -> QuestionVersion:
+    return (await versions_by_id(ctx, item.org_id, [item.version_id]))[item.version_id]
+
+
+async def versions_by_id(
+    ctx: Context, org_id: UUID, ids: list[UUID]
+) -> dict[UUID, QuestionVersion]:
+    """Versions by id, each read once per process: versions never change, and every save,
+    resume and start needs the ones its attempt pins. Cached copies are detached from any
+    session (a rollback elsewhere must not expire them) and are only ever read."""
+    found = {i: v for i in ids if (v := _versions.get(i)) is not None and v.org_id == org_id}
+    missing = [i for i in dict.fromkeys(ids) if i not in found]
+    if missing:
+        loaded = (
+            await ctx.session.scalars(
+                scoped(QuestionVersion, org_id).where(QuestionVersion.id.in_(missing))
+            )
+        ).all()
+        if len(loaded) < len(missing):
+            raise NotFound("A version this attempt needs no longer exists.")
+        if len(_versions) + len(loaded) > PARSED_CACHE_SIZE:
+            _versions.clear()
+        for version in loaded:
+            ctx.session.expunge(version)
+            _versions[version.id] = found[version.id] = version
+    return found
 
 
 async def _set_answer(
@@ -248,6 +318,11 @@ async def _set_answer(
         scoring.check_answer(body, answer, field="body.answer")
     item.answer = answer
     item.answered_at = ctx.now() if answer is not None else None
+    events.emit(
+        ctx, "answer.saved", aggregate=("attempt", attempt.id), org_id=attempt.org_id,
+        data={"attempt_id": str(attempt.id), "position": item.position,
+              "user_id": str(attempt.user_id)},
+    )  # fmt: skip
     if instant and answer is not None:
         item.score = scoring.score_answer(body, answer)
         item.correct = scoring.is_correct(item.score)
@@ -299,6 +374,12 @@ async def submit(
         target_id=attempt.id,
         summary={"by": by, "percent": percent, "passed": attempt.passed},
     )
+    events.emit(
+        ctx, "attempt.submitted", aggregate=("attempt", attempt.id), org_id=attempt.org_id,
+        data={"attempt_id": str(attempt.id), "track_id": str(attempt.track_id),
+              "user_id": str(attempt.user_id), "by": by, "score": percent,
+              "passed": attempt.passed},
+    )  # fmt: skip
     return attempt
 
 
@@ -312,7 +393,11 @@ async def _topic_names(ctx: Context, org_id: UUID, ids: set[UUID]) -> dict[UUID,
 
 
 async def history(
-    ctx: Context, org_id: UUID, user_id: UUID, track_id: UUID | None, limit: int = 100
+    ctx: Context,
+    org_id: UUID,
+    user_id: UUID,
+    track_id: UUID | None,
+    limit: int = 100,
 ) -> list[tuple[Attempt, int]]:
     """The caller's attempts, newest first, with their question counts."""
     # Counted per listed attempt (a correlated subquery), not over the organisation's items.

@@ -23,7 +23,7 @@ from studyhall.exams.models import Attempt
 from studyhall.exams.progress import Progress
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Forbidden, InvalidInput, NotFound, Unauthenticated, responses
-from studyhall.kit.transaction import TransactionalRoute, writes_on_read
+from studyhall.kit.transaction import TransactionalRoute
 from studyhall.orgs.permissions import AttemptsTaker, OrgCaller
 
 router = APIRouter(prefix="/api/v1", tags=["attempts"], route_class=TransactionalRoute)
@@ -65,7 +65,6 @@ async def start_attempt(track_id: UUID, body: AttemptStart, caller: AttemptsTake
     response_model=list[AttemptSummary],
     responses=responses(*IN_ORG),
 )
-@writes_on_read
 async def list_attempts(
     caller: AttemptsTaker, track: Annotated[UUID | None, Query()] = None
 ) -> list[AttemptSummary]:
@@ -80,7 +79,6 @@ async def list_attempts(
     response_model=AttemptState,
     responses=responses(*IN_ORG),
 )
-@writes_on_read
 async def get_attempt(attempt_id: UUID, caller: AttemptsTaker) -> AttemptState:
     """The full state to resume after a disconnect: questions as shown, your answers, flags,
     time spent, the server's deadline and clock. An attempt whose time ran out is submitted
@@ -109,10 +107,9 @@ async def save_answer(
     """Save the answer to one question, its flag and the time spent on it. Saving the same
     thing twice is one save; a later save replaces an earlier one until you submit. After the
     deadline the save is refused (409 `deadline-passed`) and the attempt counts as submitted."""
-    attempt = await attempts.load(
-        caller.ctx, caller.org.id, attempt_id, _user_id(caller), for_update=True
+    attempt, item, version = await attempts.save_answer(
+        caller.ctx, caller.org.id, attempt_id, _user_id(caller), position, body
     )
-    item, version = await attempts.save_answer(caller.ctx, attempt, position, body)
     instant = attempt.options.get("feedback") == "instant"
     return SavedAnswer(
         position=item.position, answer=views.answer_shown(item), flagged=item.flagged,
@@ -144,7 +141,6 @@ async def submit_attempt(attempt_id: UUID, caller: AttemptsTaker) -> AttemptResu
     response_model=AttemptReview,
     responses=responses(*IN_ORG, attempts.NotSubmitted),
 )
-@writes_on_read
 async def review_attempt(attempt_id: UUID, caller: AttemptsTaker) -> AttemptReview:
     """Each question as it was shown, your answer, the right one, feedback and explanation."""
     attempt = await attempts.load(caller.ctx, caller.org.id, attempt_id, _user_id(caller))
@@ -164,11 +160,11 @@ async def review_attempt(attempt_id: UUID, caller: AttemptsTaker) -> AttemptRevi
     response_model=Progress,
     responses=responses(Unauthenticated, NotFound, InvalidInput),
 )
-@writes_on_read
 async def my_progress(caller: SignedIn, track: Annotated[UUID, Query()]) -> Progress:
     """Attempts over time, per-topic accuracy with its trend over recent attempts, the weakest
     topics, and readiness: the share of the exam's weight where you are above the pass mark."""
     found = await tracks.track_for_member(caller.ctx, track, caller.user.id)
     syllabus = await tracks.get_syllabus(caller.ctx, found.org_id, found.id)
-    await attempts.history(caller.ctx, found.org_id, caller.user.id, found.id)  # settles
+    # Attempts whose time ran out count as submitted: settle them first.
+    await attempts.history(caller.ctx, found.org_id, caller.user.id, found.id)
     return await progress.progress(caller.ctx, syllabus, caller.user.id)

@@ -15,7 +15,7 @@ from studyhall.bank.content import (
     QuestionContent,
     SingleChoice,
 )
-from studyhall.bank.models import Question, QuestionVersion
+from studyhall.bank.service import PoolEntry
 from studyhall.exams.attempt_schemas import AttemptStart, Mode
 from studyhall.exams.models import Attempt, AttemptItem, Topic
 from studyhall.exams.tracks import Syllabus
@@ -35,7 +35,7 @@ class Plan:
     count: int
     weights: dict[UUID, float]  # leaf topic -> weight
     by_topic: dict[UUID, list[UUID]]  # leaf topic -> drawable question ids
-    versions: dict[UUID, QuestionVersion] = field(default_factory=dict)  # question id -> version
+    versions: dict[UUID, PoolEntry] = field(default_factory=dict)  # question id -> its entry
     represent_all: bool = False  # give every topic with questions at least one
 
 
@@ -65,14 +65,14 @@ def _topics_asked(syllabus: Syllabus, data: AttemptStart) -> set[UUID]:
 async def plan(
     ctx: Context,
     syllabus: Syllabus,
-    pool: Sequence[tuple[Question, QuestionVersion]],
+    pool: Sequence[PoolEntry],
     user_id: UUID,
     data: AttemptStart,
 ) -> Plan:
     track = syllabus.track
     shares = syllabus.exam_shares()
     leaves = {t.id for t in syllabus.leaves()}
-    versions = {q.id: v for q, v in pool if v.topic_id in leaves}
+    versions = {e.question_id: e for e in pool if e.topic_id in leaves}
     count = data.count or DEFAULT_COUNT
     adaptive = False
     if data.mode is Mode.SIMULATION:
@@ -80,7 +80,7 @@ async def plan(
     elif data.mode is Mode.DRILL:
         if data.tag:
             tag = data.tag.strip().lower()
-            versions = {q: v for q, v in versions.items() if tag in v.content.get("tags", [])}
+            versions = {q: v for q, v in versions.items() if tag in v.tags}
         elif len(data.topic_ids) == 1:
             wanted = _topics_asked(syllabus, data)
             versions = {q: v for q, v in versions.items() if v.topic_id in wanted}

@@ -53,3 +53,11 @@ def across_orgs(model: type[M], *, reason: str) -> Select[M]:
     if not reason.strip():
         raise ValueError("say why this query may cross organisations")
     return select(model)
+
+
+def across_orgs_delete(model: type[M], *, reason: str) -> Delete:
+    """A deliberate delete over every organisation (housekeeping pruning expired rows)."""
+    if not reason.strip():
+        raise ValueError("say why this delete may cross organisations")
+    _org_column(model)
+    return delete(model)

@@ -6,7 +6,9 @@ committed one. Exceptions roll back, except problems marked `keep_writes` (a fai
 refusal whose record must survive). A constraint the database catches becomes a 409, and a
 lock that outlasts the wait a retryable 503 — never a 500. On SQLite, where one writer at a
 time holds the lock, access rules read through a separate lookup session (`lookup_context`)
-so a write request holds the lock only while its service works.
+so a write request holds the lock only while its service works. A read that finds something
+it must write first (an attempt whose time ran out) raises `NeedsWriter`, and the request runs
+again as a writer: reads never wait for the writer unless they have to.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import object_session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -36,27 +39,43 @@ class TransactionalRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def run_in_transaction(request: Request) -> Response:
-            db = request.app.state.db
-            write = (
-                request.method not in SAFE_METHODS
-                or getattr(self.endpoint, "writes_on_read", False)
-            ) and not getattr(self.endpoint, "writes_apart", False)
-            async with AsyncExitStack() as stack:
-                session = await stack.enter_async_context(
-                    (db.sessions if write else db.read_sessions)()
-                )
-                # Who is calling is looked up outside the write transaction where the engine
-                # has one writer at a time (SQLite), so the write lock is held only while the
-                # service works, not while tokens and memberships are read.
-                split = write and db.read_engine is not db.engine
-                request.state.read_session = (
-                    await stack.enter_async_context(db.read_sessions()) if split else session
-                )
-                request.state.session = session
-                request.state.writes = write
-                return await _run(handler, request, session)
+            write = request.method not in SAFE_METHODS and not getattr(
+                self.endpoint, "writes_apart", False
+            )
+            try:
+                return await _in_transaction(handler, request, write=write)
+            except NeedsWriter:
+                if write:
+                    raise
+                # A read found something it must write first (rare): the request runs again
+                # from the start as a writer. Only safe methods get here, so that is safe.
+                return await _in_transaction(handler, request, write=True)
 
         return run_in_transaction
+
+
+class NeedsWriter(Exception):
+    """Raised by a service reading in a read-only transaction that finds something it must
+    write first (an attempt whose time ran out): the request is run again as a writer."""
+
+
+async def _in_transaction(
+    handler: Callable[[Request], Coroutine[Any, Any, Response]], request: Request, *, write: bool
+) -> Response:
+    db = request.app.state.db
+    request.state.context = None  # a run again must not reuse the first run's context
+    async with AsyncExitStack() as stack:
+        session = await stack.enter_async_context((db.sessions if write else db.read_sessions)())
+        # Who is calling is looked up outside the write transaction where the engine has one
+        # writer at a time (SQLite), so the write lock is held only while the service works,
+        # not while tokens and memberships are read.
+        split = write and db.read_engine is not db.engine
+        request.state.read_session = (
+            await stack.enter_async_context(db.read_sessions()) if split else session
+        )
+        request.state.session = session
+        request.state.writes = write
+        return await _run(handler, request, session)
 
 
 async def _run(
@@ -81,6 +100,9 @@ async def _run(
         if _contention(exc):
             raise Busy(retry_after=1) from exc
         raise
+    except PoolTimeout as exc:  # queued for SQLite's writer longer than we wait
+        await session.rollback()
+        raise Busy(retry_after=1) from exc
     except BaseException:
         await session.rollback()
         raise
@@ -116,13 +138,6 @@ def lookup_context(request: Request, ctx: Context) -> Context:
     access rules finding tokens, keys, organisations and roles. Rows read here are for
     reading; a service that changes one must load it in its own session first."""
     return dataclasses.replace(ctx, session=request.state.read_session)
-
-
-def writes_on_read(endpoint: E) -> E:
-    """Mark a GET whose reading may write (settling an attempt whose time ran out), so that
-    on SQLite it takes the write lock up front instead of failing to upgrade a read."""
-    endpoint.writes_on_read = True  # type: ignore[attr-defined]
-    return endpoint
 
 
 def writes_apart(endpoint: E) -> E:

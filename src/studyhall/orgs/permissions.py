@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from studyhall.accounts.models import User
-from studyhall.accounts.permissions import bearer_token, resolve_user
+from studyhall.accounts.permissions import bearer_token, session_token, signed_in
 from studyhall.kit.access import AccessRule
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Forbidden, NotFound, Unauthenticated
@@ -68,18 +68,18 @@ class OrgAccess(AccessRule):
         return caller
 
     async def _member(self, request: Request, ctx: Context, slug: str) -> OrgCaller | None:
-        signed_in = await resolve_user(request, ctx)
-        if signed_in is None:
+        token = session_token(request)
+        if token is None:
             return None
-        found, role = await orgs.org_and_role(lookup_context(request, ctx), slug, signed_in.user.id)
+        row = await orgs.session_org_and_role(lookup_context(request, ctx), token, slug)
+        if row is None:
+            return None
+        auth_session, user, found, role = row
+        person = await signed_in(request, ctx, auth_session, user)
         if found is None or role is None:
             raise OrgNotFound()
         return OrgCaller(
-            ctx=signed_in.ctx,
-            org=found,
-            permissions=permissions_of(role),
-            user=signed_in.user,
-            role=role,
+            ctx=person.ctx, org=found, permissions=permissions_of(role), user=user, role=role
         )
 
     async def _key(self, request: Request, ctx: Context, slug: str) -> OrgCaller | None:

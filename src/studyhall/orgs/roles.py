@@ -18,6 +18,7 @@ class Permission(StrEnum):
     QUESTIONS_WRITE = "questions:write"
     QUESTIONS_REVIEW = "questions:review"
     ATTEMPTS_TAKE = "attempts:take"
+    WEBHOOKS_MANAGE = "webhooks:manage"
 
 
 class Role(StrEnum):

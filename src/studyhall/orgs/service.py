@@ -9,10 +9,12 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from studyhall.accounts.models import User
+from studyhall.accounts.models import AuthSession, User
 from studyhall.audit import service as audit
+from studyhall.events import service as events
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Conflict, Forbidden, NotFound
+from studyhall.kit.security import hash_token
 from studyhall.kit.tenancy import across_orgs, scoped
 from studyhall.orgs.models import Membership, Org
 from studyhall.orgs.roles import Role
@@ -71,6 +73,26 @@ async def org_and_role(ctx: Context, slug: str, user_id: UUID) -> tuple[Org | No
     if row is None:
         return None, None
     return row[0], Role(row[1]) if row[1] else None
+
+
+async def session_org_and_role(
+    ctx: Context, token: str, slug: str
+) -> tuple[AuthSession, User, Org | None, Role | None] | None:
+    """`session_for_token` and `org_and_role` in one query: every request a person makes
+    under /orgs/{org} asks both, and on the hottest path (saving answers) a query is a
+    noticeable share of the time. None when the token has no live session."""
+    query = (
+        select(AuthSession, User, Org, Membership.role)
+        .join(User, User.id == AuthSession.user_id)
+        .outerjoin(Org, Org.slug == slug)
+        .outerjoin(Membership, (Membership.org_id == Org.id) & (Membership.user_id == User.id))
+        .where(AuthSession.token_hash == hash_token(token), AuthSession.expires_at > ctx.now())
+    )
+    row = (await ctx.session.execute(query)).first()
+    if row is None:
+        return None
+    auth_session, user, org, role = row
+    return auth_session, user, org, Role(role) if role and org is not None else None
 
 
 async def memberships_of_user(ctx: Context, user_id: UUID) -> Sequence[tuple[Org, Membership]]:
@@ -149,6 +171,13 @@ async def add_member(ctx: Context, org: Org, user: User, role: Role) -> Membersh
         target_id=user.id,
         summary={"role": role.value},
     )
+    events.emit(
+        ctx,
+        "member.added",
+        aggregate=("org", org.id),
+        org_id=org.id,
+        data={"user_id": str(user.id), "role": role.value},
+    )
     return membership
 
 
@@ -213,6 +242,13 @@ async def change_role(
         target_id=user_id,
         summary={"role": [old.value, role.value]},
     )
+    events.emit(
+        ctx,
+        "member.role_changed",
+        aggregate=("org", org.id),
+        org_id=org.id,
+        data={"user_id": str(user_id), "role": role.value, "previous_role": old.value},
+    )
     return member
 
 
@@ -227,4 +263,11 @@ async def remove_member(ctx: Context, org: Org, *, acting_role: Role, user_id: U
         target_type="user",
         target_id=user_id,
         summary={"role": member.membership.role},
+    )
+    events.emit(
+        ctx,
+        "member.removed",
+        aggregate=("org", org.id),
+        org_id=org.id,
+        data={"user_id": str(user_id)},
     )

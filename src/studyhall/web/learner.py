@@ -17,7 +17,6 @@ from studyhall.exams.attempt_schemas import AttemptStart, Mode
 from studyhall.exams.models import Attempt
 from studyhall.kit.context import Context
 from studyhall.kit.errors import NotFound, Problem
-from studyhall.kit.transaction import writes_on_read
 from studyhall.orgs.permissions import OrgCaller
 from studyhall.web import charts
 from studyhall.web.access import LearnerPage, PageRoute, see_other
@@ -50,7 +49,6 @@ async def _state(ctx: Context, attempt: Attempt) -> Any:
 
 
 @router.get("/o/{org}")
-@writes_on_read
 async def dashboard(
     request: Request, caller: LearnerPage, track: Annotated[UUID | None, Query()] = None
 ) -> Response:
@@ -116,7 +114,6 @@ async def start(request: Request, track_id: UUID, caller: LearnerPage) -> Respon
 
 
 @router.get("/o/{org}/attempts/{attempt_id}")
-@writes_on_read
 async def exam(request: Request, attempt_id: UUID, caller: LearnerPage) -> Response:
     """The exam screen; a submitted attempt (or one whose time ran out) shows its result."""
     attempt = await attempts.load(caller.ctx, caller.org.id, attempt_id, _user(caller))
@@ -138,7 +135,6 @@ async def submit(request: Request, attempt_id: UUID, caller: LearnerPage) -> Res
 
 
 @router.get("/o/{org}/attempts/{attempt_id}/result")
-@writes_on_read
 async def result(request: Request, attempt_id: UUID, caller: LearnerPage) -> Response:
     attempt = await attempts.load(caller.ctx, caller.org.id, attempt_id, _user(caller))
     if attempt.status != "submitted":
@@ -153,7 +149,6 @@ async def result(request: Request, attempt_id: UUID, caller: LearnerPage) -> Res
 
 
 @router.get("/o/{org}/attempts/{attempt_id}/review")
-@writes_on_read
 async def review(
     request: Request,
     attempt_id: UUID,
@@ -179,7 +174,6 @@ async def review(
 
 
 @router.get("/o/{org}/attempts")
-@writes_on_read
 async def history(request: Request, caller: LearnerPage) -> Response:
     rows = await attempts.history(caller.ctx, caller.org.id, _user(caller), None)
     names = {t.id: t.name for t in await tracks.list_tracks(caller.ctx, caller.org.id)}
@@ -191,7 +185,6 @@ async def history(request: Request, caller: LearnerPage) -> Response:
 
 
 @router.get("/o/{org}/mistakes")
-@writes_on_read
 async def mistakes(request: Request, caller: LearnerPage) -> Response:
     """Questions answered wrong in recent submitted attempts, newest first, with a way to
     practise them again."""

@@ -88,7 +88,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     # Keep reading what the server prints, so a full pipe never blocks it.
     threading.Thread(target=lambda: [None for _ in process.stdout or ()], daemon=True).start()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded CI machine starts slowly
     while True:
         try:
             if httpx.get(f"{url}/healthz").status_code == 200:

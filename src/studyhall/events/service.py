@@ -1,0 +1,94 @@
+"""Raising events (inside the caller's transaction) and dispatching them (after commit).
+
+Dispatch runs in the worker, in a transaction of its own: it reads undispatched events in id
+order, hands each to every subscriber (which adds jobs or deliveries in that same
+transaction) and marks it dispatched. So an event either reaches all of its subscribers'
+queues or none of them, and a crash between commit and dispatch only delays it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import text
+
+from studyhall.events.models import OutboxEvent
+from studyhall.jobs import wakeup
+from studyhall.kit.context import Context
+from studyhall.kit.tenancy import across_orgs
+
+Subscriber = Callable[[Context, OutboxEvent], Awaitable[None]]
+_subscribers: list[Subscriber] = []
+
+# Any 64-bit number: the advisory lock that lets one PostgreSQL dispatcher run at a time,
+# so that events leave in id order however many workers there are.
+DISPATCH_LOCK = 0x5354_4448_4556_4E54  # "STDHEVNT"
+
+
+def emit(
+    ctx: Context,
+    type: str,
+    *,
+    aggregate: tuple[str, UUID | str],
+    org_id: UUID | None,
+    data: dict[str, Any] | None = None,
+) -> OutboxEvent:
+    """Raise `type` about `aggregate` (kind, id) in the caller's transaction.
+
+    `data` is what subscribers and webhook receivers get: ids and facts, never personal data
+    (emails, names) or secrets. Events of one aggregate are delivered in the order raised.
+    """
+    event = OutboxEvent(
+        org_id=org_id,
+        type=type,
+        aggregate_type=aggregate[0],
+        aggregate_id=str(aggregate[1]),
+        data=data or {},
+        actor_user_id=ctx.user_id,
+        request_id=ctx.request_id,
+        occurred_at=ctx.now(),
+    )
+    ctx.session.add(event)
+    wakeup.wake_after_commit(ctx.session)
+    return event
+
+
+def subscribe(subscriber: Subscriber) -> Subscriber:
+    """Register `subscriber(ctx, event)`, called once per committed event inside the dispatch
+    transaction. It must only add rows (jobs, deliveries): slow work goes into a job."""
+    if subscriber not in _subscribers:
+        _subscribers.append(subscriber)
+    return subscriber
+
+
+async def has_pending(ctx: Context) -> bool:
+    """Whether any event waits for dispatch (a cheap read, so an idle worker takes no lock)."""
+    query = across_orgs(OutboxEvent, reason="the dispatcher serves every organisation")
+    found = await ctx.session.scalar(
+        query.with_only_columns(OutboxEvent.id).where(OutboxEvent.dispatched_at.is_(None)).limit(1)
+    )
+    return found is not None
+
+
+async def dispatch_pending(ctx: Context, *, limit: int = 500) -> int:
+    """Hand the oldest undispatched events to the subscribers; returns how many."""
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        locked = await ctx.session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": DISPATCH_LOCK}
+        )
+        if not locked:  # another worker is dispatching; it keeps the order
+            return 0
+    query = across_orgs(OutboxEvent, reason="the dispatcher serves every organisation")
+    pending = (
+        await ctx.session.scalars(
+            query.where(OutboxEvent.dispatched_at.is_(None)).order_by(OutboxEvent.id).limit(limit)
+        )
+    ).all()
+    now = ctx.now()
+    for event in pending:
+        for subscriber in _subscribers:
+            await subscriber(ctx, event)
+        event.dispatched_at = now
+    return len(pending)

@@ -1,0 +1,16 @@
+"""The event types Studyhall raises, with what each one's `data` holds (docs/events.md)."""
+
+from __future__ import annotations
+
+EVENT_TYPES: dict[str, str] = {
+    "attempt.started": "attempt_id, track_id, user_id, mode",
+    "answer.saved": "attempt_id, position, user_id",
+    "attempt.submitted": "attempt_id, track_id, user_id, by (learner | deadline), score, passed",
+    "question.published": "question_id, version, track_id",
+    "question.retired": "question_id, version",
+    "member.added": "user_id, role",
+    "member.role_changed": "user_id, role (the new one), previous_role",
+    "member.removed": "user_id",
+    "webhook.ping": "endpoint_id (sent by the test ping only)",
+}
+ALL = "*"

@@ -1,0 +1,115 @@
+"""Housekeeping jobs run on schedules (jobs/schedules.py): settle attempts whose time ran out,
+prune what has expired, back up the SQLite database, and refresh the planner's statistics."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import structlog
+from sqlalchemy import delete, text
+from sqlalchemy.engine import make_url
+
+from studyhall.accounts.models import AuthSession, LoginFailure
+from studyhall.events.models import OutboxEvent
+from studyhall.exams import attempts
+from studyhall.exams.models import Attempt
+from studyhall.jobs.models import Job
+from studyhall.jobs.registry import JobRun, task
+from studyhall.kit.tenancy import across_orgs, across_orgs_delete
+from studyhall.orgs.models import Invitation
+from studyhall.webhooks.models import WebhookDelivery
+
+log = structlog.get_logger(__name__)
+
+SETTLE_BATCH = 100
+BACKUP_PREFIX = "studyhall-"
+
+
+@task("housekeeping.settle_attempts", priority=5, timeout=120)
+async def settle_expired_attempts(run: JobRun) -> None:
+    """Submit, as of their deadline, attempts whose time ran out and nobody touched since.
+    Short batches, so SQLite's write lock is never held for long."""
+    while True:
+        async with run.unit() as ctx:
+            due = (
+                await ctx.session.scalars(
+                    across_orgs(Attempt, reason="housekeeping settles every organisation's")
+                    .where(Attempt.status == "in_progress", Attempt.deadline_at <= ctx.now())
+                    .order_by(Attempt.deadline_at)
+                    .limit(SETTLE_BATCH)
+                )
+            ).all()
+            for attempt in due:
+                await attempts.settle_if_expired(ctx, attempt)
+        if len(due) < SETTLE_BATCH:
+            return
+
+
+@task("housekeeping.prune", timeout=300)
+async def prune(run: JobRun) -> None:
+    """Delete expired sign-ins and invitations, login failures past the throttling window,
+    and finished jobs, dispatched events and webhook deliveries past their retention."""
+    settings = run.runtime.settings
+    async with run.unit() as ctx:
+        now = ctx.now()
+        kept = now - timedelta(days=settings.job_retention_days)
+        reason = "housekeeping prunes every organisation's expired rows"
+        statements = [
+            delete(AuthSession).where(AuthSession.expires_at < now),
+            delete(LoginFailure).where(
+                LoginFailure.created_at < now - timedelta(seconds=settings.login_window_seconds)
+            ),
+            across_orgs_delete(Invitation, reason=reason).where(
+                Invitation.expires_at < now, Invitation.accepted_at.is_(None)
+            ),
+            delete(Job).where(Job.state == "done", Job.finished_at < kept),
+            across_orgs_delete(OutboxEvent, reason=reason).where(OutboxEvent.dispatched_at < kept),
+            across_orgs_delete(WebhookDelivery, reason=reason).where(
+                WebhookDelivery.finished_at < now - timedelta(days=30)
+            ),
+        ]
+        for statement in statements:
+            await ctx.session.execute(statement)
+
+
+@task("housekeeping.backup", timeout=3600, max_attempts=3)
+async def backup(run: JobRun) -> None:
+    """An online backup of the SQLite database (its backup API: consistent while it is
+    written), into <data dir>/backups, keeping the newest STUDYHALL_BACKUP_KEEP. PostgreSQL
+    is backed up with its own tools (docs/operators.md)."""
+    settings = run.runtime.settings
+    if not settings.is_sqlite:
+        log.info("backup.skipped", reason="not SQLite; use pg_dump or base backups")
+        return
+    source = make_url(settings.resolved_database_url).database
+    assert source
+    folder = settings.data_dir / "backups"
+    made = await asyncio.to_thread(
+        backup_sqlite, Path(source), folder, run.runtime.clock.now(), settings.backup_keep
+    )
+    log.info("backup.made", file=made.name)
+
+
+def backup_sqlite(source: Path, folder: Path, now: datetime, keep: int) -> Path:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target = folder / f"{BACKUP_PREFIX}{now.strftime('%Y%m%dT%H%M%S%fZ')}.db"
+    partial = target.with_suffix(".partial")
+    with sqlite3.connect(source) as src, sqlite3.connect(partial) as dst:
+        src.backup(dst)
+    partial.replace(target)  # a backup is either whole or absent
+    for old in sorted(folder.glob(f"{BACKUP_PREFIX}*.db"))[:-keep]:
+        old.unlink()
+    return target
+
+
+@task("housekeeping.analyze", timeout=600)
+async def refresh_statistics(run: JobRun) -> None:
+    """Refresh the query planner's statistics (ANALYZE; SQLite's `PRAGMA optimize`)."""
+    async with run.unit() as ctx:
+        if ctx.session.get_bind().dialect.name == "sqlite":
+            await ctx.session.execute(text("PRAGMA optimize"))
+        else:
+            await ctx.session.execute(text("ANALYZE"))

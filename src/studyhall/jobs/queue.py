@@ -1,0 +1,236 @@
+"""The job table's life cycle: enqueue (inside the caller's transaction), claim with a lease,
+and finish: done, retry later, dead (with a dead letter), or released back to the queue.
+
+Claiming is one short write: on PostgreSQL `FOR UPDATE SKIP LOCKED`, so several workers take
+disjoint jobs; on SQLite the single writer already serialises it. A claim holds a lease (the
+job's timeout plus a grace); a worker that dies lets the lease run out and the job is claimed
+again by the next worker, so nothing waits for a process that is gone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from studyhall.jobs import registry, wakeup
+from studyhall.jobs.models import DeadLetter, Job
+from studyhall.kit.clock import Clock
+from studyhall.kit.context import Context
+from studyhall.kit.db import Database
+
+OPEN_STATES = ("queued", "running")
+
+
+def enqueue(
+    ctx: Context,
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    priority: int | None = None,
+    delay: float = 0.0,
+    ordering_key: str | None = None,
+    dedupe_key: str | None = None,
+) -> Job:
+    """Add a job to the caller's transaction: it runs after commit, never after a rollback.
+
+    Jobs with the same `ordering_key` run one at a time in the order enqueued. A `dedupe_key`
+    already used gives no second job (check with `find_by_dedupe_key` first where it matters).
+    """
+    spec = registry.get(kind)
+    now = ctx.now()
+    job = Job(
+        kind=kind,
+        payload=payload or {},
+        priority=spec.priority if priority is None else priority,
+        state="queued",
+        attempts=0,
+        max_attempts=spec.max_attempts,
+        timeout_seconds=spec.timeout,
+        ordering_key=ordering_key,
+        dedupe_key=dedupe_key,
+        run_at=now + timedelta(seconds=delay),
+        created_at=now,
+    )
+    ctx.session.add(job)
+    wakeup.wake_after_commit(ctx.session)
+    return job
+
+
+async def find_by_dedupe_key(ctx: Context, dedupe_key: str) -> Job | None:
+    found: Job | None = await ctx.session.scalar(select(Job).where(Job.dedupe_key == dedupe_key))
+    return found
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempt: int
+    max_attempts: int
+    timeout: float
+
+
+def _runnable_query(now: datetime) -> Any:
+    earlier = aliased(Job)
+    blocked = exists().where(
+        earlier.ordering_key == Job.ordering_key,
+        earlier.id < Job.id,
+        earlier.state.in_(OPEN_STATES),
+    )
+    runnable = or_(
+        and_(Job.state == "queued", Job.run_at <= now),
+        and_(Job.state == "running", Job.lease_until < now),  # its worker is gone
+    )
+    return select(Job).where(runnable, or_(Job.ordering_key.is_(None), ~blocked))
+
+
+async def any_runnable(db: Database, clock: Clock) -> bool:
+    """A cheap read first, so an idle worker does not take SQLite's write lock to find
+    nothing."""
+    async with db.unit_of_work(write=False) as session:
+        query = _runnable_query(clock.now()).with_only_columns(Job.id).limit(1)
+        return await session.scalar(query) is not None
+
+
+async def claim(
+    db: Database, clock: Clock, worker: str, *, limit: int, lease_grace: float
+) -> list[Claimed]:
+    """Take up to `limit` runnable jobs, highest priority first, for `worker`."""
+    if limit <= 0:
+        return []
+    async with db.unit_of_work() as session:
+        now = clock.now()
+        query = _runnable_query(now).order_by(Job.priority.desc(), Job.run_at, Job.id).limit(limit)
+        if db.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=Job)
+        claimed = []
+        for job in (await session.scalars(query)).all():
+            if job.state == "running" and job.attempts >= job.max_attempts:
+                _bury(session, job, now, "the worker running the last attempt was lost", "")
+                continue
+            job.state = "running"
+            job.attempts += 1
+            job.started_at = now
+            job.locked_by = worker
+            job.lease_until = now + timedelta(seconds=job.timeout_seconds + lease_grace)
+            claimed.append(
+                Claimed(
+                    job.id,
+                    job.kind,
+                    dict(job.payload),
+                    job.attempts,
+                    job.max_attempts,
+                    job.timeout_seconds,
+                )
+            )
+        return claimed
+
+
+async def _held(session: Any, job_id: int, worker: str) -> Job | None:
+    """The job if `worker` still holds it (its lease may have passed to another worker)."""
+    job: Job | None = await session.get(Job, job_id, with_for_update=True)
+    if job is None or job.state != "running" or job.locked_by != worker:
+        return None
+    return job
+
+
+async def complete(db: Database, clock: Clock, job_id: int, worker: str, ms: float) -> None:
+    async with db.unit_of_work() as session:
+        await complete_within(session, clock.now(), job_id, worker, ms)
+
+
+async def complete_within(
+    session: AsyncSession, now: datetime, job_id: int, worker: str, ms: float
+) -> None:
+    job = await _held(session, job_id, worker)
+    if job is not None:
+        _finish(job, "done", now, ms)
+
+
+async def retry(
+    db: Database,
+    clock: Clock,
+    job_id: int,
+    worker: str,
+    *,
+    delay: float,
+    error: str,
+    ms: float,
+    counts: bool = True,
+) -> None:
+    """Back to the queue after `delay` seconds. `counts=False` (a handler's RetryLater) does
+    not spend one of the job's attempts."""
+    async with db.unit_of_work() as session:
+        job = await _held(session, job_id, worker)
+        if job is None:
+            return
+        now = clock.now()
+        _finish(job, "queued", now, ms)
+        job.run_at = now + timedelta(seconds=delay)
+        job.last_error = error[:2000]
+        if not counts:
+            job.max_attempts += 1
+
+
+async def bury(
+    db: Database,
+    clock: Clock,
+    job_id: int,
+    worker: str,
+    *,
+    error: str,
+    traceback: str,
+    ms: float,
+) -> None:
+    """Retries spent: the job is dead and a dead letter keeps the error and traceback."""
+    async with db.unit_of_work() as session:
+        job = await _held(session, job_id, worker)
+        if job is not None:
+            now = clock.now()
+            _finish(job, "dead", now, ms)
+            _bury(session, job, now, error, traceback)
+
+
+async def release(db: Database, job_id: int, worker: str) -> None:
+    """Give a job back untouched (the worker is shutting down): it runs again, and the
+    interrupted run does not count against its attempts."""
+    async with db.unit_of_work() as session:
+        job = await _held(session, job_id, worker)
+        if job is not None:
+            job.state = "queued"
+            job.attempts -= 1
+            job.lease_until = None
+            job.locked_by = None
+
+
+def _finish(job: Job, state: str, now: datetime, ms: float) -> None:
+    job.state = state
+    job.lease_until = None
+    job.locked_by = None
+    job.finished_at = now
+    job.duration_ms = ms
+
+
+def _bury(session: Any, job: Job, now: datetime, error: str, traceback: str) -> None:
+    job.state = "dead"
+    job.lease_until = None
+    job.locked_by = None
+    job.last_error = error[:2000]
+    job.finished_at = job.finished_at or now
+    session.add(
+        DeadLetter(
+            job_id=job.id,
+            kind=job.kind,
+            payload=job.payload,
+            attempts=job.attempts,
+            error=error[:2000],
+            traceback=traceback[-20000:],
+            failed_at=now,
+        )
+    )
