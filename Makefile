@@ -5,14 +5,15 @@ PYTHON ?= python3
 UV_VERSION := 0.13.9
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
+VENDOR := src/studyhall/web/static/vendor/.installed
 export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: run test lint typecheck check-all install clean
 
-run: .venv/.installed
+run: .venv/.installed $(VENDOR)
 	.venv/bin/studyhall serve --demo
 
-test: .venv/.installed
+test: .venv/.installed $(VENDOR)
 	scripts/with-postgres.sh .venv/bin/pytest -n auto $(PYTEST_ARGS)
 
 lint: .venv/.installed
@@ -24,7 +25,12 @@ typecheck: .venv/.installed
 
 check-all: test lint typecheck
 
-install: .venv/.installed
+install: .venv/.installed $(VENDOR)
+
+# The web app's front-end libraries: npm ci from package-lock.json, copied into the package.
+$(VENDOR): package.json package-lock.json scripts/vendor-assets.sh
+	scripts/vendor-assets.sh
+	touch $@
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -41,4 +47,4 @@ bench: .venv/.installed
 	.venv/bin/python bench/bench_auth.py $(BENCH_ARGS)
 
 clean:
-	rm -rf .venv $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv $(TOOLS) .pytest_cache .mypy_cache .ruff_cache node_modules src/studyhall/web/static/vendor

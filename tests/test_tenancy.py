@@ -20,12 +20,14 @@ from starlette.routing import BaseRoute
 from studyhall.app import create_app
 from studyhall.kit.access import AccessRule
 from studyhall.orgs.roles import API_KEY_SCOPES, ROLE_PERMISSIONS, Permission, Role
+from studyhall.web.access import PageRoute
 from tests.conftest import empty_all_tables, make_settings
 from tests.factories import PASSWORD, add_member, make_api_key, make_org, sign_up
 from tests.walk import PLUGINS
-from tests.walk.world import Sample, World
+from tests.walk.world import FormBody, Sample, World
 
-DOCUMENTATION_ROUTES = {"/api/v1/openapi.json", "/api/v1/docs"}
+# Routes without access rules: the API's documentation, and the web app's static files.
+DOCUMENTATION_ROUTES = {"/api/v1/openapi.json", "/api/v1/docs", "/static"}
 
 
 def api_routes(routes: list[BaseRoute]) -> Iterator[APIRoute]:
@@ -104,7 +106,6 @@ async def build_world(client: httpx.AsyncClient) -> World:
 SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/healthz"): lambda w: ({}, None),
     ("GET", "/readyz"): lambda w: ({}, None),
-    ("GET", "/"): lambda w: ({}, None),
     ("POST", "/api/v1/auth/register"): lambda w: (
         {},
         {
@@ -152,7 +153,6 @@ EXPECTED_RULES: dict[tuple[str, str], str] = {
         for key in [
             ("GET", "/healthz"),
             ("GET", "/readyz"),
-            ("GET", "/"),
             ("POST", "/api/v1/auth/register"),
             ("POST", "/api/v1/auth/login"),
             ("POST", "/api/v1/invitations/preview"),
@@ -247,6 +247,8 @@ def _expected(rule: str, caller: str) -> str:
 def _payload(body: Any) -> dict[str, Any]:
     """A sample's body as request arguments: multipart when it carries `files` (an upload),
     else JSON."""
+    if isinstance(body, FormBody):
+        return {"data": dict(body)}
     files = getattr(body, "files", None)
     return {"files": files} if files is not None else {"json": body}
 
@@ -262,6 +264,11 @@ async def _answer(
     response = await world.client.request(method, path, headers=headers, **_payload(body))
     expected = _expected(rule_of(route), caller)
     status = response.status_code
+    if expected == "401" and isinstance(route, PageRoute):
+        # A page sends whoever is not signed in (or calls with an API key) to the sign-in page.
+        expected = "303"
+        if status == 303 and not response.headers["location"].startswith("/sign-in?next="):
+            return status, f"{caller}: redirected to {response.headers['location']}"
     if expected == "ok":
         allowed_refusals = ALLOWED_REFUSALS.get((method, route.path), set())
         if status >= 400 and status not in allowed_refusals:
@@ -300,7 +307,7 @@ OBJECT_ROUTES = [
     (m, r)
     for r in ROUTES
     for m in sorted(r.methods)
-    if r.path.startswith("/api/v1/orgs/{org}/") and r.path.count("{") > 1
+    if r.path.startswith(("/api/v1/orgs/{org}/", "/o/{org}/")) and r.path.count("{") > 1
 ]
 
 

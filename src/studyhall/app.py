@@ -30,6 +30,7 @@ from studyhall.kit.logging import configure_logging
 from studyhall.kit.middleware import RequestContextMiddleware
 from studyhall.ops import endpoints as ops_endpoints
 from studyhall.orgs import endpoints as orgs_endpoints
+from studyhall.web import install as install_web
 from studyhall.webhooks import endpoints as webhooks_endpoints
 
 API_DESCRIPTION = """
@@ -107,9 +108,10 @@ def create_app(
     app.state.media_storage = LocalMediaStorage(settings.data_dir / "media")
 
     install_problem_handlers(app)
-    app.add_middleware(RequestContextMiddleware)
     for module in ROUTERS:
         app.include_router(module.router)
+    install_web(app)  # pages, static files, CSRF check of cookie-authenticated API writes
+    app.add_middleware(RequestContextMiddleware)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

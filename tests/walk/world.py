@@ -36,3 +36,7 @@ Sample = Callable[[World], tuple[dict[str, str], Any]]
 # A plugin's routes: (method, path) -> (the access rule it must declare, its sample call).
 Entries = dict[tuple[str, str], tuple[str, Sample]]
 Extend = Callable[[World], Awaitable[None]]
+
+
+class FormBody(dict[str, str]):
+    """A sample body sent as an HTML form (pages), not as JSON."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
@@ -63,10 +62,3 @@ async def readyz(request: Request, _: PublicContext) -> Readiness:
         schema_revision=revision,
         schema_head=head,
     )
-
-
-@router.get("/", summary="Start page", include_in_schema=False)
-async def root(_: PublicContext) -> RedirectResponse:
-    # The web app (pages for learners, authors and admins) will live here; until then the
-    # browsable API documentation is the front door.
-    return RedirectResponse("/api/v1/docs")

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs the web app's front-end libraries from package-lock.json (npm ci) and copies the
+# files pages load into src/studyhall/web/static/vendor/, which ships inside the package.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm ci --no-audit --no-fund --loglevel=error
+vendor=src/studyhall/web/static/vendor
+mkdir -p "$vendor"
+cp node_modules/htmx.org/dist/htmx.min.js "$vendor/htmx.min.js"

@@ -1,0 +1,146 @@
+"""Who may open a page: the API's access rules, with a browser's answers.
+
+Pages declare the same rules as the API (`public`, `signed-in`, `org:<permission>`), so the
+tenancy walk checks them against the same permission table. What differs is the refusal: a
+person who is not signed in is sent to the sign-in page (303) instead of getting a 401, and
+refusals are HTML pages (`PageRoute`). Every unsafe request is CSRF-checked after the caller
+is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Path, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse
+
+from studyhall.accounts.models import User
+from studyhall.accounts.permissions import Caller, resolve_user
+from studyhall.kit.access import AccessRule
+from studyhall.kit.context import Context
+from studyhall.kit.errors import Problem, Unauthenticated
+from studyhall.kit.transaction import TransactionalRoute, request_context
+from studyhall.orgs.models import Org
+from studyhall.orgs.permissions import OrgAccess, OrgCaller
+from studyhall.orgs.roles import Permission
+from studyhall.web import csrf
+from studyhall.web.rendering import render
+
+
+@dataclass(frozen=True)
+class Badge:
+    """Who and where, as the page header shows them: plain values that outlive the request's
+    transaction (an error page renders after a rollback has expired every ORM row)."""
+
+    name: str
+    slug: str = ""
+
+
+def _remember(request: Request, user: User | None, org: Org | None = None) -> None:
+    if user is not None:
+        request.state.page_user = Badge(user.display_name)
+    if org is not None:
+        request.state.page_org = Badge(org.name, org.slug)
+
+
+class SignInRequired(Unauthenticated):
+    """Raised by page rules; `PageRoute` answers it with a redirect to the sign-in page."""
+
+
+class PagePublic(AccessRule):
+    def describe(self) -> str:
+        return "public"
+
+    async def __call__(
+        self, request: Request, ctx: Annotated[Context, Depends(request_context)]
+    ) -> Context:
+        caller = await resolve_user(request, ctx)
+        if caller is not None:
+            _remember(request, caller.user)
+        await csrf.check_form(request)
+        return caller.ctx if caller else ctx
+
+
+class PageSignedIn(AccessRule):
+    def describe(self) -> str:
+        return "signed-in"
+
+    async def __call__(
+        self, request: Request, ctx: Annotated[Context, Depends(request_context)]
+    ) -> Caller:
+        caller = await resolve_user(request, ctx)
+        if caller is None:
+            raise SignInRequired()
+        _remember(request, caller.user)
+        await csrf.check_form(request)
+        return caller
+
+
+class PageOrgAccess(OrgAccess):
+    async def __call__(
+        self,
+        request: Request,
+        org: Annotated[str, Path(max_length=64)],
+        ctx: Annotated[Context, Depends(request_context)],
+    ) -> OrgCaller:
+        try:
+            caller = await super().__call__(request, org, ctx)
+        except Unauthenticated as refused:
+            raise SignInRequired() from refused
+        _remember(request, caller.user, caller.org)
+        request.state.page_permissions = caller.permissions
+        await csrf.check_form(request)
+        return caller
+
+
+def page_rule(permission: Permission) -> Any:
+    return Depends(PageOrgAccess(permission))
+
+
+AnyPage = Annotated[Context, Depends(PagePublic())]
+SignedInPage = Annotated[Caller, Depends(PageSignedIn())]
+LearnerPage = Annotated[OrgCaller, page_rule(Permission.ATTEMPTS_TAKE)]
+MemberPage = Annotated[OrgCaller, page_rule(Permission.ORG_READ)]
+BankPage = Annotated[OrgCaller, page_rule(Permission.QUESTIONS_READ)]
+AuthorPage = Annotated[OrgCaller, page_rule(Permission.QUESTIONS_WRITE)]
+ReviewerPage = Annotated[OrgCaller, page_rule(Permission.QUESTIONS_REVIEW)]
+TracksPage = Annotated[OrgCaller, page_rule(Permission.TRACKS_MANAGE)]
+MembersPage = Annotated[OrgCaller, page_rule(Permission.MEMBERS_READ)]
+MembersAdminPage = Annotated[OrgCaller, page_rule(Permission.MEMBERS_MANAGE)]
+InvitationsPage = Annotated[OrgCaller, page_rule(Permission.INVITATIONS_MANAGE)]
+ApiKeysPage = Annotated[OrgCaller, page_rule(Permission.API_KEYS_MANAGE)]
+AuditPage = Annotated[OrgCaller, page_rule(Permission.AUDIT_READ)]
+
+
+class PageRoute(TransactionalRoute):
+    """A page in the request's transaction, whose refusals are pages too."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except SignInRequired:
+                target = request.url.path
+                if request.url.query:
+                    target += "?" + request.url.query
+                if request.method != "GET":
+                    target = "/"
+                return see_other(request, f"/sign-in?next={quote(target, safe='')}")
+            except Problem as problem:
+                return render(request, "error.html", status_code=problem.status, problem=problem)
+
+        return page
+
+
+def see_other(request: Request, url: str) -> Response:
+    """After a form: go there. HTMX requests get `HX-Redirect` (a 303 would be followed
+    inside the swap)."""
+    if request.headers.get("hx-request"):
+        return HTMLResponse("", headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)

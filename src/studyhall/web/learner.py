@@ -1,0 +1,199 @@
+"""Learner pages: dashboard, starting an attempt, the exam screen, results, review,
+mistakes and history. They call the same services as the attempts API; the exam screen's
+script saves answers through that API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from studyhall.exams import attempt_views as views
+from studyhall.exams import attempts, progress, tracks
+from studyhall.exams.attempt_schemas import AttemptStart, Mode
+from studyhall.exams.models import Attempt
+from studyhall.kit.context import Context
+from studyhall.kit.errors import NotFound, Problem
+from studyhall.orgs.permissions import OrgCaller
+from studyhall.web import charts
+from studyhall.web.access import LearnerPage, PageRoute, see_other
+from studyhall.web.forms import field_errors, form_lists, problem_errors
+from studyhall.web.rendering import render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+MODES = [
+    (Mode.SIMULATION, "Timed simulation", "The exam: its length, time limit and topic weights."),
+    (Mode.PRACTICE, "Practice", "Instant feedback after each answer."),
+    (Mode.DRILL, "Topic drill", "Questions from one topic, with instant feedback."),
+    (Mode.MISTAKES, "Retry my mistakes", "What you last got wrong or flagged."),
+    (Mode.CUSTOM, "Custom", "Your topics, number of questions and time."),
+]  # fmt: skip
+RECENT = 5
+MISTAKE_ATTEMPTS = 10
+
+
+def _user(caller: OrgCaller) -> UUID:
+    if caller.user is None:  # attempts:take is never given to API keys
+        raise NotFound("Attempts belong to people.")
+    return caller.user.id
+
+
+async def _state(ctx: Context, attempt: Attempt) -> Any:
+    pairs = await attempts.items_with_versions(ctx, attempt)
+    syllabus = await tracks.get_syllabus(ctx, attempt.org_id, attempt.track_id)
+    return views.state(attempt, pairs, ctx.clock, syllabus.track.passing_score), syllabus
+
+
+@router.get("/o/{org}")
+async def dashboard(
+    request: Request, caller: LearnerPage, track: Annotated[UUID | None, Query()] = None
+) -> Response:
+    """My tracks, last attempts, readiness, weakest topics, score over time, topic accuracy."""
+    user_id = _user(caller)
+    all_tracks = await tracks.list_tracks(caller.ctx, caller.org.id)
+    recent = (await attempts.history(caller.ctx, caller.org.id, user_id, None))[:RECENT]
+    chosen = next((t for t in all_tracks if t.id == track), all_tracks[0] if all_tracks else None)
+    mine = None
+    if chosen is not None:
+        syllabus = await tracks.get_syllabus(caller.ctx, caller.org.id, chosen.id)
+        mine = await progress.progress(caller.ctx, syllabus, user_id)
+    names = {t.id: t.name for t in all_tracks}
+    return render(
+        request,
+        "learner/dashboard.html",
+        tracks=all_tracks,
+        chosen=chosen,
+        progress=mine,
+        line=charts.score_over_time(mine) if mine else None,
+        bars=charts.topic_accuracy(mine) if mine else None,
+        recent=[(views.summary(a, n), names.get(a.track_id, "")) for a, n in recent],
+    )
+
+
+@router.get("/o/{org}/tracks/{track_id}/start")
+async def start_form(request: Request, track_id: UUID, caller: LearnerPage) -> Response:
+    syllabus = await tracks.get_syllabus(caller.ctx, caller.org.id, track_id)
+    return render(
+        request, "learner/start.html", syllabus=syllabus, modes=MODES, values={}, errors={}
+    )
+
+
+@router.post("/o/{org}/tracks/{track_id}/start")
+async def start(request: Request, track_id: UUID, caller: LearnerPage) -> Response:
+    form = await form_lists(request)
+    one = {k: v[-1] for k, v in form.items()}
+    values: dict[str, Any] = {
+        "mode": one.get("mode", "simulation"),
+        "adaptive": one.get("adaptive") == "on",
+    }
+    if one.get("count"):
+        values["count"] = one["count"]
+    if one.get("time_limit_minutes"):
+        values["time_limit_minutes"] = one["time_limit_minutes"]
+    topic_ids = [t for t in form.get("topic_ids", []) if t]
+    if topic_ids:
+        values["topic_ids"] = topic_ids
+    if one.get("feedback") in ("instant", "end"):
+        values["feedback"] = one["feedback"]
+    try:
+        data = AttemptStart.model_validate(values)
+        attempt = await attempts.start(caller.ctx, caller.org, track_id, _user(caller), data)
+    except (ValidationError, Problem) as exc:  # refused before anything was written
+        syllabus = await tracks.get_syllabus(caller.ctx, caller.org.id, track_id)
+        errors = field_errors(exc) if isinstance(exc, ValidationError) else problem_errors(exc)
+        status = 422 if isinstance(exc, ValidationError) else exc.status
+        return render(
+            request, "learner/start.html", status, syllabus=syllabus, modes=MODES,
+            values=one, errors=errors,
+        )  # fmt: skip
+    return see_other(request, f"/o/{caller.org.slug}/attempts/{attempt.id}")
+
+
+@router.get("/o/{org}/attempts/{attempt_id}")
+async def exam(request: Request, attempt_id: UUID, caller: LearnerPage) -> Response:
+    """The exam screen; a submitted attempt (or one whose time ran out) shows its result."""
+    attempt = await attempts.load(caller.ctx, caller.org.id, attempt_id, _user(caller))
+    if attempt.status == "submitted":
+        return see_other(request, f"/o/{caller.org.slug}/attempts/{attempt.id}/result")
+    state, syllabus = await _state(caller.ctx, attempt)
+    topics = {t.id: t.name for t in syllabus.topics}
+    return render(request, "learner/exam.html", state=state, track=syllabus.track, topics=topics)
+
+
+@router.post("/o/{org}/attempts/{attempt_id}/submit")
+async def submit(request: Request, attempt_id: UUID, caller: LearnerPage) -> Response:
+    """Submit (also what the screen does at zero); submitting twice keeps the first result."""
+    attempt = await attempts.load(
+        caller.ctx, caller.org.id, attempt_id, _user(caller), for_update=True
+    )
+    await attempts.submit(caller.ctx, attempt)
+    return see_other(request, f"/o/{caller.org.slug}/attempts/{attempt.id}/result")
+
+
+@router.get("/o/{org}/attempts/{attempt_id}/result")
+async def result(request: Request, attempt_id: UUID, caller: LearnerPage) -> Response:
+    attempt = await attempts.load(caller.ctx, caller.org.id, attempt_id, _user(caller))
+    if attempt.status != "submitted":
+        return see_other(request, f"/o/{caller.org.slug}/attempts/{attempt.id}")
+    # The result only: the questions themselves are not shaped for this page.
+    items = [item for item, _ in await attempts.items_with_versions(caller.ctx, attempt)]
+    syllabus = await tracks.get_syllabus(caller.ctx, attempt.org_id, attempt.track_id)
+    outcome = views.result(attempt, items, syllabus.track.passing_score)
+    return render(
+        request, "learner/result.html", attempt=attempt, result=outcome, track=syllabus.track
+    )
+
+
+@router.get("/o/{org}/attempts/{attempt_id}/review")
+async def review(
+    request: Request,
+    attempt_id: UUID,
+    caller: LearnerPage,
+    only: Annotated[str | None, Query(pattern="^(wrong|flagged)$")] = None,
+) -> Response:
+    """Each question as shown, your answer, the right one and why; optionally only the wrong
+    or flagged ones."""
+    attempt = await attempts.load(caller.ctx, caller.org.id, attempt_id, _user(caller))
+    if attempt.status != "submitted":
+        raise attempts.NotSubmitted("Submit the attempt first.")
+    pairs = await attempts.items_with_versions(caller.ctx, attempt)
+    syllabus = await tracks.get_syllabus(caller.ctx, attempt.org_id, attempt.track_id)
+    items = [views.review_item(i, v) for i, v in pairs]
+    if only == "wrong":
+        items = [i for i in items if not i.correct]
+    elif only == "flagged":
+        items = [i for i in items if i.flagged]
+    return render(
+        request, "learner/review.html", attempt=attempt, track=syllabus.track, items=items,
+        only=only, topics={t.id: t.name for t in syllabus.topics},
+    )  # fmt: skip
+
+
+@router.get("/o/{org}/attempts")
+async def history(request: Request, caller: LearnerPage) -> Response:
+    rows = await attempts.history(caller.ctx, caller.org.id, _user(caller), None)
+    names = {t.id: t.name for t in await tracks.list_tracks(caller.ctx, caller.org.id)}
+    return render(
+        request,
+        "learner/history.html",
+        rows=[(views.summary(a, n), names.get(a.track_id, "")) for a, n in rows],
+    )
+
+
+@router.get("/o/{org}/mistakes")
+async def mistakes(request: Request, caller: LearnerPage) -> Response:
+    """Questions answered wrong in recent submitted attempts, newest first, with a way to
+    practise them again."""
+    rows = await attempts.history(caller.ctx, caller.org.id, _user(caller), None)
+    all_tracks = await tracks.list_tracks(caller.ctx, caller.org.id)
+    names = {t.id: t.name for t in all_tracks}
+    found = []
+    for attempt, _ in [r for r in rows if r[0].status == "submitted"][:MISTAKE_ATTEMPTS]:
+        for item, version in await attempts.items_with_versions(caller.ctx, attempt):
+            if not item.correct:
+                found.append((attempt, views.review_item(item, version)))
+    return render(request, "learner/mistakes.html", found=found, names=names, tracks=all_tracks)

@@ -1,0 +1,219 @@
+"""Public pages: what Studyhall is, sign up, sign in, sign out, accepting an invitation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from studyhall.accounts import passwords
+from studyhall.accounts import service as accounts
+from studyhall.accounts.permissions import SESSION_COOKIE
+from studyhall.accounts.schemas import RegisterRequest
+from studyhall.kit.errors import Problem
+from studyhall.kit.transaction import write_unit, writes_apart
+from studyhall.orgs import invitations
+from studyhall.orgs import service as orgs
+from studyhall.orgs.roles import Role
+from studyhall.web.access import AnyPage, PageRoute, SignedInPage, see_other
+from studyhall.web.forms import field_errors, form_of, problem_errors
+from studyhall.web.rendering import render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only our own paths: `next=https://elsewhere` must not send a person away."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/dashboard"
+
+
+@router.get("/")
+async def landing(request: Request, ctx: AnyPage) -> Response:
+    return render(request, "landing.html")
+
+
+@router.get("/sign-up")
+async def sign_up_form(
+    request: Request, ctx: AnyPage, next: Annotated[str | None, Query(max_length=500)] = None
+) -> Response:
+    return render(
+        request,
+        "sign_up.html",
+        values={},
+        errors={},
+        next=_safe_next(next),
+        rules=password_rules("", ""),
+    )
+
+
+@router.post("/sign-up")
+async def sign_up(request: Request, ctx: AnyPage) -> Response:
+    form = await form_of(request)
+    values = {k: form.get(k, "") for k in ("email", "display_name")}
+    target = _safe_next(form.get("next"))
+    try:
+        body = RegisterRequest(
+            email=form.get("email", ""),
+            password=form.get("password", ""),
+            display_name=form.get("display_name", "").strip(),
+        )
+        await accounts.register(
+            ctx, email=body.email, password=body.password, display_name=body.display_name
+        )
+    except ValidationError as exc:
+        return render(
+            request,
+            "sign_up.html",
+            422,
+            values=values,
+            errors=field_errors(exc),
+            next=target,
+            rules=password_rules(form.get("password", ""), form.get("email", "")),
+        )
+    except Problem as problem:
+        await ctx.session.rollback()
+        return render(
+            request,
+            "sign_up.html",
+            problem.status,
+            values=values,
+            errors=problem_errors(problem, default="email"),
+            next=target,
+            rules=password_rules(form.get("password", ""), form.get("email", "")),
+        )
+    return see_other(request, f"/sign-in?created=1&next={quote(target, safe='')}")
+
+
+def password_rules(password: str, email: str) -> list[tuple[str, bool]]:
+    """The policy as a checklist: each rule and whether this password meets it."""
+    violations = " ".join(passwords.policy_violations(password, email=email))
+    return [
+        (f"At least {passwords.MIN_LENGTH} characters", "at least" not in violations),
+        ("Not one of the most common passwords", bool(password) and "common" not in violations),
+        ("Not your email address", bool(password) and "email" not in violations),
+    ]
+
+
+@router.post("/sign-up/password-rules")
+async def check_password_rules(request: Request, ctx: AnyPage) -> Response:
+    """The checklist again for what is typed so far (HTMX, as the person types)."""
+    form = await form_of(request)
+    rules = password_rules(form.get("password", "")[:1024], form.get("email", "")[:320])
+    return render(request, "_password_rules.html", rules=rules)
+
+
+@router.get("/sign-in")
+async def sign_in_form(
+    request: Request,
+    ctx: AnyPage,
+    next: Annotated[str | None, Query(max_length=500)] = None,
+    created: bool = False,
+) -> Response:
+    return render(
+        request, "sign_in.html", values={}, error=None, next=_safe_next(next), created=created
+    )
+
+
+@router.post("/sign-in")
+@writes_apart
+async def sign_in(request: Request, ctx: AnyPage) -> Response:
+    form = await form_of(request)
+    settings = request.app.state.settings
+    target = _safe_next(form.get("next"))
+    policy = accounts.ThrottlePolicy(
+        window=timedelta(seconds=settings.login_window_seconds),
+        max_per_account=settings.login_max_failures_per_account,
+        max_per_address=settings.login_max_failures_per_address,
+    )
+    ttl = timedelta(hours=settings.session_ttl_hours)
+    email = form.get("email", "")[:320]
+    try:
+        found = await accounts.check_credentials(
+            ctx, email=email, password=form.get("password", "")[:1024], policy=policy
+        )
+        async with write_unit(request, ctx) as writing:
+            try:
+                signed_in = await accounts.record_login(
+                    writing, found, policy=policy, session_ttl=ttl
+                )
+            except accounts.InvalidCredentials:
+                await writing.session.commit()  # the failure is a fact to keep
+                raise
+    except Problem as problem:
+        return render(
+            request,
+            "sign_in.html",
+            problem.status,
+            values={"email": email},
+            error=problem.detail or problem.title,
+            next=target,
+            created=False,
+        )
+    response = see_other(request, target)
+    response.set_cookie(
+        SESSION_COOKIE,
+        signed_in.token,
+        max_age=int(ttl.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.is_production,
+        path="/",
+    )
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, caller: SignedInPage) -> Response:
+    await accounts.logout(caller.ctx, caller.session)
+    response = see_other(request, "/")
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response
+
+
+@router.get("/invitations/accept")
+async def invitation(
+    request: Request, ctx: AnyPage, token: Annotated[str, Query(max_length=200)] = ""
+) -> Response:
+    """What the invitation offers; accepting needs signing in (or up) as the invited address."""
+    try:
+        found, org = await invitations.find_usable(ctx, token)
+    except Problem as problem:
+        return render(request, "invitation.html", problem.status, problem=problem)
+    return render(
+        request,
+        "invitation.html",
+        invitation=found,
+        invited_org=org,
+        role=Role(found.role),
+        token=token,
+        back=quote(f"/invitations/accept?token={token}", safe=""),
+    )
+
+
+@router.post("/invitations/accept")
+async def accept_invitation(request: Request, caller: SignedInPage) -> Response:
+    form = await form_of(request)
+    _invitation, org = await invitations.accept(caller.ctx, form.get("token", ""), caller.user)
+    return see_other(request, f"/o/{org.slug}")
+
+
+@router.get("/dashboard")
+async def dashboard(request: Request, caller: SignedInPage) -> Response:
+    """Where a person lands after signing in: straight into their organisation if one."""
+    memberships = await orgs.memberships_of_user(caller.ctx, caller.user.id)
+    if len(memberships) == 1:
+        return see_other(request, f"/o/{memberships[0][0].slug}")
+    return render(request, "choose_org.html", memberships=memberships)
+
+
+@router.get("/invite")
+async def invite_link(request: Request, ctx: AnyPage) -> Response:
+    """Invitation links carry the token in the fragment (never sent to servers or logs); a
+    script reads it here and opens the invitation."""
+    return render(request, "invite.html")

@@ -1,0 +1,25 @@
+// Every page: the theme switch (system -> light -> dark), remembered in a cookie so the
+// server renders the chosen theme at once (no flash of the wrong colours).
+(function () {
+  "use strict";
+  var order = ["system", "light", "dark"];
+  function setup() {
+    var picker = document.querySelector("[data-new-question-track]");
+    if (picker) picker.addEventListener("change", function () {
+      document.getElementById("new-question").setAttribute("href", picker.value);
+    });
+    var button = document.getElementById("theme-toggle");
+    if (!button) return;
+    button.addEventListener("click", function () {
+      var root = document.documentElement;
+      var now = root.getAttribute("data-theme") || "system";
+      var next = order[(order.indexOf(now) + 1) % order.length];
+      root.setAttribute("data-theme", next);
+      document.cookie = "studyhall_theme=" + next + "; path=/; max-age=31536000; samesite=lax";
+      button.setAttribute("aria-label", "Colour theme: " + next);
+      button.querySelector(".theme-name").textContent = next.charAt(0).toUpperCase() + next.slice(1);
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
+  else setup();
+})();

@@ -1,0 +1,133 @@
+"""Tenancy walk plugin: the web app's pages.
+
+Pages declare the API's rules; a caller the API would answer 401 is sent to the sign-in page
+(303) instead, which the walk checks. Forms carry the CSRF token of the walk's browser
+cookie (callers with a bearer token need none).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from tests.factories import PASSWORD
+from tests.walk.world import Entries, FormBody, World
+
+ORG = "/o/{org}"
+ATTEMPT = ORG + "/attempts/{attempt_id}"
+QUESTION = ORG + "/questions/{question_id}"
+ADMIN = ORG + "/admin"
+
+
+def form(w: World, **fields: str) -> FormBody:
+    return FormBody(csrf_token=w.ids["csrf"], **fields)
+
+
+ENTRIES: Entries = {
+    ("GET", "/"): ("public", lambda w: ({}, None)),
+    ("GET", "/sign-up"): ("public", lambda w: ({}, None)),
+    ("POST", "/sign-up"): ("public", lambda w: ({}, form(
+        w, email=f"new-{uuid.uuid4().hex[:6]}@example.com", password=PASSWORD,
+        display_name="New"))),
+    ("POST", "/sign-up/password-rules"): (
+        "public", lambda w: ({}, form(w, password="x", email="a@example.com"))),
+    ("GET", "/sign-in"): ("public", lambda w: ({}, None)),
+    ("POST", "/sign-in"): (
+        "public", lambda w: ({}, form(w, email=w.target.email, password=PASSWORD))),
+    ("POST", "/sign-out"): ("signed-in", lambda w: ({}, form(w))),
+    ("GET", "/invitations/accept"): (
+        "public", lambda w: ({"?": f"token={w.invitation_token}"}, None)),
+    ("POST", "/invitations/accept"): (
+        "signed-in", lambda w: ({}, form(w, token=w.invitation_token))),
+    ("GET", "/dashboard"): ("signed-in", lambda w: ({}, None)),
+    ("GET", ORG): ("org:attempts:take", lambda w: ({}, None)),
+    ("GET", ORG + "/tracks/{track_id}/start"): (
+        "org:attempts:take", lambda w: ({"track_id": w.ids["track"]}, None)),
+    ("POST", ORG + "/tracks/{track_id}/start"): (
+        "org:attempts:take",
+        lambda w: ({"track_id": w.ids["track"]}, form(w, mode="practice", count="1"))),
+    ("GET", ORG + "/attempts"): ("org:attempts:take", lambda w: ({}, None)),
+    ("GET", ORG + "/mistakes"): ("org:attempts:take", lambda w: ({}, None)),
+    ("GET", ATTEMPT): ("org:attempts:take", lambda w: ({"attempt_id": w.ids["attempt"]}, None)),
+    ("POST", ATTEMPT + "/submit"): (
+        "org:attempts:take", lambda w: ({"attempt_id": w.ids["attempt"]}, form(w))),
+    ("GET", ATTEMPT + "/result"): (
+        "org:attempts:take", lambda w: ({"attempt_id": w.ids["submitted_attempt"]}, None)),
+    ("GET", ATTEMPT + "/review"): (
+        "org:attempts:take", lambda w: ({"attempt_id": w.ids["submitted_attempt"]}, None)),
+    ("GET", ORG + "/questions"): ("org:questions:read", lambda w: ({"?": "q=question"}, None)),
+    ("GET", ORG + "/tracks/{track_id}/questions/new"): (
+        "org:questions:write", lambda w: ({"track_id": w.ids["track"]}, None)),
+    ("POST", ORG + "/tracks/{track_id}/questions/new"): (
+        "org:questions:write", lambda w: ({"track_id": w.ids["track"]}, form(
+            w, type="true_false", topic_id=w.ids["topic"], stem="New", explanation="Why",
+            tf_correct="true"))),
+    ("GET", QUESTION): ("org:questions:read", lambda w: ({"question_id": w.ids["question"]}, None)),
+    ("GET", QUESTION + "/edit"): (
+        "org:questions:write", lambda w: ({"question_id": w.ids["spare_question"]}, None)),
+    ("POST", QUESTION + "/edit"): (
+        "org:questions:write", lambda w: ({"question_id": w.ids["spare_question"]}, form(
+            w, type="true_false", topic_id=w.ids["topic"], stem="Edited", explanation="Why",
+            tf_correct="false"))),
+    ("GET", QUESTION + "/versions"): (
+        "org:questions:read", lambda w: ({"question_id": w.ids["question"]}, None)),
+    ("POST", QUESTION + "/submit"): (
+        "org:questions:write", lambda w: ({"question_id": w.ids["spare_question"]}, form(w))),
+    ("POST", QUESTION + "/retire"): (
+        "org:questions:write", lambda w: ({"question_id": w.ids["spare_question"]}, form(w))),
+    ("POST", QUESTION + "/approve"): (
+        "org:questions:review", lambda w: ({"question_id": w.ids["draft_question"]}, form(w))),
+    ("POST", QUESTION + "/send-back"): (
+        "org:questions:review",
+        lambda w: ({"question_id": w.ids["draft_question"]}, form(w, comment="Cite a source."))),
+    ("POST", ORG + "/preview"): ("org:questions:write", lambda w: ({}, form(w, stem="*Hi*"))),
+    ("GET", ORG + "/review"): ("org:questions:review", lambda w: ({}, None)),
+    ("GET", ORG + "/tracks"): ("org:tracks:manage", lambda w: ({}, None)),
+    ("GET", ORG + "/tracks/new"): ("org:tracks:manage", lambda w: ({}, None)),
+    ("POST", ORG + "/tracks/new"): ("org:tracks:manage", lambda w: ({}, form(
+        w, name="New track", slug=f"t-{uuid.uuid4().hex[:6]}", exam_length="5",
+        time_limit_minutes="10", passing_score="70", navigation="free", scoring="percent",
+        topics="Only | 100"))),
+    ("GET", ORG + "/tracks/{track_id}/edit"): (
+        "org:tracks:manage", lambda w: ({"track_id": w.ids["spare_track"]}, None)),
+    ("POST", ORG + "/tracks/{track_id}/edit"): (
+        "org:tracks:manage", lambda w: ({"track_id": w.ids["spare_track"]}, form(
+            w, name="Spare", slug="spare", exam_length="5", time_limit_minutes="10",
+            passing_score="70", navigation="free", scoring="percent",
+            topics="Architecture | 60\n  Cluster | 50\n  Execution | 50\nDataFrames | 40"))),
+    ("GET", "/invite"): ("public", lambda w: ({}, None)),
+    ("GET", ADMIN + "/members"): ("org:members:read", lambda w: ({}, None)),
+    ("POST", ADMIN + "/members/{user_id}/role"): (
+        "org:members:manage", lambda w: ({"user_id": w.target.id}, form(w, role="instructor"))),
+    ("POST", ADMIN + "/members/{user_id}/remove"): (
+        "org:members:manage", lambda w: ({"user_id": w.target.id}, form(w))),
+    ("GET", ADMIN + "/invitations"): ("org:invitations:manage", lambda w: ({}, None)),
+    ("POST", ADMIN + "/invitations"): (
+        "org:invitations:manage",
+        lambda w: ({}, form(w, email="someone@example.com", role="learner"))),
+    ("POST", ADMIN + "/invitations/{invitation_id}/revoke"): (
+        "org:invitations:manage", lambda w: ({"invitation_id": w.invitation_id}, form(w))),
+    ("GET", ADMIN + "/api-keys"): ("org:api_keys:manage", lambda w: ({}, None)),
+    ("POST", ADMIN + "/api-keys"): (
+        "org:api_keys:manage", lambda w: ({}, form(w, name="robot", scopes="org:read"))),
+    ("POST", ADMIN + "/api-keys/{key_id}/revoke"): (
+        "org:api_keys:manage", lambda w: ({"key_id": w.key_id}, form(w))),
+    ("GET", ADMIN + "/audit"): ("org:audit:read", lambda w: ({"?": "action=member."}, None)),
+}  # fmt: skip
+
+PERSONAL = {404}  # attempts are the learner's own; everyone else is told they do not exist
+ALLOWED_REFUSALS = {
+    ("POST", "/invitations/accept"): {403},  # the invitation is for invitee@example.com
+    ("GET", ATTEMPT): PERSONAL,
+    ("POST", ATTEMPT + "/submit"): PERSONAL,
+    ("GET", ATTEMPT + "/result"): PERSONAL,
+    ("GET", ATTEMPT + "/review"): PERSONAL,
+}
+
+
+async def extend(world: World) -> None:
+    """The walk's browser gets its CSRF cookie, and the token its forms carry."""
+    page = await world.client.get("/sign-in")
+    found = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+    assert found, page.text[:300]
+    world.ids["csrf"] = found.group(1)

@@ -1,0 +1,40 @@
+"""An admin changes a member's role; the member list and the audit log show it."""
+
+from __future__ import annotations
+
+from playwright.async_api import Page, expect
+
+from tests.web.browser.conftest import Server, snap
+from tests.web.browser.test_author_journey import sign_in
+
+
+async def test_an_admin_changes_a_members_role(page: Page, server: Server) -> None:
+    await sign_in(page, server, "admin")
+    await page.get_by_role("link", name="Admin").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Members")
+    row = page.locator('tr[data-email="instructor@demo.example.org"]')
+    await row.get_by_label("Role of Demo Instructor").select_option("reviewer")
+    await snap(page, "30-members")
+    await row.get_by_role("button", name="Change role").click()
+    await expect(page.get_by_role("status")).to_have_text("Role changed.")
+    row = page.locator('tr[data-email="instructor@demo.example.org"]')
+    await expect(row.get_by_label("Role of Demo Instructor")).to_have_value("reviewer")
+
+    await page.get_by_role("link", name="Audit log").click()
+    await page.get_by_label("Action").fill("member.")
+    await page.get_by_role("button", name="Filter").click()
+    await expect(page.locator("#audit tbody tr").first).to_contain_text("member.")
+    await snap(page, "31-audit")
+
+    await page.get_by_role("link", name="API keys").click()
+    await page.get_by_label("Name").fill("reporting")
+    await page.get_by_label("questions:read").check()
+    await page.get_by_role("button", name="Create key").click()
+    await expect(page.locator("#api-key-secret")).to_be_visible()
+    await snap(page, "32-api-keys")
+    await page.get_by_role("link", name="Invitations").click()
+    await page.get_by_label("Email").fill("new.author@example.com")
+    await page.get_by_label("Role").select_option("author")
+    await page.get_by_role("button", name="Invite").click()
+    await expect(page.locator("#invitation-link")).to_contain_text("/invite#")
+    await snap(page, "33-invitations")

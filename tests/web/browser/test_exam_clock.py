@@ -1,0 +1,42 @@
+"""The exam screen offline and at zero: saves made without a network wait, say so, and go
+through when it returns; when the countdown reaches zero the screen submits by itself."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.async_api import Page, expect
+
+from tests.web.browser.conftest import Server, snap
+from tests.web.browser.test_author_journey import sign_in
+from tests.web.browser.test_learner_journey import answer_with_keyboard
+
+
+async def test_saves_wait_out_an_outage_and_the_exam_submits_itself_at_zero(
+    page: Page, server: Server
+) -> None:
+    await page.clock.install()  # the page's clock, moved by the test
+    await sign_in(page, server, "learner")
+    sql = page.locator("article", has_text="Relational SQL Foundations")
+    await sql.get_by_role("link", name="Start an attempt").click()
+    await page.get_by_role("radio", name=re.compile("^Custom")).check()
+    await page.locator("#count").fill("3")
+    await page.locator("#time_limit_minutes").fill("1")
+    await page.get_by_role("button", name="Start").click()
+    await expect(page.locator("#timer-value")).to_have_text("1:00")
+
+    await page.context.set_offline(True)
+    kind = await page.locator("#q1").get_attribute("data-type") or ""
+    await answer_with_keyboard(page, "q1", kind)
+    await expect(page.locator("#save-state")).to_have_attribute("data-state", "failed")
+    await expect(page.locator("#save-state")).to_contain_text("retrying")
+    await snap(page, "15-exam-offline")
+    await page.context.set_offline(False)
+    await page.clock.run_for(2000)  # the retry's back-off
+    await expect(page.locator("#save-state")).to_have_text("All answers saved")
+
+    await page.clock.run_for(30_000)
+    await expect(page.locator("#timer-value")).to_have_text(re.compile(r"^0:2\d$"))
+    await page.clock.run_for(31_000)
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Result")
+    await expect(page.locator("#score")).to_be_visible()

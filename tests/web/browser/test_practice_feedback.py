@@ -1,0 +1,35 @@
+"""Practice mode: "Check answer" saves the answer, shows whether it was right with the
+explanation, and the answer is then final."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.async_api import Page, expect
+
+from tests.web.browser.conftest import Server, snap
+from tests.web.browser.test_author_journey import sign_in
+
+
+async def test_practice_gives_feedback_after_check_answer(page: Page, server: Server) -> None:
+    await sign_in(page, server, "owner")
+    spark = page.locator("article", has_text="Spark and Delta Lake")
+    await spark.get_by_role("link", name="Start an attempt").click()
+    await page.get_by_role("radio", name=re.compile("^Practice")).check()
+    await page.locator("#count").fill("5")
+    await page.get_by_role("button", name="Start").click()
+    for n in range(1, 6):
+        section = page.locator(f"#q{n}")
+        if await section.get_attribute("data-type") in ("single_choice", "true_false"):
+            break
+        await page.keyboard.press("ArrowRight")
+    else:
+        raise AssertionError("no choice question among five")
+    await page.keyboard.press("1")
+    await section.get_by_role("button", name="Check answer").click()
+    feedback = section.locator(".feedback")
+    await expect(feedback).to_contain_text(re.compile("Correct.|Not quite."))
+    await expect(section.locator("input").first).to_be_disabled()
+    await expect(section.locator(".option.is-right")).to_have_count(1)
+    await expect(section.get_by_role("button", name="Check answer")).to_be_hidden()
+    await snap(page, "16-practice-feedback")

@@ -1,0 +1,77 @@
+"""Learner pages through plain HTTP: start, answer through the API as the screen does,
+submit, result, review, mistakes, history, dashboard."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from tests.web.conftest import School
+from tests.web.helpers import browser_sign_in, post_form, token_of
+
+
+async def test_a_learner_takes_a_simulation_through_the_pages(
+    client: httpx.AsyncClient, school: School
+) -> None:
+    await browser_sign_in(client, school.learner.email)
+    track = school.track["id"]
+    start = f"/o/school/tracks/{track}/start"
+    started = await post_form(client, start, {"mode": "simulation"})
+    assert started.status_code == 303, started.text
+    exam_url = started.headers["location"]
+    screen = await client.get(exam_url)
+    assert screen.status_code == 200
+    assert screen.text.count('class="question card"') == 4
+    assert 'data-deadline="' in screen.text
+    assert "Submit exam" in screen.text
+    token = await token_of(client, exam_url)
+    api = re.search(r'data-api="([^"]+)"', screen.text)
+    assert api
+    saved = await client.put(
+        f"{api.group(1)}/answers/1", json={"answer": {"choice": "o1"}, "flagged": True},
+        headers={"X-CSRF-Token": token},
+    )  # fmt: skip
+    assert saved.status_code == 200, saved.text
+    again = await client.get(exam_url)
+    assert 'data-answered="true" data-flagged="true"' in again.text  # resumes as saved
+    submitted = await post_form(client, f"{exam_url}/submit", {}, page=exam_url)
+    assert submitted.status_code == 303
+    result = await client.get(submitted.headers["location"])
+    assert result.status_code == 200
+    assert 'id="topic-breakdown"' in result.text
+    assert "Cluster" in result.text
+    review = await client.get(f"{exam_url}/review?only=wrong")
+    assert review.status_code == 200
+    assert "Why" in review.text
+    assert (await client.get(exam_url)).headers["location"].endswith("/result")
+    history = await client.get("/o/school/attempts")
+    assert "simulation" in history.text
+    mistakes = await client.get("/o/school/mistakes")
+    assert mistakes.status_code == 200
+    dashboard = await client.get("/o/school")
+    assert "Score over time" in dashboard.text
+    assert "Accuracy per topic" in dashboard.text
+
+
+async def test_starting_with_bad_choices_says_what_is_wrong(
+    client: httpx.AsyncClient, school: School
+) -> None:
+    await browser_sign_in(client, school.learner.email)
+    start = f"/o/school/tracks/{school.track['id']}/start"
+    page = await post_form(client, start, {"mode": "practice", "count": "0"})
+    assert page.status_code == 422
+    assert 'id="count-error"' in page.text
+
+
+async def test_someone_elses_attempt_is_not_found(
+    client: httpx.AsyncClient, school: School
+) -> None:
+    await browser_sign_in(client, school.learner.email)
+    started = await post_form(
+        client, f"/o/school/tracks/{school.track['id']}/start", {"mode": "practice", "count": "2"}
+    )
+    exam_url = started.headers["location"]
+    client.cookies.clear()
+    await browser_sign_in(client, school.author.email)
+    assert (await client.get(exam_url)).status_code == 404
