@@ -172,9 +172,11 @@ async def drive_bare(url: str, learners: int, questions: int, think: float) -> d
                 if think:
                     await asyncio.sleep(rng.expovariate(1 / think))
                 began = time.perf_counter()
-                response = await client.put(f"/bare/{number}/{position}",
-                                            json={"answer": {"choice": "a"},
-                                                  "time_spent_ms": 1000})  # fmt: skip
+                body = {"answer": {"choice": "a"}, "time_spent_ms": 1000}
+                try:
+                    response = await client.put(f"/bare/{number}/{position}", json=body)
+                except (httpx.ReadError, httpx.RemoteProtocolError):  # as the simulator does
+                    response = await client.put(f"/bare/{number}/{position}", json=body)
                 response.raise_for_status()
                 ended = time.perf_counter()
                 latencies.append(ended - began)

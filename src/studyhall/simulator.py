@@ -214,7 +214,14 @@ class Simulation:
         self, client: httpx.AsyncClient, kind: str, method: str, path: str, **kwargs: Any
     ) -> httpx.Response:
         began = time.perf_counter()
-        response = await client.request(method, path, **kwargs)
+        try:
+            response = await client.request(method, path, **kwargs)
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            if method not in ("GET", "PUT"):
+                raise
+            # The server closed an idle keep-alive connection just as this request went out;
+            # a browser sends an idempotent request again, and so do we.
+            response = await client.request(method, path, **kwargs)
         ended = time.perf_counter()
         self.report.record(kind, ended - began, response.status_code < 400, ended=ended)
         return response
