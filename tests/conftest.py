@@ -33,6 +33,9 @@ ENGINES = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 TEST_DATA_DIR = Path(tempfile.mkdtemp(prefix="studyhall-test-"))
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production"
 
+# `acme`, its owner, an author and a track, for the packages that test one organisation's bank.
+pytest_plugins = ["tests.acme"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("STUDYHALL_TEST_REQUIRE_POSTGRES") == "1" and not POSTGRES_URL:

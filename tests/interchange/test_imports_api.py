@@ -14,8 +14,8 @@ import pytest
 from studyhall.interchange import qti
 from studyhall.interchange.items import Parsed
 from studyhall.jobs.worker import Worker
+from tests.acme import ORG
 from tests.factories import Person, leaf_topics, make_track, read_audit_log
-from tests.interchange.conftest import ORG
 from tests.interchange.test_xml_formats import png
 
 GIFT = """$CATEGORY: $course$/top/Architecture/Cluster
