@@ -131,10 +131,18 @@ async def page(browser: Browser, server: Server) -> AsyncIterator[Page]:
             else None
         ),
     )
+    # Which requests failed, so that a console line like "status of 409" can be traced.
+    refused: list[str] = []
+    opened.on(
+        "response",
+        lambda r: (
+            refused.append(f"{r.status} {r.request.method} {r.url}") if r.status >= 400 else None
+        ),
+    )
     yield opened
     await context.close()
     # A CSP violation or a script error is a bug, even when the page looked right.
-    assert not errors, errors
+    assert not errors, (errors, refused)
 
 
 async def snap(page: Page, name: str) -> None:
