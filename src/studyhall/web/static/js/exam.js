@@ -19,6 +19,8 @@
   var current = 1;
   var shownAt = Date.now();
   var submitting = false;
+  var submitted = false; // the form went: nothing more may be sent for this attempt
+  var typingTimers = {}; // position -> timer of a text answer still being typed
 
   function section(n) { return sections[n - 1]; }
 
@@ -101,6 +103,7 @@
   }
 
   function flush() {
+    if (submitted) return;
     var keys = Object.keys(pending).filter(function (k) { return !inFlight[k]; });
     if (!keys.length) {
       if (!Object.keys(inFlight).length) showSave("saved", "All answers saved");
@@ -211,6 +214,8 @@
   }
 
   function changed(n) {
+    clearTimeout(typingTimers[n]); // a change event (leaving the field) supersedes the typing timer
+    delete typingTimers[n];
     var result = answered(n);
     if (result && !instant) queue(n, result);
   }
@@ -220,11 +225,10 @@
     if (s.dataset.locked) lock(s);
     s.addEventListener("change", function () { changed(n); });
     s.querySelectorAll(".answer-input").forEach(function (input) {
-      var timer = null;
       input.addEventListener("input", function () {
         if (instant) return;
-        clearTimeout(timer);
-        timer = setTimeout(function () { changed(n); }, 600);
+        clearTimeout(typingTimers[n]);
+        typingTimers[n] = setTimeout(function () { changed(n); }, 600);
       });
     });
     s.querySelectorAll("[data-move]").forEach(function (button) {
@@ -423,10 +427,13 @@
   function finish() {
     submitting = true;
     document.getElementById("submit-confirm").disabled = true;
+    // Text still being typed is an answer too: queue it now rather than after its pause.
+    Object.keys(typingTimers).forEach(function (n) { changed(parseInt(n, 10)); });
     // Answers still waiting are sent first (for up to three seconds), then the exam goes in.
     var waited = 0;
     (function wait() {
       if ((!Object.keys(pending).length && !Object.keys(inFlight).length) || waited >= 3000) {
+        submitted = true;
         form.submit();
         return;
       }
