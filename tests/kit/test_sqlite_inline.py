@@ -86,3 +86,26 @@ async def test_a_constraint_is_an_integrity_error_and_the_transaction_rolls_back
         await two_rows_one_taken()
     async with database.unit_of_work(write=False) as session:
         assert (await session.execute(text("SELECT x FROM t"))).scalars().all() == [1]
+
+
+async def test_the_checkpointer_copies_the_log_back_from_a_thread(database: Database) -> None:
+    checkpointer = database.checkpointer()
+    assert checkpointer is not None
+    checkpointer.interval = 0.02
+    running = asyncio.create_task(checkpointer.run())
+    for value in range(20):
+        await insert(database, value)
+    for _ in range(200):  # until a checkpoint has run after the last write
+        await asyncio.sleep(0.02)
+        if checkpointer.last is not None and 0 < checkpointer.last[1] == checkpointer.last[2]:
+            break
+    running.cancel()
+    busy, log_frames, copied = checkpointer.last or (1, 0, 0)
+    assert (busy, copied) == (0, log_frames)
+    assert log_frames > 0  # the writes were in the log, and all of it is back in the file
+
+
+async def test_only_an_inline_writer_has_a_checkpointer() -> None:
+    memory = Database("sqlite+aiosqlite:///:memory:")
+    assert memory.checkpointer() is None
+    await memory.dispose()

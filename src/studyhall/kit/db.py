@@ -170,6 +170,13 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def checkpointer(self) -> sqlite_inline.Checkpointer | None:
+        """Where the writer runs inline (a SQLite file), what keeps its commits from doing
+        the log's checkpoints; a long-running process runs it (`Checkpointer.run`)."""
+        if self.lookups_apart or not self.url.startswith("sqlite"):
+            return None
+        return sqlite_inline.Checkpointer(_sqlite_path(self.url))
+
     @asynccontextmanager
     async def unit_of_work(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
         """A session that commits when the block ends normally and rolls back otherwise."""
