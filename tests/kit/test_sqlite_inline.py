@@ -109,3 +109,19 @@ async def test_only_an_inline_writer_has_a_checkpointer() -> None:
     memory = Database("sqlite+aiosqlite:///:memory:")
     assert memory.checkpointer() is None
     await memory.dispose()
+
+
+async def test_stopping_the_checkpointer_mid_checkpoint_is_safe(database: Database) -> None:
+    """The app stops it at shutdown whatever it is doing; a checkpoint still running in its
+    thread must finish before the connection closes (closing under it crashed the process)."""
+    for round_ in range(30):
+        checkpointer = database.checkpointer()
+        assert checkpointer is not None
+        checkpointer.interval = 0
+        running = asyncio.create_task(checkpointer.run())
+        await insert(database, round_)
+        await asyncio.sleep(0.002 * (round_ % 4))
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        assert checkpointer.checkpoint() is None  # closed for good: no connection reopened

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -206,13 +207,27 @@ class Checkpointer:
         self.interval = interval
         self.last: tuple[int, int, int] | None = None  # (busy, log frames, copied frames)
         self._connection: sqlite3.Connection | None = None
+        self._closed = False
+        # A cancelled `run` does not stop a checkpoint already in its thread: closing the
+        # connection under it would crash the process, so the two take turns.
+        self._turn = threading.Lock()
 
-    def checkpoint(self) -> tuple[int, int, int]:
-        if self._connection is None:
-            self._connection = sqlite3.connect(self.path, timeout=0, check_same_thread=False)
-        busy, log, copied = self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        self.last = (busy, log, copied)
-        return self.last
+    def checkpoint(self) -> tuple[int, int, int] | None:
+        with self._turn:
+            if self._closed:
+                return None
+            if self._connection is None:
+                self._connection = sqlite3.connect(self.path, timeout=0, check_same_thread=False)
+            row = self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            self.last = (row[0], row[1], row[2])
+            return self.last
+
+    def close(self) -> None:
+        with self._turn:
+            self._closed = True
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
 
     async def run(self) -> None:
         try:
@@ -223,6 +238,4 @@ class Checkpointer:
                 except sqlite3.Error as exc:  # a locked or missing file: try again next time
                     log.warning("wal checkpoint failed", error=str(exc))
         finally:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+            self.close()  # waits for a checkpoint still running in its thread (milliseconds)
