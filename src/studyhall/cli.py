@@ -22,6 +22,7 @@ from studyhall.ops.command_line import (
     failure_reason,
     in_unit_of_work,
     load_settings,
+    settle_heap,
     upgrade_schema,
 )
 
@@ -82,8 +83,10 @@ def serve(
         f"Studyhall {__version__} on http://{host}:{port}/  "
         f"(API docs: http://{host}:{port}/api/v1/docs; database: {database})"
     )
+    app = create_app(settings, worker=worker)
+    settle_heap()
     uvicorn.run(
-        create_app(settings, worker=worker),
+        app,
         host=host,
         port=port,
         log_config=None,

@@ -16,6 +16,7 @@ from studyhall.ops.command_line import (
     in_unit_of_work,
     load_settings,
     require_schema_at_head,
+    settle_heap,
 )
 
 
@@ -61,6 +62,7 @@ def worker(concurrency: int | None) -> None:
             async with httpx.AsyncClient(follow_redirects=False) as http:
                 runtime = registry.Runtime(db, SystemClock(), settings, http)
                 work = Worker(runtime, concurrency=concurrency)
+                settle_heap()
                 loop = asyncio.get_running_loop()
                 for sig in (signal.SIGTERM, signal.SIGINT):
                     loop.add_signal_handler(sig, lambda: asyncio.ensure_future(work.stop()))
