@@ -89,11 +89,18 @@ def _sqlite_file(url: str) -> bool:
     return bool(database) and database != ":memory:" and "mode=memory" not in url
 
 
-def create_engine(url: str, *, writer: bool = True, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+def create_engine(
+    url: str, *, writer: bool = True, inline_reads: bool = False, **kwargs: Any
+) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection.
+    On a SQLite file the writer runs in the loop's thread (see sqlite_inline), and so do the
+    readers of an `inline_reads` engine (for short lookups only: a slow read would stall the
+    loop)."""
     if url.startswith("sqlite"):
         ensure_sqlite_directory(url)
         inline = writer and _sqlite_file(url)
+        if inline_reads and not writer and _sqlite_file(url):
+            kwargs.setdefault("async_creator", sqlite_inline.connector(_sqlite_path(url)))
         if inline:
             # SQLite has one write lock. Writers queue for it here, in a first-come queue that
             # wakes the next one the moment the lock is free (left to SQLite, every waiter
@@ -160,11 +167,21 @@ class Database:
         self.read_sessions = async_sessionmaker(
             self.read_engine, expire_on_commit=False, info={"writes": False}
         )
-        # Whether a write request reads who is calling through a read session of its own.
-        # SQLite's file writer runs in the loop's thread (sqlite_inline), where the lookup
-        # costs ~0.2 ms inside the lock; on a reader thread it costs more than that in hand-
-        # offs (measured: ~1.4 ms of CPU a save), so it stays in the write transaction.
-        self.lookups_apart = self.read_engine is not self.engine and not _sqlite_file(url)
+        # On a SQLite file a write request looks up who is calling (token, organisation,
+        # role) apart from its write transaction, so the write lock is not held while a
+        # password is hashed or an upload stored; through connections that run in the loop's
+        # thread, because on aiosqlite's threads those small reads cost ~1.4 ms of CPU a
+        # request in hand-offs (measured on answer saves).
+        self._inline = url.startswith("sqlite") and _sqlite_file(url)
+        self.lookups_apart = self.read_engine is not self.engine
+        self.lookup_engine = (
+            create_engine(url, writer=False, inline_reads=True, **engine_kwargs)
+            if self._inline
+            else self.read_engine
+        )
+        self.lookup_sessions = async_sessionmaker(
+            self.lookup_engine, expire_on_commit=False, info={"writes": False}
+        )
 
     @property
     def dialect(self) -> str:
@@ -173,7 +190,7 @@ class Database:
     def checkpointer(self) -> sqlite_inline.Checkpointer | None:
         """Where the writer runs inline (a SQLite file), what keeps its commits from doing
         the log's checkpoints; a long-running process runs it (`Checkpointer.run`)."""
-        if self.lookups_apart or not self.url.startswith("sqlite"):
+        if not self._inline:
             return None
         return sqlite_inline.Checkpointer(_sqlite_path(self.url))
 
@@ -192,3 +209,5 @@ class Database:
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
+        if self.lookup_engine is not self.read_engine:
+            await self.lookup_engine.dispose()
