@@ -65,7 +65,8 @@ async def test_text_being_typed_when_time_runs_out_is_saved_before_the_exam_subm
 
     # Stop the page's time, then step it to the tick that first shows 0:01: the next tick,
     # a second later, is the one that submits.
-    await page.clock.pause_at(await page.evaluate("Date.now()") / 1000)  # seconds here
+    # (A moment ahead: the page's time moves on while this call travels; seconds here.)
+    await page.clock.pause_at((await page.evaluate("Date.now()") + 500) / 1000)
     await page.clock.run_for(55_000)
     for _ in range(60):
         if await page.locator("#timer-value").text_content() == "0:01":
