@@ -125,3 +125,25 @@ async def test_stopping_the_checkpointer_mid_checkpoint_is_safe(database: Databa
         with pytest.raises(asyncio.CancelledError):
             await running
         assert checkpointer.checkpoint() is None  # closed for good: no connection reopened
+
+
+async def test_a_long_write_transaction_leaves_the_loop_turns(database: Database) -> None:
+    """An import writes thousands of rows in one transaction; pages and reads meanwhile must
+    still be served, though the writer runs in the loop's thread."""
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0)
+            ticks += 1
+
+    beat = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    async with database.unit_of_work() as session:
+        start = ticks
+        for value in range(3000):
+            await session.execute(text("INSERT INTO t VALUES (:x)"), {"x": value})
+        during = ticks - start
+    beat.cancel()
+    assert during > 0  # without turns the ticker would not run until the commit

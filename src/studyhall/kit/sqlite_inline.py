@@ -34,6 +34,22 @@ log = structlog.get_logger(__name__)
 BUSY_SLEEP_SECONDS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05)
 
 
+# An inline call never gives the loop a turn, so a long transaction (an import writing
+# thousands of rows) would stop every other request until it commits. After this much time
+# of inline work without a turn, the next statement lets the loop run first: reads and pages
+# go on; other writers still wait for the lock, as they must.
+TURN_SECONDS = 0.005
+_last_turn = time.monotonic()
+
+
+async def _fair_share() -> None:
+    global _last_turn
+    now = time.monotonic()
+    if now - _last_turn > TURN_SECONDS:
+        await asyncio.sleep(0)
+        _last_turn = time.monotonic()
+
+
 class _Cursor:
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self._cursor = cursor
@@ -59,10 +75,12 @@ class _Cursor:
         self._cursor.arraysize = value
 
     async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> _Cursor:
+        await _fair_share()
         self._cursor.execute(sql, parameters)
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> _Cursor:
+        await _fair_share()
         self._cursor.executemany(sql, parameters)
         return self
 
@@ -142,6 +160,7 @@ class InlineConnection:
         return _OpenCursor(self._live.cursor)
 
     async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> _Cursor:
+        await _fair_share()
         return _Cursor(self._live.execute(sql, parameters))
 
     async def commit(self) -> None:
