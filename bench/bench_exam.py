@@ -247,6 +247,8 @@ async def main(learners: int, questions: int, think: float) -> None:
           f"{'server CPU ms/save':>19}")  # fmt: skip
     for label, report in reports.items():
         print(f"-- {label}: {report.attempts} of {learners} attempts submitted")
+        for why in report.failures[:5]:  # a learner who gave up, and why
+            print(f"   gave up: {why}")
         saves: dict[str, Any] = next(r for r in report.summary() if r["request"] == "save")
         base = baselines[label]
         print(f"{'  Studyhall':<34} {saves['per_second']:>8} {saves['p50_ms']:>8} "
