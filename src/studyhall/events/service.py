@@ -51,7 +51,7 @@ def emit(
         occurred_at=ctx.now(),
     )
     ctx.session.add(event)
-    wakeup.wake_after_commit(ctx.session)
+    wakeup.event_raised(ctx.session)
     return event
 
 
