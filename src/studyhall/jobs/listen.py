@@ -30,7 +30,8 @@ class Listener:
         self._dsn = url.render_as_string(hide_password=False)
         self._wake = wake
         self._connection: Any = None
-        self.notifications = 0  # received so far (the tests read it)
+        self.notifications = 0  # received so far (the tests read these two)
+        self.connects = 0
 
     @property
     def listening(self) -> bool:
@@ -51,6 +52,7 @@ class Listener:
             return False
         connection.add_termination_listener(self._lost)
         self._connection = connection
+        self.connects += 1
         log.info("worker.listening", channel=CHANNEL)
         return True
 
