@@ -9,7 +9,13 @@ sandbox without internet would); the receiver is a real HTTP server on 127.0.0.1
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpcore
@@ -126,3 +132,65 @@ async def test_an_allowed_private_receiver_is_called_by_its_name() -> None:
         assert response.status_code == 204
         # The connection went to the checked address; the request still names the host.
         assert [r.headers["Host"] for r in inside.received] == [f"crm.internal:{port}"]
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A throw-away CA and a certificate for `receiver.test`, made with the openssl command."""
+    folder = tmp_path_factory.mktemp("tls")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)  # noqa: S603, S607
+
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=CA")
+    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=receiver")
+    (folder / "san.cnf").write_text("subjectAltName=DNS:receiver.test\n")
+    sign = ["-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-extfile", "san.cnf"]
+    openssl("x509", "-req", "-in", "server.csr", *sign, "-out", "server.pem", "-days", "1")
+    return folder
+
+
+@contextmanager
+def tls_receiver(certificates: Path) -> Iterator[tuple[int, list[str | None]]]:
+    """An HTTPS server on 127.0.0.1 answering 204; yields its port and the SNI names seen."""
+    names: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificates / "server.pem", certificates / "server.key")
+
+    def note_sni(_socket: Any, name: str | None, _context: Any) -> None:
+        names.append(name)
+
+    context.sni_callback = note_sni
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length", 0)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], names
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_tls_is_checked_against_the_name_not_the_address(certificates: Path) -> None:
+    trust = ssl.create_default_context(cafile=str(certificates / "ca.pem"))
+    resolve = FakeResolver({"receiver.test": [["127.0.0.1"]], "other.test": [["127.0.0.1"]]})
+    with tls_receiver(certificates) as (port, names):
+        async with ssrf.guarded_client(allow_private=True, resolve=resolve, verify=trust) as c:
+            response = await c.post(f"https://receiver.test:{port}/hooks", content=b"{}")
+            assert response.status_code == 204
+            assert names == ["receiver.test"]  # SNI carries the name
+            # Same address, a name the certificate does not cover: refused by TLS.
+            with pytest.raises(httpx.ConnectError, match="certificate verify failed"):
+                await c.post(f"https://other.test:{port}/hooks", content=b"{}")
