@@ -6,18 +6,22 @@ truth, on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from studyhall.jobs import queue, service, wakeup
+from studyhall.jobs import broker, queue, service, wakeup
 from studyhall.jobs.broker import Broker
 from studyhall.jobs.models import DeadLetter, Job
 from studyhall.jobs.registry import Runtime
 from studyhall.jobs.worker import Worker
 from studyhall.kit.clock import FrozenClock
 from studyhall.kit.context import Context
+from studyhall.kit.db import Database
 from tests.jobs.conftest import enqueue, in_unit, redis_overrides
 from tests.jobs.tasks import EFFECT, RAN, effects
 
@@ -88,11 +92,22 @@ async def test_a_job_reaches_redis_on_commit_runs_once_and_never_after_a_rollbac
         assert await count(runtime, "committed") == 1
 
 
+@asynccontextmanager
+async def another_process(runtime: Runtime) -> AsyncIterator[Runtime]:
+    """The same database through an engine of its own, as another process would have."""
+    db = Database(runtime.db.url)
+    try:
+        yield dataclasses.replace(runtime, db=db)
+    finally:
+        await db.dispose()
+
+
 async def test_a_job_committed_but_never_handed_over_is_swept_up(
     runtime: Runtime, worker: Worker
 ) -> None:
-    # Committed while no broker was attached: what a crash right after the commit leaves.
-    job_id = await enqueue(runtime, "test.record", {"key": "orphan"})
+    # Committed by a process that died before its hand-over (it had no broker attached).
+    async with another_process(runtime) as crashed:
+        job_id = await enqueue(crashed, "test.record", {"key": "orphan"})
     async with worker.connected():
         broker = worker.broker
         assert broker is not None
@@ -166,3 +181,19 @@ async def test_ordered_jobs_are_handed_over_one_after_the_other(
         assert await in_unit(runtime, order, write=False) == ids
         clock.advance(timedelta(seconds=1))
         assert await in_redis(broker) == ([], [])
+
+
+async def test_with_redis_away_requests_still_commit_and_the_sweep_catches_up(
+    runtime: Runtime, worker: Worker
+) -> None:
+    away = runtime.settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    async with another_process(runtime) as server, broker.attach(server.db, away) as unreachable:
+        assert unreachable is not None
+        job_id = await enqueue(server, "test.record", {"key": "while-away"})
+        await wakeup.handed_over()  # the hand-over failed (logged), the commit stood
+    assert (await job(runtime, job_id)).state == "queued"
+
+    async with worker.connected():  # Redis is back
+        await worker.run_until_idle()
+    assert (await job(runtime, job_id)).state == "done"
+    assert await count(runtime, "while-away") == 1

@@ -71,7 +71,12 @@ class Taken:
 
 class Broker:
     def __init__(self, url: str, prefix: str) -> None:
-        self.redis: Redis = Redis.from_url(url, decode_responses=True)
+        # A bounded connect, so that with Redis away a commit's hand-over gives up (the sweep
+        # hands the job over later) instead of hanging; reads are not bounded, since workers
+        # block on purpose.
+        self.redis: Redis = Redis.from_url(
+            url, decode_responses=True, socket_connect_timeout=5.0, socket_keepalive=True
+        )
         self.ready_key = f"{prefix}:jobs:ready"
         self.delayed_key = f"{prefix}:jobs:delayed"
         self.sweep_key = f"{prefix}:jobs:sweep"

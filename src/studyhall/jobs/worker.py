@@ -145,7 +145,9 @@ class Worker:
                 return
         while True:
             async with self.runtime.db.unit_of_work() as session:
-                dispatched = await events.dispatch_pending(self._context(session))
+                dispatched = await events.dispatch_pending(
+                    self._context(session), wait=self.broker is not None
+                )
             if dispatched < 500:
                 return
 
