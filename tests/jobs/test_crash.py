@@ -25,6 +25,7 @@ from studyhall.kit.clock import SystemClock
 from studyhall.kit.context import Context
 from studyhall.kit.db import Database
 from studyhall.ops import migrations
+from tests.conftest import POSTGRES_URL, fresh_database_url
 from tests.jobs.tasks import effects
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,10 +35,11 @@ NO_SCHEDULES = {
 }
 
 
-def _env(data_dir: Path, redis: dict[str, str]) -> dict[str, str]:
+def _env(data_dir: Path, url: str, redis: dict[str, str]) -> dict[str, str]:
     return {
         **os.environ,
         **redis,
+        "STUDYHALL_DATABASE_URL": url,
         "STUDYHALL_DATA_DIR": str(data_dir),
         "STUDYHALL_JOB_MODULES": json.dumps(["tests.jobs.tasks"]),
         "STUDYHALL_JOB_LEASE_GRACE_SECONDS": "0.5",
@@ -57,11 +59,11 @@ def workers(tmp_path: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
             process.wait()
 
 
-def _start(data_dir: Path, log: Path, redis: dict[str, str]) -> subprocess.Popen[bytes]:
+def _start(data_dir: Path, url: str, log: Path, redis: dict[str, str]) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(  # noqa: S603 (our own command)
             [str(STUDYHALL), "worker", "--concurrency", "2"],
-            env=_env(data_dir, redis),
+            env=_env(data_dir, url, redis),
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
@@ -77,14 +79,19 @@ async def _wait_for(check: object, what: str, seconds: float = 30) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.mark.parametrize("jobs_from", ["table", "redis"])
+@pytest.mark.parametrize(
+    ("engine", "jobs_from"), [("sqlite", "table"), ("sqlite", "redis"), ("postgresql", "redis")]
+)
 async def test_a_sigkilled_workers_job_runs_again_to_completion_once_in_effect(
     tmp_path: Path,
     workers: list[subprocess.Popen[bytes]],
+    engine: str,
     jobs_from: str,
     request: pytest.FixtureRequest,
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'studyhall.db'}"
+    if engine == "postgresql" and not POSTGRES_URL:
+        pytest.skip("no STUDYHALL_TEST_POSTGRES_URL (scripts/with-postgres.sh starts one)")
+    url = await fresh_database_url(engine, tmp_path)
     redis: dict[str, str] = {}
     if jobs_from == "redis":
         redis = {
@@ -114,7 +121,7 @@ async def test_a_sigkilled_workers_job_runs_again_to_completion_once_in_effect(
 
         # Two workers, as in a scale-out; whichever takes the job is killed, and the other
         # must take it over once the lease runs out.
-        workers.extend([_start(tmp_path, log, redis), _start(tmp_path, log, redis)])
+        workers.extend([_start(tmp_path, url, log, redis), _start(tmp_path, url, log, redis)])
 
         async def is_started() -> bool:
             return started.exists()
