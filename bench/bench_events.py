@@ -57,6 +57,7 @@ from studyhall.jobs.worker import Worker
 from studyhall.kit.clock import SystemClock
 from studyhall.kit.context import Context
 from studyhall.kit.db import Database
+from studyhall.kit.logging import configure_logging
 from studyhall.ops import migrations
 from studyhall.orgs import service as orgs
 from studyhall.webhooks import service as webhooks
@@ -217,6 +218,7 @@ async def measure(
             n: "off" for n in ("settle-expired-attempts", "prune", "backup", "refresh-statistics")
         },
     )
+    configure_logging(settings.log_level, json=False)
     db_url = settings.resolved_database_url
     await asyncio.to_thread(migrations.upgrade, db_url)
     db = Database(db_url)

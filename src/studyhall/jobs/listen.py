@@ -67,4 +67,5 @@ class Listener:
     async def close(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None and not connection.is_closed():
+            connection.remove_termination_listener(self._lost)  # not lost: closed
             await connection.close(timeout=CONNECT_TIMEOUT_SECONDS)

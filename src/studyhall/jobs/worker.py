@@ -124,8 +124,8 @@ class Worker:
         await wakeup.handed_over()  # this process's own commits first
         now = self.runtime.clock.now()
         if await broker.sweep_due(self.sweep_seconds):
-            swept = await broker.sweep(self.runtime.db, now)
-            log.debug("worker.swept", jobs=swept)
+            handed = await broker.sweep(self.runtime.db, now)
+            log.debug("worker.swept", jobs_handed_over=handed)
         popping = asyncio.ensure_future(broker.take(free, now=now, block=block))
         stopped = asyncio.ensure_future(self._stopped.wait())
         done, _ = await asyncio.wait({popping, stopped}, return_when=asyncio.FIRST_COMPLETED)
