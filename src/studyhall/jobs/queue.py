@@ -275,7 +275,7 @@ async def release(db: Database, clock: Clock, job_id: int, worker: str) -> None:
 async def _ready_successor(session: AsyncSession, job: Job, now: datetime) -> None:
     """A finished job with an ordering key unblocks the next one of that key: tell workers
     (the Redis broker hands it over; a polling worker would find it anyway)."""
-    if job.ordering_key is None:
+    if job.ordering_key is None or not wakeup.reaches_other_processes(session):
         return
     query = (
         select(Job)

@@ -62,6 +62,13 @@ def job_ready(session: AsyncSession, job: Job, *, now: datetime) -> None:
     session.sync_session.info.setdefault(_READY, []).append((job, now))
 
 
+def reaches_other_processes(session: AsyncSession) -> bool:
+    """Whether readying a job in this session tells other processes (NOTIFY on PostgreSQL,
+    or the Redis broker); on SQLite alone only this process's worker, which looks anyway."""
+    bind = session.sync_session.get_bind()
+    return bind.dialect.name == "postgresql" or _broker_for(bind) is not None
+
+
 def register(waiter: asyncio.Event) -> None:
     _waiters.add(waiter)
 
