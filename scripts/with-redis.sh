@@ -37,8 +37,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+up=0
 for _ in $(seq 100); do
-  if python3 - "$port" <<'PY' 2>/dev/null; then break; fi
+  if python3 - "$port" <<'PY' 2>/dev/null; then up=1; break; fi
 import socket, sys
 with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=0.2) as s:
     s.sendall(b"PING\r\n")
@@ -50,6 +51,11 @@ PY
   fi
   sleep 0.05
 done
+if [ "$up" != 1 ]; then
+  echo "redis-server did not answer on port $port" >&2
+  cat "$workdir/server.log" >&2
+  exit 1
+fi
 
 export STUDYHALL_TEST_REDIS_URL="redis://127.0.0.1:$port/0"
 echo "Redis test server on port $port"
