@@ -14,7 +14,7 @@ run: .venv/.installed $(VENDOR)
 	.venv/bin/studyhall serve --demo
 
 test: .venv/.installed $(VENDOR)
-	scripts/with-postgres.sh .venv/bin/pytest -n auto $(PYTEST_ARGS)
+	scripts/with-postgres.sh scripts/with-redis.sh .venv/bin/pytest -n auto $(PYTEST_ARGS)
 
 lint: .venv/.installed
 	.venv/bin/ruff check src tests bench

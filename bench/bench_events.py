@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_events.py [--events 2000] [--paced 500 --rate 50]
                                            [--concurrency 8] [--keep]
+                                           [--postgres URL] [--redis URL]
 
 In one process, as `studyhall serve` runs it (embedded worker, SQLite in a temporary data
 directory): an organisation with one webhook endpoint; each event is raised in its own
@@ -13,6 +14,14 @@ notes the arrival time of each `webhook-id`.
    figure is events delivered per second from the first commit to the last arrival.
 2. Paced: `--paced` events at `--rate` per second; the figure is the latency from each commit
    returning to the receiver having the request (p50, p99).
+
+With `--postgres URL` the database is a new one on that PostgreSQL server (made and dropped
+by the run); with `--redis URL` jobs go through the Redis broker (scale-out mode: the worker
+blocks on Redis, commits hand their jobs over). E.g. on throw-away servers:
+
+    scripts/with-postgres.sh scripts/with-redis.sh sh -c '.venv/bin/python \
+        bench/bench_events.py --postgres "$STUDYHALL_TEST_POSTGRES_URL" \
+        --redis "$STUDYHALL_TEST_REDIS_URL"'
 
 Baseline, same run, same receiver: bare `httpx` POSTs of the same signed body with the same
 concurrency and no database at all (what the HTTP half alone costs), and bare SQLite commits
@@ -32,6 +41,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -47,6 +57,7 @@ from studyhall.jobs.worker import Worker
 from studyhall.kit.clock import SystemClock
 from studyhall.kit.context import Context
 from studyhall.kit.db import Database
+from studyhall.kit.logging import configure_logging
 from studyhall.ops import migrations
 from studyhall.orgs import service as orgs
 from studyhall.webhooks import service as webhooks
@@ -154,14 +165,52 @@ async def bare_commits(db: Database, count: int) -> float:
         async with db.unit_of_work() as session:
             await session.execute(
                 text("INSERT INTO job_schedules (name, cron, next_run_at) VALUES (:n, '', :t)"),
-                {"n": f"bare-{n}", "t": "2026-01-01 00:00:00"},
+                {"n": f"bare-{n}", "t": datetime(2026, 1, 1, tzinfo=UTC)},
             )
     return count / (time.perf_counter() - started)
 
 
+async def fresh_postgres(server_url: str) -> str:
+    """A new database on the server of `server_url`; returns its URL."""
+    from sqlalchemy import make_url, text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    name = f"studyhall_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_postgres(server_url: str, url: str) -> None:
+    from sqlalchemy import make_url, text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        name = make_url(url).database
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
 async def main(args: argparse.Namespace, folder: Path, url: str, arrivals: Any) -> dict[str, Any]:
+    database_url = await fresh_postgres(args.postgres) if args.postgres else None
+    try:
+        return await measure(args, folder, url, arrivals, database_url)
+    finally:
+        if database_url:
+            await drop_postgres(args.postgres, database_url)
+
+
+async def measure(
+    args: argparse.Namespace, folder: Path, url: str, arrivals: Any, database_url: str | None
+) -> dict[str, Any]:
     settings = Settings(
         data_dir=folder,
+        database_url=database_url,
+        redis_url=args.redis,
+        redis_prefix=f"bench-{uuid.uuid4().hex[:8]}",
         webhook_allow_private=True,
         log_level="WARNING",
         worker_concurrency=args.concurrency,
@@ -169,6 +218,7 @@ async def main(args: argparse.Namespace, folder: Path, url: str, arrivals: Any) 
             n: "off" for n in ("settle-expired-attempts", "prune", "backup", "refresh-statistics")
         },
     )
+    configure_logging(settings.log_level, json=False)
     db_url = settings.resolved_database_url
     await asyncio.to_thread(migrations.upgrade, db_url)
     db = Database(db_url)
@@ -212,6 +262,8 @@ def run() -> None:
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--postgres", help="a PostgreSQL server's URL (postgresql+asyncpg://)")
+    parser.add_argument("--redis", help="a Redis URL: jobs go through the Redis broker")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="studyhall-bench-events-"))
     ctx = mp.get_context("spawn")
@@ -241,6 +293,8 @@ def report(
     latencies = [(arrivals[m] - t) * 1000 for m, t in paced.items() if m in arrivals]
     lost = [m for m in [*commits, *paced] if m not in arrivals]
     print(f"load average before: {load:.2f} on {os.cpu_count()} CPUs")
+    database = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"database: {database}; jobs from: {'Redis' if args.redis else 'the jobs table'}")
     print(
         f"burst: {len(commits)} events committed in {out['burst']['commit_s']:.2f} s "
         f"({len(commits) / out['burst']['commit_s']:.0f} commits/s)"
@@ -251,7 +305,7 @@ def report(
         f"(ratio {burst_rate / out['bare_posts_per_s']:.2f})"
     )
     print(
-        f"  baseline, bare SQLite commits of one row: {out['bare_commits_per_s']:.0f}/s "
+        f"  baseline, bare {database} commits of one row: {out['bare_commits_per_s']:.0f}/s "
         f"(ratio {burst_rate / out['bare_commits_per_s']:.2f})"
     )
     print(

@@ -30,6 +30,7 @@ from studyhall.ops import migrations
 
 POSTGRES_URL = os.environ.get("STUDYHALL_TEST_POSTGRES_URL")
 ENGINES = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+REDIS_URL = os.environ.get("STUDYHALL_TEST_REDIS_URL")  # scripts/with-redis.sh starts one
 TEST_DATA_DIR = Path(tempfile.mkdtemp(prefix="studyhall-test-"))
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production"
 
@@ -43,6 +44,21 @@ def pytest_configure(config: pytest.Config) -> None:
             "STUDYHALL_TEST_REQUIRE_POSTGRES=1 but no "
             "STUDYHALL_TEST_POSTGRES_URL; run through `make test`"
         )
+    if os.environ.get("STUDYHALL_TEST_REQUIRE_REDIS") == "1" and not REDIS_URL:
+        raise pytest.UsageError(
+            "STUDYHALL_TEST_REQUIRE_REDIS=1 but no "
+            "STUDYHALL_TEST_REDIS_URL; run through `make test`"
+        )
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test redis-server's URL; tests that need Redis skip without one (never in CI,
+    where STUDYHALL_TEST_REQUIRE_REDIS=1 makes that an error). Give each test keys of its
+    own with a unique STUDYHALL_REDIS_PREFIX: the server is shared by parallel tests."""
+    if not REDIS_URL:
+        pytest.skip("no STUDYHALL_TEST_REDIS_URL (scripts/with-redis.sh starts a redis-server)")
+    return REDIS_URL
 
 
 async def create_postgres_database(name: str) -> str:

@@ -71,6 +71,14 @@ class Settings(BaseSettings):
     # Extra modules the worker imports for their `@task` job kinds.
     job_modules: list[str] = Field(default_factory=list)
     job_retention_days: int = Field(default=7, ge=1)
+    # Scale-out (docs/events.md): with a Redis URL, workers take jobs from Redis instead of
+    # polling the jobs table; the table stays the record (state, statistics, dead letters).
+    redis_url: str | None = None
+    # Every key Studyhall writes in Redis starts with this (several installations, one Redis).
+    redis_prefix: str = Field(default="studyhall", min_length=1, max_length=64)
+    # Redis mode: how often one worker looks for jobs committed but never handed to Redis
+    # (a crash between the two) and for jobs whose worker died; seconds.
+    job_sweep_seconds: float = Field(default=5.0, gt=0, le=300)
     backup_keep: int = Field(default=7, ge=1)
     # Webhooks: receivers on loopback or private addresses are refused unless allowed here.
     webhook_allow_private: bool = False

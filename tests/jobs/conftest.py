@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -42,3 +43,8 @@ async def enqueue(runtime: Runtime, kind: str, payload: dict[str, Any], **option
 
     result: int = await in_unit(runtime, work)
     return result
+
+
+def redis_overrides(redis_url: str) -> dict[str, object]:
+    """Settings for the Redis broker, with keys no other test uses."""
+    return {"redis_url": redis_url, "redis_prefix": f"test-{uuid.uuid4().hex[:12]}"}

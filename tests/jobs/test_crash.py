@@ -1,6 +1,7 @@
 """A worker killed with SIGKILL in the middle of a job: the job runs again to completion on
 the next worker, nothing is lost, and its effect is applied once. Real processes
-(`studyhall worker`) on a real SQLite file."""
+(`studyhall worker`) on a real SQLite file, taking jobs from the table or from a real
+redis-server (the scale-out broker)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,20 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from studyhall.jobs import queue
+from studyhall.config import Settings
+from studyhall.jobs import broker, queue
 from studyhall.jobs.models import Job
 from studyhall.kit.clock import SystemClock
 from studyhall.kit.context import Context
 from studyhall.kit.db import Database
 from studyhall.ops import migrations
+from tests.conftest import POSTGRES_URL, fresh_database_url
 from tests.jobs.tasks import effects
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,9 +35,11 @@ NO_SCHEDULES = {
 }
 
 
-def _env(data_dir: Path) -> dict[str, str]:
+def _env(data_dir: Path, url: str, redis: dict[str, str]) -> dict[str, str]:
     return {
         **os.environ,
+        **redis,
+        "STUDYHALL_DATABASE_URL": url,
         "STUDYHALL_DATA_DIR": str(data_dir),
         "STUDYHALL_JOB_MODULES": json.dumps(["tests.jobs.tasks"]),
         "STUDYHALL_JOB_LEASE_GRACE_SECONDS": "0.5",
@@ -53,11 +59,11 @@ def workers(tmp_path: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
             process.wait()
 
 
-def _start(data_dir: Path, log: Path) -> subprocess.Popen[bytes]:
+def _start(data_dir: Path, url: str, log: Path, redis: dict[str, str]) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(  # noqa: S603 (our own command)
             [str(STUDYHALL), "worker", "--concurrency", "2"],
-            env=_env(data_dir),
+            env=_env(data_dir, url, redis),
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
@@ -73,16 +79,34 @@ async def _wait_for(check: object, what: str, seconds: float = 30) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.parametrize(
+    ("engine", "jobs_from"), [("sqlite", "table"), ("sqlite", "redis"), ("postgresql", "redis")]
+)
 async def test_a_sigkilled_workers_job_runs_again_to_completion_once_in_effect(
-    tmp_path: Path, workers: list[subprocess.Popen[bytes]]
+    tmp_path: Path,
+    workers: list[subprocess.Popen[bytes]],
+    engine: str,
+    jobs_from: str,
+    request: pytest.FixtureRequest,
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'studyhall.db'}"
+    if engine == "postgresql" and not POSTGRES_URL:
+        pytest.skip("no STUDYHALL_TEST_POSTGRES_URL (scripts/with-postgres.sh starts one)")
+    url = await fresh_database_url(engine, tmp_path)
+    redis: dict[str, str] = {}
+    if jobs_from == "redis":
+        redis = {
+            "STUDYHALL_REDIS_URL": request.getfixturevalue("redis_url"),
+            "STUDYHALL_REDIS_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
+            "STUDYHALL_JOB_SWEEP_SECONDS": "0.5",
+        }
     await asyncio.to_thread(migrations.upgrade, url)
     db = Database(url)
     started, release = tmp_path / "started", tmp_path / "release"
     payload = {"key": "crash", "started": str(started), "wait_for": str(release)}
+    settings = Settings(database_url=url, **_settings_from(redis))
     try:
-        async with db.unit_of_work() as session:
+        # Enqueued as a request would: with Redis, handed over when the transaction commits.
+        async with broker.attach(db, settings), db.unit_of_work() as session:
             ctx = Context(session=session, clock=SystemClock(), request_id="test")
             job = queue.enqueue(ctx, "test.record", payload)
             others = [queue.enqueue(ctx, "test.record", {"key": f"other-{n}"}) for n in range(3)]
@@ -97,7 +121,7 @@ async def test_a_sigkilled_workers_job_runs_again_to_completion_once_in_effect(
 
         # Two workers, as in a scale-out; whichever takes the job is killed, and the other
         # must take it over once the lease runs out.
-        workers.extend([_start(tmp_path, log), _start(tmp_path, log)])
+        workers.extend([_start(tmp_path, url, log, redis), _start(tmp_path, url, log, redis)])
 
         async def is_started() -> bool:
             return started.exists()
@@ -132,6 +156,10 @@ async def test_a_sigkilled_workers_job_runs_again_to_completion_once_in_effect(
         assert survivor.wait(timeout=30) == 0, log.read_text()[-3000:]
     finally:
         await db.dispose()
+
+
+def _settings_from(redis: dict[str, str]) -> dict[str, str]:
+    return {k.removeprefix("STUDYHALL_").lower(): v for k, v in redis.items()}
 
 
 async def _effect_applied(state: object) -> bool:

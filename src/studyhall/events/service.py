@@ -51,7 +51,7 @@ def emit(
         occurred_at=ctx.now(),
     )
     ctx.session.add(event)
-    wakeup.wake_after_commit(ctx.session)
+    wakeup.event_raised(ctx.session)
     return event
 
 
@@ -72,14 +72,24 @@ async def has_pending(ctx: Context) -> bool:
     return found is not None
 
 
-async def dispatch_pending(ctx: Context, *, limit: int = 500) -> int:
-    """Hand the oldest undispatched events to the subscribers; returns how many."""
+async def dispatch_pending(ctx: Context, *, limit: int = 500, wait: bool = False) -> int:
+    """Hand the oldest undispatched events to the subscribers; returns how many.
+
+    On PostgreSQL one worker dispatches at a time. Without `wait` another finds the lock
+    taken and leaves (it polls again soon); with `wait` (a worker told by the Redis broker
+    that events wait, and told only once) it waits its turn, then sees what the other did
+    not."""
     if ctx.session.get_bind().dialect.name == "postgresql":
-        locked = await ctx.session.scalar(
-            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": DISPATCH_LOCK}
-        )
-        if not locked:  # another worker is dispatching; it keeps the order
-            return 0
+        if wait:
+            await ctx.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": DISPATCH_LOCK}
+            )
+        else:
+            locked = await ctx.session.scalar(
+                text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": DISPATCH_LOCK}
+            )
+            if not locked:  # another worker is dispatching; it keeps the order
+                return 0
     query = across_orgs(OutboxEvent, reason="the dispatcher serves every organisation")
     pending = (
         await ctx.session.scalars(

@@ -9,17 +9,18 @@ again by the next worker, so nothing waits for a process that is gone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from studyhall.jobs import registry, wakeup
 from studyhall.jobs.models import DeadLetter, Job
-from studyhall.kit.clock import Clock
+from studyhall.kit.clock import Clock, FrozenClock
 from studyhall.kit.context import Context
 from studyhall.kit.db import Database
 
@@ -57,7 +58,7 @@ def enqueue(
         created_at=now,
     )
     ctx.session.add(job)
-    wakeup.wake_after_commit(ctx.session)
+    wakeup.job_ready(ctx.session, job, now=now)
     return job
 
 
@@ -98,21 +99,79 @@ async def any_runnable(db: Database, clock: Clock) -> bool:
         return await session.scalar(query) is not None
 
 
+async def handover_candidates(
+    db: Database, now: datetime, *, limit: int
+) -> tuple[list[wakeup.Ready], bool]:
+    """What the Redis broker's sweeper hands over again: jobs runnable now (including those
+    whose worker's lease ran out), then jobs queued for later; and whether events wait."""
+    from studyhall.events import service as events  # events -> wakeup; no cycle at import
+
+    columns = (Job.id, Job.priority, Job.run_at)
+    async with db.unit_of_work(write=False) as session:
+        runnable = await session.execute(
+            _runnable_query(now)
+            .with_only_columns(*columns)
+            .order_by(Job.priority.desc(), Job.run_at, Job.id)
+            .limit(limit)
+        )
+        later = await session.execute(
+            select(*columns)
+            .where(Job.state == "queued", Job.run_at > now)
+            .order_by(Job.run_at, Job.id)
+            .limit(limit)
+        )
+        jobs = [wakeup.Ready(i, p, r, True) for i, p, r in runnable.all()]
+        jobs += [wakeup.Ready(i, p, r, False) for i, p, r in later.all()]
+        ctx = Context(session=session, clock=FrozenClock(now), request_id="job-sweeper")
+        return jobs, await events.has_pending(ctx)
+
+
+async def seconds_to_next(db: Database, now: datetime) -> float | None:
+    """Until the next thing that no commit announces: a delayed job or retry coming due, a
+    lease running out (its worker died), a schedule's next tick."""
+    from studyhall.jobs.models import JobSchedule
+
+    async with db.unit_of_work(write=False) as session:
+        row = await session.execute(
+            select(
+                select(func.min(Job.run_at))
+                .where(Job.state == "queued", Job.run_at > now)
+                .scalar_subquery(),
+                select(func.min(Job.lease_until)).where(Job.state == "running").scalar_subquery(),
+                select(func.min(JobSchedule.next_run_at)).scalar_subquery(),
+            )
+        )
+        moments: list[datetime] = [m for m in row.one() if m is not None]
+    if not moments:
+        return None
+    return max(0.0, (min(moments) - now).total_seconds())
+
+
 async def claim(
-    db: Database, clock: Clock, worker: str, *, limit: int, lease_grace: float
+    db: Database,
+    clock: Clock,
+    worker: str,
+    *,
+    limit: int,
+    lease_grace: float,
+    ids: Sequence[int] | None = None,
 ) -> list[Claimed]:
-    """Take up to `limit` runnable jobs, highest priority first, for `worker`."""
+    """Take up to `limit` runnable jobs, highest priority first, for `worker`; with `ids`
+    (popped from the Redis broker) only those of them that are still runnable."""
     if limit <= 0:
         return []
     async with db.unit_of_work() as session:
         now = clock.now()
         query = _runnable_query(now).order_by(Job.priority.desc(), Job.run_at, Job.id).limit(limit)
+        if ids is not None:
+            query = query.where(Job.id.in_(ids))
         if db.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True, of=Job)
         claimed = []
         for job in (await session.scalars(query)).all():
             if job.state == "running" and job.attempts >= job.max_attempts:
                 _bury(session, job, now, "the worker running the last attempt was lost", "")
+                await _ready_successor(session, job, now)
                 continue
             job.state = "running"
             job.attempts += 1
@@ -151,6 +210,7 @@ async def complete_within(
     job = await _held(session, job_id, worker)
     if job is not None:
         _finish(job, "done", now, ms)
+        await _ready_successor(session, job, now)
 
 
 async def retry(
@@ -176,6 +236,7 @@ async def retry(
         job.last_error = error[:2000]
         if not counts:
             job.max_attempts += 1
+        wakeup.job_ready(session, job, now=now)
 
 
 async def bury(
@@ -195,9 +256,10 @@ async def bury(
             now = clock.now()
             _finish(job, "dead", now, ms)
             _bury(session, job, now, error, traceback)
+            await _ready_successor(session, job, now)
 
 
-async def release(db: Database, job_id: int, worker: str) -> None:
+async def release(db: Database, clock: Clock, job_id: int, worker: str) -> None:
     """Give a job back untouched (the worker is shutting down): it runs again, and the
     interrupted run does not count against its attempts."""
     async with db.unit_of_work() as session:
@@ -207,6 +269,23 @@ async def release(db: Database, job_id: int, worker: str) -> None:
             job.attempts -= 1
             job.lease_until = None
             job.locked_by = None
+            wakeup.job_ready(session, job, now=clock.now())
+
+
+async def _ready_successor(session: AsyncSession, job: Job, now: datetime) -> None:
+    """A finished job with an ordering key unblocks the next one of that key: tell workers
+    (the Redis broker hands it over; a polling worker would find it anyway)."""
+    if job.ordering_key is None or not wakeup.reaches_other_processes(session):
+        return
+    query = (
+        select(Job)
+        .where(Job.ordering_key == job.ordering_key, Job.id > job.id, Job.state.in_(OPEN_STATES))
+        .order_by(Job.id)
+        .limit(1)
+    )
+    successor: Job | None = await session.scalar(query)
+    if successor is not None and successor.state == "queued":
+        wakeup.job_ready(session, successor, now=now)
 
 
 def _finish(job: Job, state: str, now: datetime, ms: float) -> None:

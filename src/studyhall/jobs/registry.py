@@ -34,12 +34,16 @@ BUILT_IN_MODULES = (
 
 @dataclass
 class Runtime:
-    """What jobs run with: the database, the clock, the settings and a shared HTTP client."""
+    """What jobs run with: the database, the clock, the settings and a shared HTTP client.
+
+    `webhook_http` is the client for calls to URLs that organisations chose (webhooks): its
+    transport applies the SSRF guard when it connects. The worker provides one."""
 
     db: Database
     clock: Clock
     settings: Settings
     http: httpx.AsyncClient
+    webhook_http: httpx.AsyncClient | None = None
 
 
 @dataclass

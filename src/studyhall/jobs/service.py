@@ -141,7 +141,7 @@ async def requeue(ctx: Context, dead_letter_id: int, *, by: UUID | None) -> Job:
     job.state, job.run_at, job.attempts = "queued", now, 0
     job.max_attempts = spec.max_attempts if spec else job.max_attempts
     job.finished_at = job.started_at = None
-    wakeup.wake_after_commit(ctx.session)
+    wakeup.job_ready(ctx.session, job, now=now)
     audit.record(
         ctx,
         "job.requeued",

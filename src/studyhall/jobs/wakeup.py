@@ -1,24 +1,72 @@
-"""Wake this process's worker when a transaction that queued work commits.
+"""Tell workers about work a transaction queued — only once it commits, never after a rollback.
 
-A worker polls the tables anyway (another process may have queued the work); the wake-up only
-cuts the wait in the embedded mode, where the request and the worker share a process. It
-fires after commit and never after a rollback, so a woken worker always finds the rows.
+Three ways, by how Studyhall runs:
+
+- **In this process** (embedded mode): the commit sets the local worker's event, so it does
+  not wait for its poll interval.
+- **PostgreSQL without Redis**: the transaction sends `NOTIFY studyhall_jobs` before it
+  commits; PostgreSQL delivers it on commit only, to every worker that LISTENs (listen.py).
+- **Redis** (scale-out, STUDYHALL_REDIS_URL): after commit the jobs that became runnable are
+  handed to the broker (broker.py), where workers block for them. A crash between the commit
+  and the hand-over loses nothing: the broker's sweeper hands over what the table holds.
+
+A worker always checks the table before it runs anything, so a stray wake-up costs a query.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import event
+import structlog
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from studyhall.jobs.models import Job
+
+if TYPE_CHECKING:
+    from studyhall.jobs.broker import Broker
+
+log = structlog.get_logger(__name__)
+
+CHANNEL = "studyhall_jobs"
 _FLAG = "studyhall.wake_worker"
+_READY = "studyhall.ready_jobs"
+_EVENTS = "studyhall.events_raised"
 _waiters: set[asyncio.Event] = set()
+_handing_over: set[asyncio.Task[None]] = set()
 
 
-def wake_after_commit(session: AsyncSession) -> None:
+@dataclass(frozen=True)
+class Ready:
+    """A job row that a committed transaction made runnable (at `run_at`)."""
+
+    id: int
+    priority: int
+    run_at: datetime
+    due: bool  # runnable at once, by the clock of the transaction that readied it
+
+
+def event_raised(session: AsyncSession) -> None:
+    """An event waits for dispatch once this transaction commits."""
     session.sync_session.info[_FLAG] = True
+    session.sync_session.info[_EVENTS] = True
+
+
+def job_ready(session: AsyncSession, job: Job, *, now: datetime) -> None:
+    """`job` (added or changed in this transaction) is runnable from its `run_at` on."""
+    session.sync_session.info[_FLAG] = True
+    session.sync_session.info.setdefault(_READY, []).append((job, now))
+
+
+def reaches_other_processes(session: AsyncSession) -> bool:
+    """Whether readying a job in this session tells other processes (NOTIFY on PostgreSQL,
+    or the Redis broker); on SQLite alone only this process's worker, which looks anyway."""
+    bind = session.sync_session.get_bind()
+    return bind.dialect.name == "postgresql" or _broker_for(bind) is not None
 
 
 def register(waiter: asyncio.Event) -> None:
@@ -29,13 +77,54 @@ def unregister(waiter: asyncio.Event) -> None:
     _waiters.discard(waiter)
 
 
+async def handed_over() -> None:
+    """Wait for this process's hand-overs to Redis in flight (tests, shutdown)."""
+    while _handing_over:
+        await asyncio.gather(*list(_handing_over), return_exceptions=True)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if not session.info.get(_FLAG):
+        return
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql" and _broker_for(bind) is None:
+        # Delivered when (and only if) this transaction commits; one per transaction.
+        session.connection().execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+
+
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    if session.info.pop(_FLAG, False):
-        for waiter in _waiters:
-            waiter.set()
+    if not session.info.pop(_FLAG, False):
+        return
+    ready = session.info.pop(_READY, [])
+    events = session.info.pop(_EVENTS, False)
+    for waiter in _waiters:
+        waiter.set()
+    broker = _broker_for(session.get_bind())
+    if broker is None:
+        return
+    jobs = [Ready(job.id, job.priority, job.run_at, job.run_at <= now) for job, now in ready]
+    task = asyncio.get_running_loop().create_task(_hand_over(broker, jobs, events))
+    _handing_over.add(task)
+    task.add_done_callback(_handing_over.discard)
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_FLAG, None)
+    session.info.pop(_READY, None)
+    session.info.pop(_EVENTS, None)
+
+
+def _broker_for(bind: object) -> Broker | None:
+    from studyhall.jobs import broker  # broker.py imports this module
+
+    return broker.attached_to(bind)
+
+
+async def _hand_over(broker: Broker, jobs: list[Ready], events: bool) -> None:
+    try:
+        await broker.hand_over(jobs, dispatch=events)
+    except Exception as exc:  # the sweeper hands them over later
+        log.warning("jobs.hand_over_failed", jobs=[j.id for j in jobs], error=str(exc))

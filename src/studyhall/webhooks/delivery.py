@@ -85,17 +85,20 @@ async def post(
     run: JobRun, url: str, secret: str, message_id: str, body: bytes, *, allow_private: bool
 ) -> Outcome:
     started = time.perf_counter()
+    client = run.runtime.webhook_http
     try:
-        await ssrf.check_resolved(url, allow_private=allow_private)
+        ssrf.check_syntax(url)
         # The wall clock, not the injected one: receivers check this against their own clock
         # to refuse replays (the Standard Webhooks tolerance is five minutes).
         timestamp = int(time.time())
-        response = await run.runtime.http.post(
-            url,
-            content=body,
-            headers=signing.headers(secret, message_id, timestamp, body),
-            timeout=run.runtime.settings.webhook_timeout_seconds,
-        )
+        headers = signing.headers(secret, message_id, timestamp, body)
+        timeout = run.runtime.settings.webhook_timeout_seconds
+        # The guard checks the address the connection is made to (ssrf.GuardedBackend).
+        if client is not None:  # the worker's, made with the same settings
+            response = await client.post(url, content=body, headers=headers, timeout=timeout)
+        else:  # a job run outside a worker: a client of its own
+            async with ssrf.guarded_client(allow_private=allow_private) as own:
+                response = await own.post(url, content=body, headers=headers, timeout=timeout)
     except ssrf.UnsafeURL as exc:
         return Outcome(None, _ms(started), f"refused: {exc}")
     except httpx.HTTPError as exc:

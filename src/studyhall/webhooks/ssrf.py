@@ -4,6 +4,12 @@ The host is resolved and every address it resolves to is checked: loopback, priv
 link-local (cloud metadata at 169.254.169.254), multicast, reserved and unspecified addresses
 are refused unless the operator allows them (STUDYHALL_WEBHOOK_ALLOW_PRIVATE, for a receiver
 on the same machine, and for the tests).
+
+The check happens when the connection is made, in the HTTP client's network layer
+(`GuardedBackend`): the name is resolved once, every address is checked, and the socket is
+opened to exactly a checked address. So a name whose DNS answer changes between a check and
+the connection (DNS rebinding) cannot slip through. The request still names the host: the
+Host header, TLS SNI and certificate check are all for the name in the URL.
 """
 
 from __future__ import annotations
@@ -11,7 +17,13 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
+
+import httpcore
+import httpx
 
 
 class UnsafeURL(ValueError):
@@ -51,17 +63,126 @@ def check_literal(url: str, *, allow_private: bool) -> None:
         raise UnsafeURL(f"{address} is not a public address")
 
 
-async def check_resolved(url: str, *, allow_private: bool) -> None:
-    """Before each delivery: every address the host resolves to must be public."""
-    host = check_syntax(url)
-    if allow_private:
-        return
-    port = urlsplit(url).port or (443 if url.startswith("https") else 80)
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise UnsafeURL(f"the host does not resolve ({exc.strerror or exc})") from exc
-    for *_, sockaddr in infos:
-        address = ipaddress.ip_address(sockaddr[0])
-        if _refused(address):
-            raise UnsafeURL(f"{host} resolves to {address}, which is not a public address")
+# (host, port) -> the addresses to connect to. DNS is outside our control; tests pass a fake.
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(sockaddr[0]) for *_, sockaddr in infos))
+
+
+class Refused(httpcore.ConnectError):
+    """The connection was not made: the address is not public (or the name did not resolve).
+    httpx reports it as a ConnectError whose message starts with "refused:"."""
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network layer with the SSRF check where the socket is opened."""
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        resolve: Resolver = system_resolver,
+        inner: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
+        self.allow_private = allow_private
+        self._resolve = resolve
+        self._inner = inner or httpcore.AnyIOBackend()
+
+    async def addresses(self, host: str, port: int) -> list[str]:
+        """The checked addresses of `host` (resolved once, here)."""
+        try:
+            ipaddress.ip_address(host)
+            found = [host]
+        except ValueError:
+            try:
+                found = await self._resolve(host, port)
+            except OSError as exc:
+                raise Refused(f"refused: {host} does not resolve ({exc.strerror or exc})") from exc
+        if not found:
+            raise Refused(f"refused: {host} does not resolve")
+        if not self.allow_private:
+            for address in found:
+                if _refused(ipaddress.ip_address(address)):
+                    raise Refused(f"refused: {host} resolves to {address}, not a public address")
+        return found
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        error: Exception | None = None
+        for address in await self.addresses(host, port):
+            try:
+                return await self._inner.connect_tcp(
+                    address,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc  # the next checked address, as a browser would
+        assert error is not None
+        raise error
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise Refused("refused: webhooks do not call Unix sockets")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport on a connection pool whose network layer is `GuardedBackend`.
+
+    httpx takes no network backend of its own, so the pool it made is replaced by an equal
+    one that has it (tests/webhooks pin this: a refused address never gets a connection).
+    """
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        resolve: Resolver = system_resolver,
+        verify: ssl.SSLContext | bool = True,
+        network: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
+        super().__init__(verify=verify, trust_env=False)
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=5.0,
+            network_backend=GuardedBackend(
+                allow_private=allow_private, resolve=resolve, inner=network
+            ),
+        )
+
+
+def guarded_client(
+    *,
+    allow_private: bool,
+    resolve: Resolver = system_resolver,
+    verify: ssl.SSLContext | bool = True,
+    network: httpcore.AsyncNetworkBackend | None = None,
+) -> httpx.AsyncClient:
+    """An HTTP client for URLs organisations chose: no redirects, no proxies from the
+    environment, every connection checked by the SSRF guard (`network` is the layer below
+    the guard; tests pass one)."""
+    transport = GuardedTransport(
+        allow_private=allow_private, resolve=resolve, verify=verify, network=network
+    )
+    return httpx.AsyncClient(transport=transport, follow_redirects=False, trust_env=False)

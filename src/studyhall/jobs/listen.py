@@ -1,0 +1,71 @@
+"""PostgreSQL without Redis: a worker LISTENs for the NOTIFY that a transaction queuing work
+sends on commit (wakeup.py), so separate `studyhall worker` processes start a job at once
+instead of at their next poll.
+
+The listener has a connection of its own (asyncpg; a pooled connection would be handed back
+and lose its LISTEN). When that connection drops, the worker falls back to its poll interval
+and tries to listen again on each pass; notifications missed meanwhile only cost that wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+import structlog
+from sqlalchemy import make_url
+
+from studyhall.jobs.wakeup import CHANNEL
+
+log = structlog.get_logger(__name__)
+
+CONNECT_TIMEOUT_SECONDS = 5.0
+
+
+class Listener:
+    def __init__(self, database_url: str, wake: Callable[[], None]) -> None:
+        url = make_url(database_url).set(drivername="postgresql")
+        self._dsn = url.render_as_string(hide_password=False)
+        self._wake = wake
+        self._connection: Any = None
+        self.notifications = 0  # received so far (the tests read these two)
+        self.connects = 0
+
+    @property
+    def listening(self) -> bool:
+        return self._connection is not None and not self._connection.is_closed()
+
+    async def ensure(self) -> bool:
+        """Listen if not already; False (and a warning) when PostgreSQL cannot be reached."""
+        if self.listening:
+            return True
+        self._connection = None
+        try:
+            connection = await asyncio.wait_for(
+                asyncpg.connect(self._dsn), timeout=CONNECT_TIMEOUT_SECONDS
+            )
+            await connection.add_listener(CHANNEL, self._notified)
+        except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+            log.warning("worker.listen_failed", error=str(exc))
+            return False
+        connection.add_termination_listener(self._lost)
+        self._connection = connection
+        self.connects += 1
+        log.info("worker.listening", channel=CHANNEL)
+        return True
+
+    def _notified(self, *_: object) -> None:
+        self.notifications += 1
+        self._wake()
+
+    def _lost(self, _connection: object) -> None:
+        log.warning("worker.listen_lost")
+        self._wake()  # a pass now, then the poll interval until listening again
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None and not connection.is_closed():
+            connection.remove_termination_listener(self._lost)  # not lost: closed
+            await connection.close(timeout=CONNECT_TIMEOUT_SECONDS)
