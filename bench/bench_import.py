@@ -244,8 +244,12 @@ def main() -> None:
         results = {}
         for phase in phases:
             # Each import gets a database of its own, with nothing but the demo content.
-            env = {**os.environ, "STUDYHALL_DATA_DIR": str(folder / f"data-{phase}"),
-                   "STUDYHALL_LOG_LEVEL": "WARNING", "STUDYHALL_ARGON2_MEMORY_KIB": "1024"}  # fmt: skip
+            env = {
+                **os.environ,
+                "STUDYHALL_DATA_DIR": str(folder / f"data-{phase}"),
+                "STUDYHALL_LOG_LEVEL": "WARNING",
+                "STUDYHALL_ARGON2_MEMORY_KIB": "1024",
+            }
             env.pop("STUDYHALL_DATABASE_URL", None)
             if phase.startswith("import"):
                 studyhall = str(Path(sys.executable).parent / "studyhall")

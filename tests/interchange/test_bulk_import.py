@@ -98,7 +98,9 @@ async def snapshot(app: FastAPI, track: dict[str, Any]) -> dict[str, Any]:
     track_id = UUID(str(track["id"]))
     out: dict[str, Any] = {}
     async with app.state.db.unit_of_work() as session:
-        questions = (await session.scalars(select(Question).where(Question.track_id == track_id))).all()
+        questions = (
+            await session.scalars(select(Question).where(Question.track_id == track_id))
+        ).all()
         for q in questions:
             versions = (
                 await session.scalars(
@@ -108,7 +110,9 @@ async def snapshot(app: FastAPI, track: dict[str, Any]) -> dict[str, Any]:
                 )
             ).all()
             tags = (
-                await session.scalars(select(QuestionTag.tag).where(QuestionTag.question_id == q.id))
+                await session.scalars(
+                    select(QuestionTag.tag).where(QuestionTag.question_id == q.id)
+                )
             ).all()
             head = next(v for v in versions if v.id == q.head_version_id)
             out[head.content["stem"]] = {
