@@ -20,6 +20,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from studyhall.audit import service as audit
+from studyhall.audit.models import AuditEvent
 from studyhall.bank.content import QuestionContent
 from studyhall.bank.models import Question, QuestionTag, QuestionVersion, ReviewEvent
 from studyhall.bank.render import render_content, search_text
@@ -266,8 +267,11 @@ async def create_questions(
     await ctx.session.execute(insert(QuestionVersion), versions)
     if tags:
         await ctx.session.execute(insert(QuestionTag), tags)
+    # The audit records as `audit.record` makes them, written in one statement too (in order,
+    # so their ids read as one-at-a-time creation would have numbered them).
+    records = []
     for question in questions:
-        audit.record(
+        record = audit.record(
             ctx,
             "question.created",
             org_id=org.id,
@@ -276,8 +280,13 @@ async def create_questions(
             summary={"track_id": str(question["track_id"]), "type": question["type"],
                      "version": 1},
         )  # fmt: skip
-    await ctx.session.flush()  # the audit records, so the session holds none of the batch
+        ctx.session.expunge(record)
+        records.append({column: getattr(record, column) for column in _AUDIT_COLUMNS})
+    await ctx.session.execute(insert(AuditEvent), records)
     return [question["id"] for question in questions]
+
+
+_AUDIT_COLUMNS = [c.key for c in AuditEvent.__table__.columns if c.key != "id"]
 
 
 async def edit_question(
