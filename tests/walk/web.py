@@ -113,6 +113,9 @@ ENTRIES: Entries = {
         "org:questions:write", lambda w: ({"track_id": w.ids["track"]}, None)),
     ("POST", ORG + "/tracks/{track_id}/import"): (
         "org:questions:write", lambda w: ({"track_id": w.ids["track"]}, upload_form(w))),
+    ("GET", ORG + "/tracks/{track_id}/export"): (
+        "org:questions:read",
+        lambda w: ({"track_id": w.ids["track"], "?": "format=gift&topic=&tag=&q="}, None)),
     ("GET", TRACK_IMPORTS): (
         "org:questions:write",
         lambda w: ({"track_id": w.ids["track"], "import_id": w.ids["import"]}, None)),

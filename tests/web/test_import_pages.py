@@ -62,7 +62,7 @@ async def test_a_dry_run_reports_the_bad_line_then_runs_for_real(
     assert form.status_code == 200
     assert 'enctype="multipart/form-data"' in form.text
     assert "Cluster" in form.text  # the default topic's choices are the track's leaves
-    assert f'action="/api/v1/orgs/school/tracks/{school.track["id"]}/export"' in form.text
+    assert f'action="{base(school)}/export"' in form.text
 
     started = await upload(
         client, school, "bank.gift", GIFT.encode(), dry_run="true", partial="true"
@@ -240,3 +240,31 @@ async def test_the_tracks_page_links_to_import_and_export(
     await browser_sign_in(client, school.author.email)
     page = await client.get("/o/school/tracks")
     assert f'href="{base(school)}/import"' in page.text
+
+
+async def test_the_export_form_downloads_the_tracks_questions(
+    client: httpx.AsyncClient, school: School
+) -> None:
+    await browser_sign_in(client, school.author.email)
+    form = await client.get(f"{base(school)}/import")
+    action = re.search(r'id="export-form" action="([^"]+)"', form.text)
+    assert action
+    # A browser sends every field of a GET form, the empty ones too.
+    everything = await client.get(
+        action.group(1), params={"format": "gift", "topic": "", "tag": "", "q": ""}
+    )
+    assert everything.status_code == 200, everything.text[:500]
+    assert "attachment" in everything.headers["content-disposition"]
+    assert everything.text.count("{") == 6  # two questions in each of the three leaf topics
+    topic = str(leaf_topics(school.track)[0]["id"])
+    some = await client.get(
+        action.group(1), params={"format": "json", "topic": topic, "tag": "", "q": ""}
+    )
+    assert some.status_code == 200, some.text[:500]
+    assert len(some.json()["questions"]) == 2
+    bad = await client.get(action.group(1), params={"format": "docx"})
+    assert bad.status_code == 422
+    assert "No export format" in bad.text
+    await browser_sign_in(client, school.learner.email)
+    refused = await client.get(action.group(1), params={"format": "gift"})
+    assert refused.status_code == 403

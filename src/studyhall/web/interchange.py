@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
 from studyhall.exams import tracks
-from studyhall.interchange import endpoints, importer, runs
+from studyhall.interchange import endpoints, exporter, importer, runs
 from studyhall.interchange.formats import ExportFormat, ImportFormat
 from studyhall.interchange.models import ImportRun
 from studyhall.kit.context import Context
@@ -26,7 +26,14 @@ from studyhall.kit.transaction import request_context
 from studyhall.orgs.permissions import OrgAccess, OrgCaller
 from studyhall.orgs.roles import Permission
 from studyhall.web import csrf
-from studyhall.web.access import AuthorPage, PageOrgAccess, PageRoute, SignInRequired, see_other
+from studyhall.web.access import (
+    AuthorPage,
+    BankPage,
+    PageOrgAccess,
+    PageRoute,
+    SignInRequired,
+    see_other,
+)
 from studyhall.web.access import _remember as remember_caller
 from studyhall.web.forms import problem_errors
 from studyhall.web.rendering import render
@@ -35,6 +42,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 FINISHED = ("done", "failed")
 FORM_ERRORS = (InvalidInput.status, endpoints.ImportTooLarge.status)
+MAX_TAG, MAX_SEARCH = 48, 200  # as the export API takes them
 POLL_SECONDS = 1
 IMPORT_FORMATS = {
     ImportFormat.GIFT: "GIFT", ImportFormat.MOODLE_XML: "Moodle XML",
@@ -200,3 +208,37 @@ async def run_for_real(
             raise
         return see_other(request, f"{_base(caller, track_id)}/imports/{import_id}?gone=1")
     return see_other(request, f"{_base(caller, track_id)}/imports/{run.id}")
+
+
+@router.get("/o/{org}/tracks/{track_id}/export")
+async def export_questions(
+    request: Request, track_id: UUID, caller: BankPage, format: str = "json",
+    topic: str = "", tag: str = "", q: str = "",
+) -> Response:  # fmt: skip
+    """The export form's download: the API's export (same service, same file), reading the
+    form's empty fields as "no filter", which a browser sends for every field left blank."""
+    try:
+        fmt = ExportFormat(format)
+    except ValueError:
+        raise InvalidInput(
+            f"No export format {format!r}.", errors=[("query.format", "unknown")]
+        ) from None
+    try:
+        topic_id = UUID(topic) if topic.strip() else None
+    except ValueError:
+        raise InvalidInput("No such topic.", errors=[("query.topic", "is not a UUID")]) from None
+    if len(tag) > MAX_TAG or len(q) > MAX_SEARCH:
+        raise InvalidInput("The tag or the search is too long.")
+    found = await exporter.export_questions(
+        caller.ctx, caller.org.id, track_id, fmt, dialect=request.app.state.db.dialect,
+        topic=topic_id, tag=tag.strip() or None, q=q.strip() or None,
+    )  # fmt: skip
+    return Response(
+        found.data,
+        media_type=found.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{found.filename}"',
+            "X-Studyhall-Exported": str(found.count),
+            "X-Studyhall-Skipped": str(len(found.skipped)),
+        },
+    )
