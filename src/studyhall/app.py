@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -84,9 +85,15 @@ def create_app(
             app.state.job_runtime = runtime
             embedded = Worker(runtime) if worker else None
             running = asyncio.create_task(embedded.run()) if embedded else None
+            checkpointer = db.checkpointer()
+            checkpoints = asyncio.create_task(checkpointer.run()) if checkpointer else None
             try:
                 yield
             finally:
+                if checkpoints is not None:
+                    checkpoints.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await checkpoints
                 if embedded is not None and running is not None:
                     await embedded.stop()
                     await running

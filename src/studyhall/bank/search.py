@@ -138,12 +138,19 @@ async def _tags_of(ctx: Context, org_id: UUID, ids: Sequence[UUID]) -> dict[UUID
     return tags
 
 
+# Excerpts by version id, made once per process: versions never change, and every page of
+# results shows fifty (each a database read and a Markdown parse). Keyed by (org, version).
+_excerpts: dict[tuple[UUID, UUID], str] = {}
+EXCERPT_CACHE_SIZE = 50_000
+
+
 async def _stems_of(
     ctx: Context, org_id: UUID, version_ids: Sequence[UUID | None]
 ) -> dict[UUID, str]:
-    wanted = [v for v in version_ids if v is not None]
+    found = {v: e for v in version_ids if v and (e := _excerpts.get((org_id, v))) is not None}
+    wanted = [v for v in version_ids if v is not None and v not in found]
     if not wanted:
-        return {}
+        return found
     # Only the start of each stem leaves the database; it is all an excerpt needs.
     stem = func.substr(QuestionVersion.content["stem"].as_string(), 1, EXCERPT_LENGTH * 3)
     rows = await ctx.session.execute(
@@ -151,7 +158,11 @@ async def _stems_of(
         .with_only_columns(QuestionVersion.id, stem)
         .where(QuestionVersion.id.in_(wanted))
     )
-    return {version_id: plain_excerpt(text or "") for version_id, text in rows}
+    if len(_excerpts) + len(wanted) > EXCERPT_CACHE_SIZE:
+        _excerpts.clear()
+    for version_id, text in rows:
+        found[version_id] = _excerpts[(org_id, version_id)] = plain_excerpt(text or "")
+    return found
 
 
 _markdown = MarkdownIt("commonmark")

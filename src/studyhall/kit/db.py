@@ -20,6 +20,8 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
+from studyhall.kit import sqlite_inline
+
 # Stable constraint names so Alembic can drop and alter them on both engines.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -61,9 +63,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    # Writers queue for SQLite's one write lock; under a burst the queue can take seconds,
-    # and waiting is better than failing (a request still waiting after this gets a 503).
-    cursor.execute("PRAGMA busy_timeout=30000")
+    # A connection waiting for another process's write lock waits this long, then the
+    # request gets a 503. (The inline writer waits in `sqlite_inline.begin_immediate`.)
+    inline = isinstance(dbapi_connection.driver_connection, sqlite_inline.InlineConnection)
+    cursor.execute(f"PRAGMA busy_timeout={0 if inline else int(WRITER_WAIT_SECONDS * 1000)}")
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses no commit
     cursor.close()
 
@@ -76,27 +79,40 @@ def ensure_sqlite_directory(url: str) -> None:
         Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
+def _sqlite_path(url: str) -> str:
+    return str(make_url(url).database)
+
+
 def _sqlite_file(url: str) -> bool:
     """A file database (an in-memory one has a single static connection, no pool)."""
     database = make_url(url).database
     return bool(database) and database != ":memory:" and "mode=memory" not in url
 
 
-def create_engine(url: str, *, writer: bool = True, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+def create_engine(
+    url: str, *, writer: bool = True, inline_reads: bool = False, **kwargs: Any
+) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection.
+    On a SQLite file the writer runs in the loop's thread (see sqlite_inline), and so do the
+    readers of an `inline_reads` engine (for short lookups only: a slow read would stall the
+    loop)."""
     if url.startswith("sqlite"):
         ensure_sqlite_directory(url)
-        if writer and _sqlite_file(url):
+        inline = writer and _sqlite_file(url)
+        if inline_reads and not writer and _sqlite_file(url):
+            kwargs.setdefault("async_creator", sqlite_inline.connector(_sqlite_path(url)))
+        if inline:
             # SQLite has one write lock. Writers queue for it here, in a first-come queue that
-            # wakes the next one the moment the lock is free; left to SQLite, every waiter
+            # wakes the next one the moment the lock is free (left to SQLite, every waiter
             # polls with sleeps of up to 100 ms, and under a burst the lock sits idle while
-            # they sleep (measured: 68 saves/s with 15 pooled writers against ... with one).
+            # they sleep), and the one writer runs in the loop's thread (see sqlite_inline).
             kwargs.setdefault("pool_size", 1)
             kwargs.setdefault("max_overflow", 0)
             kwargs.setdefault("pool_timeout", WRITER_WAIT_SECONDS)
+            kwargs.setdefault("async_creator", sqlite_inline.connector(_sqlite_path(url)))
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        _own_transactions(engine, "BEGIN IMMEDIATE" if writer else "BEGIN")
+        _own_transactions(engine, "BEGIN IMMEDIATE" if writer else "BEGIN", inline=inline)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
@@ -104,7 +120,7 @@ def create_engine(url: str, *, writer: bool = True, **kwargs: Any) -> AsyncEngin
     return create_async_engine(url, **kwargs)
 
 
-def _own_transactions(engine: AsyncEngine, begin: str) -> None:
+def _own_transactions(engine: AsyncEngine, begin: str, *, inline: bool = False) -> None:
     """Issue our own BEGIN on SQLite: IMMEDIATE for writers, deferred for readers.
 
     A deferred transaction that reads and then writes fails at once with "database is locked"
@@ -119,7 +135,10 @@ def _own_transactions(engine: AsyncEngine, begin: str) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql(begin)
+        if inline:
+            sqlite_inline.begin_immediate(conn.connection.driver_connection, WRITER_WAIT_SECONDS)
+        else:
+            conn.exec_driver_sql(begin)
 
 
 def may_write(session: AsyncSession) -> bool:
@@ -148,10 +167,32 @@ class Database:
         self.read_sessions = async_sessionmaker(
             self.read_engine, expire_on_commit=False, info={"writes": False}
         )
+        # On a SQLite file a write request looks up who is calling (token, organisation,
+        # role) apart from its write transaction, so the write lock is not held while a
+        # password is hashed or an upload stored; through connections that run in the loop's
+        # thread, because on aiosqlite's threads those small reads cost ~1.4 ms of CPU a
+        # request in hand-offs (measured on answer saves).
+        self._inline = url.startswith("sqlite") and _sqlite_file(url)
+        self.lookups_apart = self.read_engine is not self.engine
+        self.lookup_engine = (
+            create_engine(url, writer=False, inline_reads=True, **engine_kwargs)
+            if self._inline
+            else self.read_engine
+        )
+        self.lookup_sessions = async_sessionmaker(
+            self.lookup_engine, expire_on_commit=False, info={"writes": False}
+        )
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    def checkpointer(self) -> sqlite_inline.Checkpointer | None:
+        """Where the writer runs inline (a SQLite file), what keeps its commits from doing
+        the log's checkpoints; a long-running process runs it (`Checkpointer.run`)."""
+        if not self._inline:
+            return None
+        return sqlite_inline.Checkpointer(_sqlite_path(self.url))
 
     @asynccontextmanager
     async def unit_of_work(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
@@ -168,3 +209,5 @@ class Database:
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
+        if self.lookup_engine is not self.read_engine:
+            await self.lookup_engine.dispose()

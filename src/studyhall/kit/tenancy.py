@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Delete, Select, delete, select
+from sqlalchemy import BindParameter, Delete, Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyhall.kit.errors import NotFound
@@ -25,8 +25,9 @@ def _org_column(model: Any) -> Any:
     return column
 
 
-def scoped(model: type[M], org_id: UUID) -> Select[M]:
-    """`SELECT model WHERE org_id = :org_id`; add further filters to the result."""
+def scoped(model: type[M], org_id: UUID | BindParameter[Any]) -> Select[M]:
+    """`SELECT model WHERE org_id = :org_id`; add further filters to the result. The org may
+    be a `bindparam` when a hot statement is built once and run with the org's id."""
     return select(model).where(_org_column(model) == org_id)
 
 

@@ -4,9 +4,9 @@
 endpoint inside it, and commits before the response is sent, so an acknowledged write is a
 committed one. Exceptions roll back, except problems marked `keep_writes` (a failed login is a
 refusal whose record must survive). A constraint the database catches becomes a 409, and a
-lock that outlasts the wait a retryable 503 — never a 500. On SQLite, where one writer at a
-time holds the lock, access rules read through a separate lookup session (`lookup_context`)
-so a write request holds the lock only while its service works. A read that finds something
+lock that outlasts the wait a retryable 503 — never a 500. Access rules read through the
+request's lookup session (`lookup_context`): on SQLite, a read session apart from the write
+transaction, so the write lock is held only while the service works. A read that finds something
 it must write first (an attempt whose time ran out) raises `NeedsWriter`, and the request runs
 again as a writer: reads never wait for the writer unless they have to.
 """
@@ -66,12 +66,12 @@ async def _in_transaction(
     request.state.context = None  # a run again must not reuse the first run's context
     async with AsyncExitStack() as stack:
         session = await stack.enter_async_context((db.sessions if write else db.read_sessions)())
-        # Who is calling is looked up outside the write transaction where the engine has one
-        # writer at a time (SQLite), so the write lock is held only while the service works,
-        # not while tokens and memberships are read.
-        split = write and db.read_engine is not db.engine
+        # Who is calling is looked up apart from the write transaction where SQLite has one
+        # writer at a time, so the write lock is held only while the service works (see
+        # Database.lookups_apart).
+        split = write and db.lookups_apart
         request.state.read_session = (
-            await stack.enter_async_context(db.read_sessions()) if split else session
+            await stack.enter_async_context(db.lookup_sessions()) if split else session
         )
         request.state.session = session
         request.state.writes = write

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from studyhall.accounts.models import AuthSession, User
@@ -75,20 +75,30 @@ async def org_and_role(ctx: Context, slug: str, user_id: UUID) -> tuple[Org | No
     return row[0], Role(row[1]) if row[1] else None
 
 
+# Built once: on the hottest path (every request under /orgs/{org}) building the statement
+# cost more than running it.
+_SESSION_ORG_AND_ROLE = (
+    select(AuthSession, User, Org, Membership.role)
+    .join(User, User.id == AuthSession.user_id)
+    .outerjoin(Org, Org.slug == bindparam("slug"))
+    .outerjoin(Membership, (Membership.org_id == Org.id) & (Membership.user_id == User.id))
+    .where(
+        AuthSession.token_hash == bindparam("token_hash"),
+        AuthSession.expires_at > bindparam("now"),
+    )
+)
+
+
 async def session_org_and_role(
     ctx: Context, token: str, slug: str
 ) -> tuple[AuthSession, User, Org | None, Role | None] | None:
     """`session_for_token` and `org_and_role` in one query: every request a person makes
     under /orgs/{org} asks both, and on the hottest path (saving answers) a query is a
     noticeable share of the time. None when the token has no live session."""
-    query = (
-        select(AuthSession, User, Org, Membership.role)
-        .join(User, User.id == AuthSession.user_id)
-        .outerjoin(Org, Org.slug == slug)
-        .outerjoin(Membership, (Membership.org_id == Org.id) & (Membership.user_id == User.id))
-        .where(AuthSession.token_hash == hash_token(token), AuthSession.expires_at > ctx.now())
+    found = await ctx.session.execute(
+        _SESSION_ORG_AND_ROLE, {"slug": slug, "token_hash": hash_token(token), "now": ctx.now()}
     )
-    row = (await ctx.session.execute(query)).first()
+    row = found.first()
     if row is None:
         return None
     auth_session, user, org, role = row

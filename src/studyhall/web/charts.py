@@ -57,33 +57,23 @@ def score_over_time(progress: Progress) -> LineChart:
 @dataclass(frozen=True)
 class Bar:
     label: str
-    y: float
-    width: float
     accuracy: float | None
     low: bool
 
 
 @dataclass(frozen=True)
 class BarChart:
-    width: int
-    height: int
-    label_width: int
-    track_width: int
     bars: list[Bar]
 
 
-def topic_accuracy(progress: Progress, bar_height: int = 26) -> BarChart:
-    label_width, track_width = 0, WIDTH - 48
-    bars = []
-    for n, topic in enumerate(progress.topics):
-        accuracy = topic.accuracy
-        bars.append(
-            Bar(
-                label=topic.topic,
-                y=n * (bar_height + 18),
-                width=round(track_width * (accuracy or 0) / 100, 1),
-                accuracy=accuracy,
-                low=accuracy is not None and accuracy < progress.passing_percent,
-            )
+def topic_accuracy(progress: Progress) -> BarChart:
+    """One bar per topic; the page lays them out as a list, so long names wrap."""
+    bars = [
+        Bar(
+            label=topic.topic,
+            accuracy=topic.accuracy,
+            low=topic.accuracy is not None and topic.accuracy < progress.passing_percent,
         )
-    return BarChart(WIDTH, max(1, len(bars)) * (bar_height + 18), label_width, track_width, bars)
+        for topic in progress.topics
+    ]
+    return BarChart(bars)

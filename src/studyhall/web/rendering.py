@@ -61,6 +61,16 @@ def _trusted_html(value: str) -> Markup:
 env.filters["trusted_html"] = _trusted_html
 
 
+def _number(value: object) -> str:
+    """A number as a person writes it: 5 rather than 5.0, 0.25 rather than 2.5e-01."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+env.filters["number"] = _number
+
+
 def theme_of(request: Request) -> str:
     chosen = request.cookies.get(THEME_COOKIE, "system")
     return chosen if chosen in THEMES else "system"
