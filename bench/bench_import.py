@@ -16,9 +16,16 @@ What it does, in one run:
    - `stream`: our streaming reader (`moodle_xml.parse`) over the whole file;
    - `tree` (the baseline for memory): defusedxml parsing the whole file into one tree, then
      walking its questions, which is what a non-streaming reader costs;
+   - `import-single` (the baseline for speed): `studyhall import` end to end with new
+     questions written one at a time through `bank.service.create_question`, as importing
+     did before the bulk path (the importer's `bank.create_questions` replaced, in that child
+     only, by a loop over `create_question`), into a database of its own;
    - `import`: `studyhall import` end to end (read and check every question, then write them
-     all as drafts in one transaction, audited), into the demo track.
+     all as drafts in one transaction, audited, in batches through
+     `bank.service.create_questions`), into the demo track of a fresh database.
 3. Prints seconds, questions per second and peak memory per phase, and the ratios.
+
+`--skip-single` leaves the baseline out (it takes about six minutes for 20,000 questions).
 """
 
 from __future__ import annotations
@@ -160,6 +167,23 @@ def phase_tree(path: Path) -> int:
     return sum(1 for q in tree.getroot().iter("question") if q.get("type") != "category")
 
 
+def phase_import_single(path: Path) -> int:
+    """The baseline: every new question through `create_question`, one at a time."""
+    from uuid import UUID
+
+    from studyhall.bank import service
+    from studyhall.interchange import importer
+
+    async def one_at_a_time(ctx, org, track_id, contents) -> list[UUID]:  # type: ignore[no-untyped-def]
+        return [
+            (await service.create_question(ctx, org, track_id, content)).question.id
+            for content in contents
+        ]
+
+    importer.bank.create_questions = one_at_a_time  # type: ignore[attr-defined]
+    return phase_import(path)
+
+
 def phase_import(path: Path) -> int:
     from studyhall.cli import main
 
@@ -171,7 +195,12 @@ def phase_import(path: Path) -> int:
     return int(path.stem.split("-")[-1])
 
 
-PHASES = {"stream": phase_stream, "tree": phase_tree, "import": phase_import}
+PHASES = {
+    "stream": phase_stream,
+    "tree": phase_tree,
+    "import-single": phase_import_single,
+    "import": phase_import,
+}
 
 
 def child(phase: str, path: Path) -> None:
@@ -195,6 +224,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=20_000)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--skip-single", action="store_true", help="leave the baseline out")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -202,28 +232,44 @@ def main() -> None:
         return
     folder = Path(tempfile.mkdtemp(prefix="studyhall-bench-import-"))
     try:
-        env = {**os.environ, "STUDYHALL_DATA_DIR": str(folder / "data"),
-               "STUDYHALL_LOG_LEVEL": "WARNING", "STUDYHALL_ARGON2_MEMORY_KIB": "1024"}  # fmt: skip
-        env.pop("STUDYHALL_DATABASE_URL", None)
         path = folder / f"moodle-{args.questions}.xml"
         write_file(path, args.questions)
         size = path.stat().st_size
-        studyhall = str(Path(sys.executable).parent / "studyhall")
-        subprocess.run([studyhall, "demo"], env=env, check=True, capture_output=True)
         print(f"file: {args.questions} questions, {size / 2**20:.1f} MiB of Moodle XML")
         print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
               f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
-        results = {phase: run_phase(phase, path, env) for phase in ("stream", "tree", "import")}
-        print(f"{'phase':8} {'questions':>9} {'seconds':>8} {'q/s':>8} {'peak MiB':>9}")
+        phases = ["stream", "tree", "import-single", "import"]
+        if args.skip_single:
+            phases.remove("import-single")
+        results = {}
+        for phase in phases:
+            # Each import gets a database of its own, with nothing but the demo content.
+            env = {
+                **os.environ,
+                "STUDYHALL_DATA_DIR": str(folder / f"data-{phase}"),
+                "STUDYHALL_LOG_LEVEL": "WARNING",
+                "STUDYHALL_ARGON2_MEMORY_KIB": "1024",
+            }
+            env.pop("STUDYHALL_DATABASE_URL", None)
+            if phase.startswith("import"):
+                studyhall = str(Path(sys.executable).parent / "studyhall")
+                subprocess.run([studyhall, "demo"], env=env, check=True, capture_output=True)
+            results[phase] = run_phase(phase, path, env)
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
+        print(f"{'phase':13} {'questions':>9} {'seconds':>8} {'q/s':>8} {'peak MiB':>9}")
         for phase, r in results.items():
             print(
-                f"{phase:8} {int(r['count']):>9} {r['seconds']:>8.2f} "
+                f"{phase:13} {int(r['count']):>9} {r['seconds']:>8.2f} "
                 f"{r['count'] / r['seconds']:>8.0f} {r['peak_kib'] / 1024:>9.1f}"
             )
         stream, tree = results["stream"], results["tree"]
         print(f"peak memory, streaming / whole tree: {stream['peak_kib'] / tree['peak_kib']:.2f}")
         ratio = stream["seconds"] / results["import"]["seconds"]
         print(f"import speed / streaming read speed: {ratio:.3f}")
+        if "import-single" in results:
+            single = results["import-single"]
+            speedup = single["seconds"] / results["import"]["seconds"]
+            print(f"import speed, bulk / one at a time: {speedup:.1f}x")
     finally:
         if args.keep:
             print(f"kept {folder}")

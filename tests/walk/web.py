@@ -11,16 +11,30 @@ import re
 import uuid
 
 from tests.factories import PASSWORD
+from tests.walk.search_media import Upload
 from tests.walk.world import Entries, FormBody, World
 
 ORG = "/o/{org}"
 ATTEMPT = ORG + "/attempts/{attempt_id}"
 QUESTION = ORG + "/questions/{question_id}"
 ADMIN = ORG + "/admin"
+TRACK_IMPORTS = ORG + "/tracks/{track_id}/imports/{import_id}"
 
 
 def form(w: World, **fields: str) -> FormBody:
     return FormBody(csrf_token=w.ids["csrf"], **fields)
+
+
+def upload_form(w: World) -> Upload:
+    """The import page's multipart form: a small GIFT file, checked only (a dry run)."""
+    gift = b"Which walk page question is this? {=The uploaded one ~Another}\n"
+    return Upload(
+        {
+            "file": ("walk.gift", gift),
+            "csrf_token": (None, w.ids["csrf"]),
+            "dry_run": (None, "true"),
+        }
+    )
 
 
 ENTRIES: Entries = {
@@ -95,6 +109,20 @@ ENTRIES: Entries = {
             w, name="Spare", slug="spare", exam_length="5", time_limit_minutes="10",
             passing_score="70", navigation="free", scoring="percent",
             topics="Architecture | 60\n  Cluster | 50\n  Execution | 50\nDataFrames | 40"))),
+    ("GET", ORG + "/tracks/{track_id}/import"): (
+        "org:questions:write", lambda w: ({"track_id": w.ids["track"]}, None)),
+    ("POST", ORG + "/tracks/{track_id}/import"): (
+        "org:questions:write", lambda w: ({"track_id": w.ids["track"]}, upload_form(w))),
+    ("GET", ORG + "/tracks/{track_id}/export"): (
+        "org:questions:read",
+        lambda w: ({"track_id": w.ids["track"], "?": "format=gift&topic=&tag=&q="}, None)),
+    ("GET", TRACK_IMPORTS): (
+        "org:questions:write",
+        lambda w: ({"track_id": w.ids["track"], "import_id": w.ids["import"]}, None)),
+    # The walk's import is queued (no worker runs), so this sends the author back to it.
+    ("POST", TRACK_IMPORTS + "/run"): (
+        "org:questions:write",
+        lambda w: ({"track_id": w.ids["track"], "import_id": w.ids["import"]}, form(w))),
     ("GET", "/invite"): ("public", lambda w: ({}, None)),
     ("GET", ADMIN + "/members"): ("org:members:read", lambda w: ({}, None)),
     ("POST", ADMIN + "/members/{user_id}/role"): (

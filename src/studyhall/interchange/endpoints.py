@@ -81,7 +81,7 @@ class ReceivedImport:
     filename: str = ""
     size: int = 0
     fields: dict[str, str] | None = None
-    problem: InvalidInput | None = None
+    problem: Problem | None = None  # refused before any field could be read
 
 
 async def _at_most(stream: AsyncIterator[bytes], limit: int) -> AsyncGenerator[bytes, None]:
@@ -93,7 +93,7 @@ async def _at_most(stream: AsyncIterator[bytes], limit: int) -> AsyncGenerator[b
         yield chunk
 
 
-async def receive_import(request: Request) -> AsyncIterator[ReceivedImport]:
+async def receive_import(request: Request) -> AsyncGenerator[ReceivedImport, None]:
     """The upload, streamed to a file under the data directory before anything else runs (no
     transaction is open while a slow client sends); removed again unless an import keeps it."""
     settings = request.app.state.settings
@@ -146,7 +146,9 @@ def _flag(fields: dict[str, str], name: str) -> bool:
     return value in ("true", "1", "yes", "on")
 
 
-def _options(fields: dict[str, str]) -> tuple[ImportFormat | None, Options]:
+def parse_options(fields: dict[str, str]) -> tuple[ImportFormat | None, Options]:
+    """The upload's text fields as a format (None: told from the file) and import options;
+    InvalidInput naming the field (`body.<name>`) otherwise. The web app's form uses it too."""
     fmt = fields.get("format") or None
     if fmt is not None and fmt not in {f.value for f in ImportFormat}:
         raise InvalidInput(
@@ -207,7 +209,7 @@ async def start_import(
         raise received.problem
     assert received.path is not None
     assert received.fields is not None
-    fmt, options = _options(received.fields)
+    fmt, options = parse_options(received.fields)
     run = await runs.start_import(
         caller.ctx, caller.org, track_id, data_dir=request.app.state.settings.data_dir,
         upload=received.path, filename=received.filename, size=received.size, fmt=fmt,

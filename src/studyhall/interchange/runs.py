@@ -4,9 +4,11 @@ Never commits."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -14,18 +16,22 @@ from uuid import UUID
 from studyhall.audit import service as audit
 from studyhall.exams import tracks
 from studyhall.interchange.formats import ImportFormat, detect
-from studyhall.interchange.importer import Options
+from studyhall.interchange.importer import DEFAULT_MAX_ITEMS, Options
 from studyhall.interchange.items import FormatError
 from studyhall.interchange.models import ImportRun
 from studyhall.jobs import queue
 from studyhall.kit.context import Context
-from studyhall.kit.errors import InvalidInput, NotFound
+from studyhall.kit.errors import Conflict, InvalidInput, NotFound
 from studyhall.kit.ids import new_id
-from studyhall.kit.tenancy import get_scoped
+from studyhall.kit.tenancy import get_scoped, scoped
 from studyhall.orgs.models import Org
 
 JOB_KIND = "interchange.import"
 FILE_FIELD = "body.file"
+# A dry run keeps its file so it can be run for real with the same options (the web app's
+# "Import for real"); files of dry runs nobody followed up are removed after this long, when
+# the organisation next starts an import.
+DRY_RUN_KEPT_FOR = timedelta(days=1)
 
 
 def imports_dir(data_dir: Path) -> Path:
@@ -97,8 +103,16 @@ async def start_import(
                     errors=[("body.format", exc.reason)],
                 ) from None
     key = keep_upload(data_dir, upload)
+    await forget_old_dry_runs(ctx, org.id, data_dir)
+    return await _enqueue(ctx, org, syllabus.track.id, key, filename, size, fmt, options)
+
+
+async def _enqueue(
+    ctx: Context, org: Org, track_id: UUID, key: str, filename: str, size: int,
+    fmt: ImportFormat, options: Options,
+) -> ImportRun:  # fmt: skip
     run = ImportRun(
-        id=new_id(), org_id=org.id, track_id=syllabus.track.id, created_by=ctx.user_id,
+        id=new_id(), org_id=org.id, track_id=track_id, created_by=ctx.user_id,
         api_key_id=ctx.api_key_id, filename=filename, format=fmt.value,
         options={
             "dry_run": options.dry_run, "partial": options.partial,
@@ -134,3 +148,62 @@ async def get_run(ctx: Context, org_id: UUID, track_id: UUID, import_id: UUID) -
     if run.track_id != track_id:
         raise NotFound("No such import.")
     return run
+
+
+def is_kept(data_dir: Path, run: ImportRun) -> bool:
+    """Whether this finished dry run still has its file, so it can be run for real."""
+    return (
+        bool(run.options.get("dry_run"))
+        and run.status == "done"
+        and run.file_key is not None
+        and file_path(data_dir, run.file_key).is_file()
+    )
+
+
+async def run_for_real(
+    ctx: Context, org: Org, track_id: UUID, import_id: UUID, *, data_dir: Path
+) -> ImportRun:
+    """A new import of a finished dry run's file with the same options, this time writing.
+    The new import takes the file over (it is removed when that import ends); 409 when the
+    dry run has no file any more (already run for real, or kept too long)."""
+    dry = await get_run(ctx, org.id, track_id, import_id)
+    if not dry.options.get("dry_run") or dry.status != "done":
+        raise Conflict("Only a finished dry run can be run for real.")
+    if not is_kept(data_dir, dry):
+        raise Conflict("The file of this dry run is gone; upload it again.")
+    assert dry.file_key is not None
+    key, dry.file_key = dry.file_key, None
+    options = options_of(dry, DEFAULT_MAX_ITEMS)
+    return await _enqueue(
+        ctx, org, dry.track_id, key, dry.filename, dry.size, ImportFormat(dry.format),
+        dataclasses.replace(options, dry_run=False),
+    )  # fmt: skip
+
+
+async def forget_old_dry_runs(ctx: Context, org_id: UUID, data_dir: Path) -> None:
+    """Remove the files of the organisation's dry runs finished over `DRY_RUN_KEPT_FOR` ago."""
+    old = (
+        await ctx.session.scalars(
+            scoped(ImportRun, org_id).where(
+                ImportRun.file_key.is_not(None),
+                ImportRun.finished_at < ctx.now() - DRY_RUN_KEPT_FOR,
+            )
+        )
+    ).all()
+    for run in old:
+        if run.options.get("dry_run") and run.file_key is not None:
+            file_path(data_dir, run.file_key).unlink(missing_ok=True)
+            run.file_key = None
+
+
+async def recent_runs(
+    ctx: Context, org_id: UUID, track_id: UUID, limit: int = 10
+) -> list[ImportRun]:
+    """The track's latest imports, newest first."""
+    found = await ctx.session.scalars(
+        scoped(ImportRun, org_id)
+        .where(ImportRun.track_id == track_id)
+        .order_by(ImportRun.created_at.desc(), ImportRun.id)
+        .limit(limit)
+    )
+    return list(found.all())

@@ -67,9 +67,12 @@ async def run_import(run: JobRun) -> None:
             report = await importer.write(
                 as_author, org, track_id, path, fmt, filename, options, report, storage
             )
-            _finish(await get_scoped(ctx.session, ImportRun, org_id, import_id, what="import"),
-                    report, ctx.now())  # fmt: skip
+            finished = await get_scoped(ctx.session, ImportRun, org_id, import_id, what="import")
+            _finish(finished, report, ctx.now())
+            # A dry run keeps its file, so that it can be run for real (runs.run_for_real).
+            keep = options.dry_run and finished.status == "done"
     except Problem as problem:
+        keep = False
         # Refused as a whole (the track changed under it, a conflict): nothing was written.
         await _fail(run, org_id, import_id, problem.detail or problem.title)
     except Exception:
@@ -81,7 +84,8 @@ async def run_import(run: JobRun) -> None:
             )
             _discard(path)
         raise
-    _discard(path)
+    if not keep:
+        _discard(path)
 
 
 async def _fail(run: JobRun, org_id: UUID, import_id: UUID, why: str) -> None:
