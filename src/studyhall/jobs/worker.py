@@ -40,6 +40,7 @@ log = structlog.get_logger(__name__)
 
 # Schedules tick by the minute at the finest; looking twice a second is plenty and keeps a
 # busy worker from taking the write lock on every pass just to find nothing due.
+WAKE_GATHER_SECONDS = 0.02
 SCHEDULE_CHECK_SECONDS = 0.5
 # A worker that LISTENs sleeps until the next timed thing, but never longer than this (in case
 # a notification is lost with its connection in a way nobody noticed).
@@ -266,6 +267,10 @@ class Worker:
             try:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=await self._idle_seconds())
+                    # Woken by a commit: let the commits around it land too, so a stream of
+                    # answer saves costs one pass (reads and a dispatch) per few saves, not
+                    # one each (measured: 7.4 ms of CPU a save paced, 3.9 ms flat out).
+                    await asyncio.sleep(WAKE_GATHER_SECONDS)
             finally:
                 self.waiting = False
 
