@@ -119,3 +119,18 @@ def test_json_is_lossless() -> None:
         "book",
         ["Section", "Sub"],
     )
+
+
+def test_a_last_feedback_ending_in_a_backslash_keeps_the_general_feedback_apart() -> None:
+    """Found by the round trip: `FALSE#\\\\#` ends in an escaped backslash and then the
+    separator, which must not run into the `####` of the general feedback."""
+    content = {
+        "stem": "0", "explanation": "0", "topic_id": "00000000-0000-0000-0000-000000000000",
+        "tags": [], "difficulty": 1, "references": [], "source": None,
+        "body": {"type": "true_false", "correct_answer": False, "feedback_true": "\\",
+                 "feedback_false": None},
+    }  # fmt: skip
+    original = Exported(content, ["a"])
+    (parsed,) = _read_back("gift", [original])
+    assert isinstance(parsed, Parsed), parsed
+    _same("gift", original, parsed)

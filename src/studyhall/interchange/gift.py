@@ -327,11 +327,20 @@ def render(questions: Iterable[Exported]) -> tuple[str, list[tuple[Exported, str
         lines = [f"// [tag:{tag}]" for tag in content.get("tags", [])]
         general = f"####{escape(content['explanation'])}" if content.get("explanation") else ""
         answers = _answers(body)
-        if answers.endswith("#") and not answers.endswith("\\#"):
+        if _ends_with_separator(answers):
             answers += " "  # an empty last feedback must not run into the `####`
         lines.append(f"::Q{count}::[markdown]{escape(content['stem'])} {{{answers}{general}}}")
         out.append("\n".join(lines) + "\n")
     return "\n".join(out), skipped
+
+
+def _ends_with_separator(answers: str) -> bool:
+    """Whether the last character is an unescaped `#`: escaped only after an odd run of
+    backslashes (`\\#` is an escaped backslash, then the separator)."""
+    if not answers.endswith("#"):
+        return False
+    run = len(answers) - 1 - len(answers[:-1].rstrip("\\"))
+    return run % 2 == 0
 
 
 def _feedback(text: str | None) -> str:
