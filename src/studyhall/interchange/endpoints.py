@@ -294,6 +294,12 @@ async def export_questions(
         caller.ctx, caller.org.id, track_id, format, dialect=request.app.state.db.dialect,
         topic=topic, tag=tag, q=q,
     )  # fmt: skip
+    return export_response(found)
+
+
+def export_response(found: exporter.ExportFile) -> Response:
+    """An exported file as a download, with how many questions went in and were left out
+    (the API and the web page's export form answer alike)."""
     return Response(
         found.data,
         media_type=found.media_type,

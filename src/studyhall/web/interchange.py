@@ -233,12 +233,4 @@ async def export_questions(
         caller.ctx, caller.org.id, track_id, fmt, dialect=request.app.state.db.dialect,
         topic=topic_id, tag=tag.strip() or None, q=q.strip() or None,
     )  # fmt: skip
-    return Response(
-        found.data,
-        media_type=found.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{found.filename}"',
-            "X-Studyhall-Exported": str(found.count),
-            "X-Studyhall-Skipped": str(len(found.skipped)),
-        },
-    )
+    return endpoints.export_response(found)

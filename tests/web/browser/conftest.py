@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -153,3 +153,15 @@ async def snap(page: Page, name: str) -> None:
         await page.set_viewport_size(viewport)
         await page.screenshot(path=SCREENSHOTS / f"{name}-{label}.png", full_page=True)
     await page.set_viewport_size(size)
+
+
+async def start_custom_sql_attempt(page: Page, count: int, minutes: int | None = None) -> None:
+    """From the signed-in learner's dashboard: a custom attempt on the demo SQL track."""
+    sql = page.locator("article", has_text="Relational SQL Foundations")
+    await sql.get_by_role("link", name="Start an attempt").click()
+    await page.get_by_role("radio", name=re.compile("^Custom")).check()
+    await page.locator("#count").fill(str(count))
+    if minutes is not None:
+        await page.locator("#time_limit_minutes").fill(str(minutes))
+    await page.get_by_role("button", name="Start").click()
+    await expect(page.locator("#q1")).to_be_visible()

@@ -7,7 +7,7 @@ import re
 
 from playwright.async_api import Page, expect
 
-from tests.web.browser.conftest import Server, snap
+from tests.web.browser.conftest import Server, snap, start_custom_sql_attempt
 from tests.web.browser.test_author_journey import sign_in
 from tests.web.browser.test_learner_journey import answer_with_keyboard
 
@@ -17,12 +17,7 @@ async def test_saves_wait_out_an_outage_and_the_exam_submits_itself_at_zero(
 ) -> None:
     await page.clock.install()  # the page's clock, moved by the test
     await sign_in(page, server, "learner")
-    sql = page.locator("article", has_text="Relational SQL Foundations")
-    await sql.get_by_role("link", name="Start an attempt").click()
-    await page.get_by_role("radio", name=re.compile("^Custom")).check()
-    await page.locator("#count").fill("3")
-    await page.locator("#time_limit_minutes").fill("1")
-    await page.get_by_role("button", name="Start").click()
+    await start_custom_sql_attempt(page, 3, minutes=1)
     await expect(page.locator("#timer-value")).to_have_text("1:00")
 
     await page.context.set_offline(True)

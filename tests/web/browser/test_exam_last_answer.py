@@ -10,7 +10,7 @@ import re
 
 from playwright.async_api import Page, Route, expect
 
-from tests.web.browser.conftest import Server
+from tests.web.browser.conftest import Server, start_custom_sql_attempt
 from tests.web.browser.test_author_journey import sign_in
 
 
@@ -18,12 +18,7 @@ async def test_text_typed_just_before_submitting_is_part_of_the_exam(
     page: Page, server: Server
 ) -> None:
     await sign_in(page, server, "learner")
-    sql = page.locator("article", has_text="Relational SQL Foundations")
-    await sql.get_by_role("link", name="Start an attempt").click()
-    await page.get_by_role("radio", name=re.compile("^Custom")).check()
-    await page.locator("#count").fill("31")  # the whole track, so its short-text questions too
-    await page.get_by_role("button", name="Start").click()
-    await expect(page.locator("#q1")).to_be_visible()
+    await start_custom_sql_attempt(page, 31)  # the whole track: its short-text questions too
 
     text_question = page.locator("section.question[data-type=short_text]").first
     position = await text_question.get_attribute("data-position")
@@ -52,12 +47,7 @@ async def test_text_being_typed_when_time_runs_out_is_saved_before_the_exam_subm
 ) -> None:
     await page.clock.install()
     await sign_in(page, server, "learner")
-    sql = page.locator("article", has_text="Relational SQL Foundations")
-    await sql.get_by_role("link", name="Start an attempt").click()
-    await page.get_by_role("radio", name=re.compile("^Custom")).check()
-    await page.locator("#count").fill("31")
-    await page.locator("#time_limit_minutes").fill("1")
-    await page.get_by_role("button", name="Start").click()
+    await start_custom_sql_attempt(page, 31, minutes=1)
     await expect(page.locator("#timer-value")).to_have_text("1:00")
     text_question = page.locator("section.question[data-type=short_text]").first
     position = await text_question.get_attribute("data-position")
