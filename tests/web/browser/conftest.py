@@ -164,4 +164,10 @@ async def start_custom_sql_attempt(page: Page, count: int, minutes: int | None =
     if minutes is not None:
         await page.locator("#time_limit_minutes").fill(str(minutes))
     await page.get_by_role("button", name="Start").click()
-    await expect(page.locator("#q1")).to_be_visible()
+    await exam_screen_ready(page)
+
+
+async def exam_screen_ready(page: Page) -> None:
+    """The exam screen's script has run (it puts the question shown in the address): keys
+    pressed before it listens would be lost."""
+    await expect(page).to_have_url(re.compile(r"#q\d+$"))

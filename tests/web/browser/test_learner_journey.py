@@ -11,7 +11,7 @@ import httpx
 from playwright.async_api import Page, expect
 
 from tests.factories import PASSWORD
-from tests.web.browser.conftest import Server, snap
+from tests.web.browser.conftest import Server, exam_screen_ready, snap
 
 
 async def answer_with_keyboard(page: Page, section_id: str, kind: str) -> None:
@@ -80,6 +80,7 @@ async def test_sign_up_take_a_simulation_reload_submit_and_review(
     await snap(page, "06-start")
     await page.get_by_role("button", name="Start").click()
     await expect(page.locator("#timer")).to_be_visible()
+    await exam_screen_ready(page)
     await snap(page, "07-exam")
     toggle = page.locator("#theme-toggle")
     await toggle.click()  # system -> light

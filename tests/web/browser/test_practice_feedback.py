@@ -7,7 +7,7 @@ import re
 
 from playwright.async_api import Page, expect
 
-from tests.web.browser.conftest import Server, snap
+from tests.web.browser.conftest import Server, exam_screen_ready, snap
 from tests.web.browser.test_author_journey import sign_in
 
 
@@ -18,6 +18,7 @@ async def test_practice_gives_feedback_after_check_answer(page: Page, server: Se
     await page.get_by_role("radio", name=re.compile("^Practice")).check()
     await page.locator("#count").fill("5")
     await page.get_by_role("button", name="Start").click()
+    await exam_screen_ready(page)
     for n in range(1, 6):
         section = page.locator(f"#q{n}")
         if await section.get_attribute("data-type") in ("single_choice", "true_false"):
