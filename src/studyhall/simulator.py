@@ -208,7 +208,9 @@ class Simulation:
     on_phase: Callable[[str], None] | None = None
     report: Report = field(default_factory=Report)
     _points: dict[str, _Countdown] = field(default_factory=dict)
-    _versions: dict[str, tuple[QuestionContent, dict[str, Any]]] = field(default_factory=dict)
+    _versions: dict[str, asyncio.Task[tuple[QuestionContent, dict[str, Any]]]] = field(
+        default_factory=dict
+    )
 
     async def _timed(
         self, client: httpx.AsyncClient, kind: str, method: str, path: str, **kwargs: Any
@@ -230,20 +232,26 @@ class Simulation:
         self, admin: httpx.AsyncClient, question_id: str, version_id: str
     ) -> tuple[QuestionContent, dict[str, Any]]:
         """The version the attempt shows, read once with the admin's token (learners never
-        see answer keys; the simulator needs them to answer right on purpose)."""
+        see answer keys; the simulator needs them to answer right on purpose). Learners who
+        reach the same version together share one read: the server's work per save should be
+        the learners' traffic, not the simulator's own look-ups."""
         if version_id not in self._versions:
-            base = f"/api/v1/orgs/{self.org}/questions/{question_id}/versions"
-            listed = await admin.get(base)
-            listed.raise_for_status()
-            number = next(v["number"] for v in listed.json() if v["id"] == version_id)
-            version = await admin.get(f"{base}/{number}")
-            version.raise_for_status()
-            body = version.json()
-            self._versions[version_id] = (
-                QuestionContent.model_validate(body["content"]),
-                body["rendered"],
+            self._versions[version_id] = asyncio.ensure_future(
+                self._read_version(admin, question_id, version_id)
             )
-        return self._versions[version_id]
+        return await asyncio.shield(self._versions[version_id])
+
+    async def _read_version(
+        self, admin: httpx.AsyncClient, question_id: str, version_id: str
+    ) -> tuple[QuestionContent, dict[str, Any]]:
+        base = f"/api/v1/orgs/{self.org}/questions/{question_id}/versions"
+        listed = await admin.get(base)
+        listed.raise_for_status()
+        number = next(v["number"] for v in listed.json() if v["id"] == version_id)
+        version = await admin.get(f"{base}/{number}")
+        version.raise_for_status()
+        body = version.json()
+        return QuestionContent.model_validate(body["content"]), body["rendered"]
 
     async def _join(
         self, client: httpx.AsyncClient, admin: httpx.AsyncClient, number: int
