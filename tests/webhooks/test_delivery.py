@@ -207,3 +207,27 @@ async def test_endpoints_only_get_the_types_they_asked_for(
         assert removed.status_code == 204
         await deliver_everything(Worker(runtime, run_schedules=False), clock)
     assert [json.loads(r.body)["type"] for r in hooks.received] == ["member.removed"]
+
+
+async def test_an_endpoint_gets_what_was_raised_after_it_was_registered_within_one_pass(
+    client: httpx.AsyncClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    # No worker runs until the end, so one dispatch pass sees events from before and after
+    # each registration: every endpoint must get exactly the events raised after its own.
+    with receiver() as early_hooks, receiver() as late_hooks:
+        owner = await sign_up(client, "owner")
+        await make_org(client, owner, slug="acme")
+        first, second, third = [await sign_up(client) for _ in range(3)]
+        await add_member(client, "acme", owner, first, "learner")
+        await register(client, owner, early_hooks.url)
+        await add_member(client, "acme", owner, second, "learner")
+        await register(client, owner, late_hooks.url)
+        await add_member(client, "acme", owner, third, "learner")
+        await deliver_everything(Worker(runtime, run_schedules=False), clock)
+
+    def members(hooks: Any) -> list[str]:
+        return [json.loads(r.body)["data"]["user_id"] for r in hooks.received]
+
+    people = [p.id for p in (first, second, third)]
+    assert sorted(members(early_hooks)) == sorted(people[1:])
+    assert members(late_hooks) == people[2:]

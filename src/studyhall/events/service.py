@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from studyhall.events.models import OutboxEvent
 from studyhall.jobs import wakeup
@@ -21,6 +21,7 @@ from studyhall.kit.tenancy import across_orgs
 
 Subscriber = Callable[[Context, OutboxEvent], Awaitable[None]]
 _subscribers: list[Subscriber] = []
+_MEMO_KEY = "events.dispatch_pass_memo"
 
 # Any 64-bit number: the advisory lock that lets one PostgreSQL dispatcher run at a time,
 # so that events leave in id order however many workers there are.
@@ -53,6 +54,13 @@ def emit(
     ctx.session.add(event)
     wakeup.event_raised(ctx.session)
     return event
+
+
+def pass_memo(ctx: Context) -> dict[str, Any]:
+    """Scratch space a subscriber may keep for the current dispatch pass (new for each pass):
+    what it read for one event it need not read again for the next."""
+    memo: dict[str, Any] = ctx.session.info.setdefault(_MEMO_KEY, {})
+    return memo
 
 
 def subscribe(subscriber: Subscriber) -> Subscriber:
@@ -96,9 +104,16 @@ async def dispatch_pending(ctx: Context, *, limit: int = 500, wait: bool = False
             query.where(OutboxEvent.dispatched_at.is_(None)).order_by(OutboxEvent.id).limit(limit)
         )
     ).all()
-    now = ctx.now()
+    ctx.session.info[_MEMO_KEY] = {}
     for event in pending:
         for subscriber in _subscribers:
             await subscriber(ctx, event)
-        event.dispatched_at = now
+    if pending:
+        # One statement for the pass rather than a flushed change per event object.
+        await ctx.session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.id.in_([event.id for event in pending]))
+            .values(dispatched_at=ctx.now())
+            .execution_options(synchronize_session=False)
+        )
     return len(pending)

@@ -13,6 +13,7 @@ from sqlalchemy import func
 from studyhall.audit import service as audit
 from studyhall.events import subscribe
 from studyhall.events.models import OutboxEvent
+from studyhall.events.service import pass_memo
 from studyhall.events.types import ALL, EVENT_TYPES
 from studyhall.jobs import queue
 from studyhall.kit.context import Context
@@ -179,16 +180,28 @@ def _queue_delivery(ctx: Context, delivery: WebhookDelivery, ordering_key: str |
     )
 
 
+async def _enabled_endpoints(ctx: Context, org_id: UUID) -> Sequence[WebhookEndpoint]:
+    """The organisation's enabled endpoints, read once per dispatch pass instead of once per
+    event. Exact: the pass read its events before this, so an endpoint registered after this
+    read has `since_event_id` at or past every event of the pass."""
+    cache: dict[UUID, Sequence[WebhookEndpoint]] = pass_memo(ctx).setdefault(
+        "webhooks.enabled_endpoints", {}
+    )
+    if org_id not in cache:
+        query = scoped(WebhookEndpoint, org_id).where(WebhookEndpoint.enabled.is_(True))
+        cache[org_id] = (await ctx.session.scalars(query)).all()
+    return cache[org_id]
+
+
 @subscribe
 async def on_event(ctx: Context, event: OutboxEvent) -> None:
     """Fan an event out to the organisation's enabled endpoints that want its type.
     Deliveries of one aggregate to one endpoint are tried strictly in order."""
     if event.org_id is None:
         return
-    query = scoped(WebhookEndpoint, event.org_id).where(
-        WebhookEndpoint.enabled.is_(True), WebhookEndpoint.since_event_id < event.id
-    )
-    for endpoint in (await ctx.session.scalars(query)).all():
+    for endpoint in await _enabled_endpoints(ctx, event.org_id):
+        if endpoint.since_event_id >= event.id:
+            continue  # registered after this event was raised
         if ALL not in endpoint.event_types and event.type not in endpoint.event_types:
             continue
         delivery = WebhookDelivery(
