@@ -94,7 +94,7 @@ def _runnable_query(now: datetime) -> Any:
 async def any_runnable(db: Database, clock: Clock) -> bool:
     """A cheap read first, so an idle worker does not take SQLite's write lock to find
     nothing."""
-    async with db.unit_of_work(write=False) as session:
+    async with db.unit_of_work(write=False, quick=True) as session:
         query = _runnable_query(clock.now()).with_only_columns(Job.id).limit(1)
         return await session.scalar(query) is not None
 

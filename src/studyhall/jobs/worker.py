@@ -141,7 +141,7 @@ class Worker:
         return taken.job_ids
 
     async def _dispatch_events(self) -> None:
-        async with self.runtime.db.unit_of_work(write=False) as session:
+        async with self.runtime.db.unit_of_work(write=False, quick=True) as session:
             if not await events.has_pending(self._context(session)):
                 return
         while True:

@@ -195,9 +195,17 @@ class Database:
         return sqlite_inline.Checkpointer(_sqlite_path(self.url))
 
     @asynccontextmanager
-    async def unit_of_work(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
-        """A session that commits when the block ends normally and rolls back otherwise."""
-        async with (self.sessions if write else self.read_sessions)() as session:
+    async def unit_of_work(
+        self, *, write: bool = True, quick: bool = False
+    ) -> AsyncIterator[AsyncSession]:
+        """A session that commits when the block ends normally and rolls back otherwise.
+
+        `quick` (reads only): a few rows by index, as a worker's "anything to do?" checks
+        many times a second; on a SQLite file it reads in the loop's thread, which costs less
+        than the hand-off to a reader thread."""
+        assert not (write and quick), "quick units of work are for reads"
+        maker = self.sessions if write else self.lookup_sessions if quick else self.read_sessions
+        async with maker() as session:
             try:
                 yield session
             except BaseException:
