@@ -105,11 +105,21 @@ def in_unit_of_work(settings: Settings, work: Callable[[Context], Awaitable[T]])
         ) from problem
 
 
+GC_YOUNG_THRESHOLD = 7_000
+
+
 def settle_heap() -> None:
     """Move everything a long-running process built at start (modules, the app, its routes
     and metadata: ~160,000 objects) out of the garbage collector's reach. Python's full
     collection walks every tracked object and stops the event loop while it does — measured
     at ~120 ms for a freshly built app, a pause every learner in flight would feel; those
-    objects live as long as the process anyway."""
+    objects live as long as the process anyway.
+
+    Then collect young objects ten times less often than Python's default (every 7,000
+    allocations net instead of 700). Measured in a paced exam run, a full collection still
+    came every ~6 s and took 50-150 ms with the loop stopped (the caches and connections
+    built since start): every save in flight then waited. Most of a request's garbage is
+    freed by reference counting anyway; the collector is for cycles, which can wait."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
