@@ -44,6 +44,12 @@ for command in (worker, jobs, import_questions, export_questions):
     main.add_command(command)
 
 
+# An idle connection is kept longer than a load balancer keeps its own (60 s is common), so
+# the proxy closes first and never sends a request down a connection we just closed (a 502).
+# Uvicorn's default of 5 s also closed learners' connections between two answers.
+KEEP_ALIVE_SECONDS = 65
+
+
 @main.command()
 @click.option("--host", help="Address to listen on [default: STUDYHALL_HOST or 127.0.0.1].")
 @click.option("--port", type=int, help="Port [default: STUDYHALL_PORT or 8000].")
@@ -92,6 +98,7 @@ def serve(
         log_config=None,
         proxy_headers=False,
         server_header=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 
