@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from studyhall.accounts.models import AuthSession, LoginFailure
 from studyhall.exams.models import Attempt
-from studyhall.jobs import schedules
+from studyhall.jobs import housekeeping, schedules
 from studyhall.jobs.models import Job
 from studyhall.jobs.registry import Runtime
 from studyhall.jobs.worker import Worker
@@ -98,9 +98,17 @@ async def test_expired_attempts_are_settled_at_their_deadline(
     assert settled.submitted_at == settled.deadline_at
 
 
+@pytest.mark.parametrize("batch", [1, housekeeping.PRUNE_BATCH])
 async def test_prune_removes_only_what_expired(
-    client: httpx.AsyncClient, runtime: Runtime, worker: Worker, clock: FrozenClock
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    worker: Worker,
+    clock: FrozenClock,
+    batch: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # With batches of one row, every kind of row takes several transactions to prune.
+    monkeypatch.setattr(housekeeping, "PRUNE_BATCH", batch)
     owner = await sign_up(client, "owner")
     await make_org(client, owner, slug="acme")
     for email in ("late@example.com", "accepted-later@example.com"):

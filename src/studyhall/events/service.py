@@ -12,12 +12,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import text, update
+from sqlalchemy import text
 
 from studyhall.events.models import OutboxEvent
 from studyhall.jobs import wakeup
 from studyhall.kit.context import Context
-from studyhall.kit.tenancy import across_orgs
+from studyhall.kit.tenancy import across_orgs, across_orgs_update
 
 Subscriber = Callable[[Context, OutboxEvent], Awaitable[None]]
 _subscribers: list[Subscriber] = []
@@ -111,7 +111,7 @@ async def dispatch_pending(ctx: Context, *, limit: int = 500, wait: bool = False
     if pending:
         # One statement for the pass rather than a flushed change per event object.
         await ctx.session.execute(
-            update(OutboxEvent)
+            across_orgs_update(OutboxEvent, reason="the dispatcher serves every organisation")
             .where(OutboxEvent.id.in_([event.id for event in pending]))
             .values(dispatched_at=ctx.now())
             .execution_options(synchronize_session=False)

@@ -7,10 +7,11 @@ import asyncio
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import delete, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete, select, text
+from sqlalchemy.engine import CursorResult, make_url
 
 from studyhall.accounts.models import AuthSession, LoginFailure
 from studyhall.events.models import OutboxEvent
@@ -25,6 +26,7 @@ from studyhall.webhooks.models import WebhookDelivery
 log = structlog.get_logger(__name__)
 
 SETTLE_BATCH = 100
+PRUNE_BATCH = 1_000
 BACKUP_PREFIX = "studyhall-"
 
 
@@ -51,28 +53,52 @@ async def settle_expired_attempts(run: JobRun) -> None:
 @task("housekeeping.prune", timeout=300)
 async def prune(run: JobRun) -> None:
     """Delete expired sign-ins and invitations, login failures past the throttling window,
-    and finished jobs, dispatched events and webhook deliveries past their retention."""
+    and finished jobs, dispatched events and webhook deliveries past their retention.
+
+    In batches of PRUNE_BATCH rows, each its own transaction: a busy day leaves tens of
+    thousands of dispatched events and finished jobs, and one statement deleting them all
+    would hold SQLite's write lock (and, with the writer in the loop's thread, every request)
+    for as long as it ran. A batch that fails leaves the ones before it done; the next run
+    goes on."""
     settings = run.runtime.settings
-    async with run.unit() as ctx:
-        now = ctx.now()
-        kept = now - timedelta(days=settings.job_retention_days)
-        reason = "housekeeping prunes every organisation's expired rows"
-        statements = [
-            delete(AuthSession).where(AuthSession.expires_at < now),
-            delete(LoginFailure).where(
-                LoginFailure.created_at < now - timedelta(seconds=settings.login_window_seconds)
-            ),
-            across_orgs_delete(Invitation, reason=reason).where(
-                Invitation.expires_at < now, Invitation.accepted_at.is_(None)
-            ),
-            delete(Job).where(Job.state == "done", Job.finished_at < kept),
-            across_orgs_delete(OutboxEvent, reason=reason).where(OutboxEvent.dispatched_at < kept),
-            across_orgs_delete(WebhookDelivery, reason=reason).where(
-                WebhookDelivery.finished_at < now - timedelta(days=30)
-            ),
-        ]
-        for statement in statements:
-            await ctx.session.execute(statement)
+    now = run.runtime.clock.now()
+    kept = now - timedelta(days=settings.job_retention_days)
+    reason = "housekeeping prunes every organisation's expired rows"
+    targets: list[tuple[Any, Any, Any]] = [
+        (AuthSession, AuthSession.expires_at < now, select(AuthSession.id)),
+        (
+            LoginFailure,
+            LoginFailure.created_at < now - timedelta(seconds=settings.login_window_seconds),
+            select(LoginFailure.id),
+        ),
+        (
+            Invitation,
+            (Invitation.expires_at < now) & Invitation.accepted_at.is_(None),
+            across_orgs(Invitation, reason=reason).with_only_columns(Invitation.id),
+        ),
+        (Job, (Job.state == "done") & (Job.finished_at < kept), select(Job.id)),
+        (
+            OutboxEvent,
+            OutboxEvent.dispatched_at < kept,
+            across_orgs(OutboxEvent, reason=reason).with_only_columns(OutboxEvent.id),
+        ),
+        (
+            WebhookDelivery,
+            WebhookDelivery.finished_at < now - timedelta(days=30),
+            across_orgs(WebhookDelivery, reason=reason).with_only_columns(WebhookDelivery.id),
+        ),
+    ]
+    for model, expired, ids in targets:
+        batch = ids.where(expired).limit(PRUNE_BATCH)
+        statement = (
+            across_orgs_delete(model, reason=reason) if hasattr(model, "org_id") else delete(model)
+        ).where(model.id.in_(batch))
+        while True:
+            async with run.unit() as ctx:
+                result = cast("CursorResult[Any]", await ctx.session.execute(statement))
+                deleted = result.rowcount
+            if deleted < PRUNE_BATCH:
+                break
 
 
 @task("housekeeping.backup", timeout=3600, max_attempts=3)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import BindParameter, Delete, Select, delete, select
+from sqlalchemy import BindParameter, Delete, Select, Update, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from studyhall.kit.errors import NotFound
@@ -62,3 +62,11 @@ def across_orgs_delete(model: type[M], *, reason: str) -> Delete:
         raise ValueError("say why this delete may cross organisations")
     _org_column(model)
     return delete(model)
+
+
+def across_orgs_update(model: type[M], *, reason: str) -> Update:
+    """A deliberate update over every organisation (the dispatcher marking events sent)."""
+    if not reason.strip():
+        raise ValueError("say why this update may cross organisations")
+    _org_column(model)
+    return update(model)
