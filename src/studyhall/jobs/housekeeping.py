@@ -33,20 +33,29 @@ BACKUP_PREFIX = "studyhall-"
 @task("housekeeping.settle_attempts", priority=5, timeout=120)
 async def settle_expired_attempts(run: JobRun) -> None:
     """Submit, as of their deadline, attempts whose time ran out and nobody touched since.
-    Short batches, so SQLite's write lock is never held for long."""
+    Found by a read first, so the minute's tick takes no write lock when none are due; then
+    settled in short batches, so SQLite's write lock is never held for long."""
+    reason = "housekeeping settles every organisation's"
     while True:
-        async with run.unit() as ctx:
-            due = (
+        async with run.unit(write=False) as ctx:
+            due_ids = (
                 await ctx.session.scalars(
-                    across_orgs(Attempt, reason="housekeeping settles every organisation's")
+                    across_orgs(Attempt, reason=reason)
+                    .with_only_columns(Attempt.id)
                     .where(Attempt.status == "in_progress", Attempt.deadline_at <= ctx.now())
                     .order_by(Attempt.deadline_at)
                     .limit(SETTLE_BATCH)
                 )
             ).all()
-            for attempt in due:
-                await attempts.settle_if_expired(ctx, attempt)
-        if len(due) < SETTLE_BATCH:
+        if not due_ids:
+            return
+        async with run.unit() as ctx:
+            due = await ctx.session.scalars(
+                across_orgs(Attempt, reason=reason).where(Attempt.id.in_(due_ids))
+            )
+            for attempt in due.all():
+                await attempts.settle_if_expired(ctx, attempt)  # re-reads it, locked
+        if len(due_ids) < SETTLE_BATCH:
             return
 
 
