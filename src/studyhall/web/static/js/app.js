@@ -8,6 +8,10 @@
     if (picker) picker.addEventListener("change", function () {
       document.getElementById("new-question").setAttribute("href", picker.value);
     });
+    var folding = document.querySelector("[data-fold-on-phone]");
+    if (folding && window.matchMedia("(max-width: 760px)").matches && !folding.querySelector("input:checked")) {
+      folding.open = false;
+    }
     var button = document.getElementById("theme-toggle");
     if (!button) return;
     button.addEventListener("click", function () {
