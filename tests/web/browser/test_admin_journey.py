@@ -38,3 +38,31 @@ async def test_an_admin_changes_a_members_role(page: Page, server: Server) -> No
     await page.get_by_role("button", name="Invite").click()
     await expect(page.locator("#invitation-link")).to_contain_text("/invite#")
     await snap(page, "33-invitations")
+
+
+async def test_an_admin_registers_a_webhook_and_pings_it(page: Page, server: Server) -> None:
+    await sign_in(page, server, "admin")
+    await page.get_by_role("link", name="Admin").click()
+    await page.get_by_role("link", name="Webhooks").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Webhooks")
+    # A name that never resolves: the delivery is tried, fails and says why.
+    await page.get_by_label("URL that receives the events").fill(
+        "https://receiver.example.invalid/studyhall"
+    )
+    await page.get_by_label("What it is for").fill("Our CRM")
+    await page.get_by_label("member.added").check()
+    await page.get_by_label("webhook.ping").check()
+    await page.get_by_role("button", name="Register endpoint").click()
+    await expect(page.locator("#webhook-secret")).to_contain_text("whsec_")
+    await snap(page, "34-webhooks")
+
+    await page.get_by_role("link", name="Send it a test ping").click()
+    await page.get_by_role("button", name="Send a test ping").click()
+    await expect(page.get_by_role("status")).to_contain_text("Test ping queued")
+    delivery = page.locator("#deliveries tbody tr").first
+    await expect(delivery).to_contain_text("webhook.ping")
+    await snap(page, "35-webhook")
+    await delivery.get_by_role("link").click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("webhook.ping")
+    await expect(page.locator(".payload")).to_contain_text('"type": "webhook.ping"')
+    await snap(page, "36-webhook-delivery")
