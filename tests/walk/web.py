@@ -65,6 +65,8 @@ ENTRIES: Entries = {
     ("POST", "/invitations/accept"): (
         "signed-in", lambda w: ({}, form(w, token=w.invitation_token))),
     ("GET", "/dashboard"): ("signed-in", lambda w: ({}, None)),
+    ("POST", "/orgs/new"): ("signed-in", lambda w: ({}, form(
+        w, name="Walk School", slug=f"walk-{uuid.uuid4().hex[:6]}"))),
     ("GET", ORG): ("org:attempts:take", lambda w: ({}, None)),
     ("GET", ORG + "/tracks/{track_id}/start"): (
         "org:attempts:take", lambda w: ({"track_id": w.ids["track"]}, None)),
