@@ -133,3 +133,37 @@ def test_focus_ring_and_field_borders_stand_out(theme: str) -> None:
 def test_contrast_formula() -> None:
     assert round(contrast("#000000", "#ffffff"), 1) == 21.0
     assert round(contrast("#777777", "#ffffff"), 2) == 4.48
+
+
+# --- JavaScript per page ------------------------------------------------------------------
+
+SCRIPT_SRC = re.compile(r"<script src=\"\{\{ static\('([^']+)'\) \}\}\"")
+JS_BUDGET = 150 * 1024  # the issue's budget for a page
+
+
+def scripts_of(path: Path) -> list[str]:
+    return SCRIPT_SRC.findall(path.read_text())
+
+
+def test_every_script_is_ours_or_a_locked_npm_library() -> None:
+    """Pages load our own js/ files and vendor/ files copied from node_modules by
+    scripts/vendor-assets.sh (package-lock.json), never a hand-copied library."""
+    vendored = (Path(__file__).parents[2] / "scripts" / "vendor-assets.sh").read_text()
+    for path in TEMPLATES:
+        for script in scripts_of(path):
+            assert script.startswith(("js/", "vendor/")), (names(path), script)
+            if script.startswith("vendor/"):
+                assert f"$vendor/{script.removeprefix('vendor/')}" in vendored, script
+
+
+def test_no_page_ships_more_than_150_kb_of_javascript() -> None:
+    """Every page loads base.html's scripts plus its own (one template's block)."""
+    static = WEB / "static"
+    common = scripts_of(WEB / "templates" / "base.html")
+    assert "vendor/htmx.min.js" in common
+    if not (static / "vendor" / "htmx.min.js").exists():
+        pytest.skip("the npm libraries are not installed (make install)")
+    shared = sum((static / s).stat().st_size for s in common)
+    for path in TEMPLATES:
+        own = sum((static / s).stat().st_size for s in scripts_of(path) if s not in common)
+        assert shared + own < JS_BUDGET, (names(path), shared + own)
