@@ -83,6 +83,7 @@ ENTRIES: Entries = {
     ("GET", ATTEMPT + "/review"): (
         "org:attempts:take", lambda w: ({"attempt_id": w.ids["submitted_attempt"]}, None)),
     ("GET", ORG + "/questions"): ("org:questions:read", lambda w: ({"?": "q=question"}, None)),
+    ("GET", ORG + "/media"): ("org:questions:read", lambda w: ({}, None)),
     ("GET", ORG + "/tracks/{track_id}/questions/new"): (
         "org:questions:write", lambda w: ({"track_id": w.ids["track"]}, None)),
     ("POST", ORG + "/tracks/{track_id}/questions/new"): (
