@@ -8,7 +8,7 @@ import uuid
 from playwright.async_api import Browser, Page, expect
 
 from tests.walk.search_media import png
-from tests.web.browser.conftest import DESKTOP, Server, snap
+from tests.web.browser.conftest import DESKTOP, PHONE, Server, snap
 
 
 async def sign_in(page: Page, server: Server, role: str) -> None:
@@ -28,6 +28,13 @@ async def test_author_writes_and_edits_a_question_and_a_reviewer_approves_it(
     await page.get_by_role("link", name="Questions").click()
     await expect(page.locator("#results")).to_contain_text("questions")
     await snap(page, "20-questions")
+    # On a phone the filters are folded away (nothing ticked), so the results are near.
+    filters = page.locator("details[data-fold-on-phone]")
+    await expect(filters).to_have_attribute("open", "")
+    await page.set_viewport_size(PHONE)
+    await expect(filters).not_to_have_attribute("open", "")
+    await page.set_viewport_size(DESKTOP)
+    await expect(filters).to_have_attribute("open", "")
     await page.get_by_label("Search the bank").fill("VACUUM")
     await expect(page).to_have_url(f"{server.url}/o/demo/questions?q=VACUUM")
     await page.locator("#results li a").first.click()
