@@ -19,6 +19,17 @@ ATTEMPT = ORG + "/attempts/{attempt_id}"
 QUESTION = ORG + "/questions/{question_id}"
 ADMIN = ORG + "/admin"
 TRACK_IMPORTS = ORG + "/tracks/{track_id}/imports/{import_id}"
+HOOK = ADMIN + "/webhooks/{webhook_id}"
+DELIVERY = HOOK + "/deliveries/{delivery_id}"
+HOOKS_MANAGE = "org:webhooks:manage"
+
+
+def _hook(w: World) -> dict[str, str]:
+    return {"webhook_id": w.ids["webhook"]}  # made by the events plugin, with a queued ping
+
+
+def _delivery(w: World) -> dict[str, str]:
+    return {"webhook_id": w.ids["webhook"], "delivery_id": w.ids["delivery"]}
 
 
 def form(w: World, **fields: str) -> FormBody:
@@ -54,6 +65,8 @@ ENTRIES: Entries = {
     ("POST", "/invitations/accept"): (
         "signed-in", lambda w: ({}, form(w, token=w.invitation_token))),
     ("GET", "/dashboard"): ("signed-in", lambda w: ({}, None)),
+    ("POST", "/orgs/new"): ("signed-in", lambda w: ({}, form(
+        w, name="Walk School", slug=f"walk-{uuid.uuid4().hex[:6]}"))),
     ("GET", ORG): ("org:attempts:take", lambda w: ({}, None)),
     ("GET", ORG + "/tracks/{track_id}/start"): (
         "org:attempts:take", lambda w: ({"track_id": w.ids["track"]}, None)),
@@ -70,6 +83,7 @@ ENTRIES: Entries = {
     ("GET", ATTEMPT + "/review"): (
         "org:attempts:take", lambda w: ({"attempt_id": w.ids["submitted_attempt"]}, None)),
     ("GET", ORG + "/questions"): ("org:questions:read", lambda w: ({"?": "q=question"}, None)),
+    ("GET", ORG + "/media"): ("org:questions:read", lambda w: ({}, None)),
     ("GET", ORG + "/tracks/{track_id}/questions/new"): (
         "org:questions:write", lambda w: ({"track_id": w.ids["track"]}, None)),
     ("POST", ORG + "/tracks/{track_id}/questions/new"): (
@@ -141,6 +155,18 @@ ENTRIES: Entries = {
     ("POST", ADMIN + "/api-keys/{key_id}/revoke"): (
         "org:api_keys:manage", lambda w: ({"key_id": w.key_id}, form(w))),
     ("GET", ADMIN + "/audit"): ("org:audit:read", lambda w: ({"?": "action=member."}, None)),
+    ("GET", ADMIN + "/webhooks"): (HOOKS_MANAGE, lambda w: ({}, None)),
+    ("POST", ADMIN + "/webhooks"): (HOOKS_MANAGE, lambda w: ({}, form(
+        w, url="https://page-receiver.example.com/in", event_types="member.added"))),
+    ("GET", HOOK): (HOOKS_MANAGE, lambda w: (_hook(w), None)),
+    ("POST", HOOK): (HOOKS_MANAGE, lambda w: (_hook(w), form(
+        w, url="https://page-receiver.example.com/in", event_types="*"))),
+    ("POST", HOOK + "/enabled"): (HOOKS_MANAGE, lambda w: (_hook(w), form(w, enabled="false"))),
+    ("POST", HOOK + "/ping"): (HOOKS_MANAGE, lambda w: (_hook(w), form(w))),
+    ("POST", HOOK + "/rotate-secret"): (HOOKS_MANAGE, lambda w: (_hook(w), form(w))),
+    ("POST", HOOK + "/remove"): (HOOKS_MANAGE, lambda w: (_hook(w), form(w))),
+    ("GET", DELIVERY): (HOOKS_MANAGE, lambda w: (_delivery(w), None)),
+    ("POST", DELIVERY + "/redeliver"): (HOOKS_MANAGE, lambda w: (_delivery(w), form(w))),
 }  # fmt: skip
 
 PERSONAL = {404}  # attempts are the learner's own; everyone else is told they do not exist
@@ -150,6 +176,8 @@ ALLOWED_REFUSALS = {
     ("POST", ATTEMPT + "/submit"): PERSONAL,
     ("GET", ATTEMPT + "/result"): PERSONAL,
     ("GET", ATTEMPT + "/review"): PERSONAL,
+    # The walk's delivery is a ping nobody has sent yet: sending it again is refused.
+    ("POST", DELIVERY + "/redeliver"): {409},
 }
 
 

@@ -7,6 +7,7 @@ import re
 
 import httpx
 
+from tests.factories import leaf_topics
 from tests.web.conftest import School
 from tests.web.helpers import browser_sign_in, post_form, token_of
 
@@ -75,3 +76,45 @@ async def test_someone_elses_attempt_is_not_found(
     client.cookies.clear()
     await browser_sign_in(client, school.author.email)
     assert (await client.get(exam_url)).status_code == 404
+
+
+async def test_every_mode_starts_from_the_page_with_topics_ticked(
+    client: httpx.AsyncClient, school: School
+) -> None:
+    """Practice, a drill on one ticked topic, custom on two with a time limit, and retrying
+    mistakes after a simulation: each opens an exam screen of the right shape."""
+    await browser_sign_in(client, school.learner.email)
+    start = f"/o/school/tracks/{school.track['id']}/start"
+    form = await client.get(start)
+    topics = [str(t["id"]) for t in leaf_topics(school.track)]
+    for topic in topics:  # every leaf topic is a checkbox of the one field
+        assert f'name="topic_ids" value="{topic}"' in form.text
+
+    async def screen(data: dict[str, object]) -> str:
+        started = await post_form(client, start, data)
+        assert started.status_code == 303, started.text
+        return (await client.get(started.headers["location"])).text
+
+    practice = await screen({"mode": "practice", "count": "2"})
+    assert practice.count('class="question card"') == 2
+    assert 'data-feedback="instant"' in practice
+    drill = await screen({"mode": "drill", "count": "2", "topic_ids": [topics[0]]})
+    assert drill.count('class="question card"') == 2
+    custom = await screen(
+        {"mode": "custom", "count": "3", "topic_ids": topics[:2], "time_limit_minutes": "5"}
+    )
+    assert custom.count('class="question card"') == 3
+    assert re.search(r'id="timer-value">5:00<', custom)
+
+    simulation = await post_form(client, start, {"mode": "simulation"})
+    exam_url = simulation.headers["location"]
+    await post_form(client, f"{exam_url}/submit", {}, page=exam_url)  # nothing answered
+    mistakes = await screen({"mode": "mistakes"})
+    assert mistakes.count('class="question card"') >= 1
+
+    refused = await post_form(
+        client, start, {"mode": "drill", "count": "0", "topic_ids": topics[:2]}
+    )
+    assert refused.status_code == 422
+    for topic in topics[:2]:  # what was ticked stays ticked
+        assert f'value="{topic}" checked' in refused.text

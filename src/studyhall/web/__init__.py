@@ -11,7 +11,16 @@ from fastapi import FastAPI
 from studyhall.web.csrf import ApiCsrfMiddleware
 from studyhall.web.static import CachedStaticFiles
 
-PAGE_MODULES = ("public", "learner", "author", "syllabus", "interchange", "admin")
+PAGE_MODULES = (
+    "public",
+    "learner",
+    "author",
+    "syllabus",
+    "interchange",
+    "admin",
+    "webhooks",
+    "media",
+)
 
 
 def install(app: FastAPI) -> None:

@@ -114,6 +114,7 @@ MembersAdminPage = Annotated[OrgCaller, page_rule(Permission.MEMBERS_MANAGE)]
 InvitationsPage = Annotated[OrgCaller, page_rule(Permission.INVITATIONS_MANAGE)]
 ApiKeysPage = Annotated[OrgCaller, page_rule(Permission.API_KEYS_MANAGE)]
 AuditPage = Annotated[OrgCaller, page_rule(Permission.AUDIT_READ)]
+WebhooksPage = Annotated[OrgCaller, page_rule(Permission.WEBHOOKS_MANAGE)]
 
 
 class PageRoute(TransactionalRoute):

@@ -108,7 +108,7 @@ async def start(request: Request, track_id: UUID, caller: LearnerPage) -> Respon
         status = 422 if isinstance(exc, ValidationError) else exc.status
         return render(
             request, "learner/start.html", status, syllabus=syllabus, modes=MODES,
-            values=one, errors=errors,
+            values={**one, "topic_ids": topic_ids}, errors=errors,
         )  # fmt: skip
     return see_other(request, f"/o/{caller.org.slug}/attempts/{attempt.id}")
 

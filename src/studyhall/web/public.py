@@ -19,6 +19,7 @@ from studyhall.kit.transaction import write_unit, writes_apart
 from studyhall.orgs import invitations
 from studyhall.orgs import service as orgs
 from studyhall.orgs.roles import Role
+from studyhall.orgs.schemas import OrgCreate
 from studyhall.web.access import AnyPage, PageRoute, SignedInPage, see_other
 from studyhall.web.forms import field_errors, form_of, problem_errors
 from studyhall.web.rendering import render
@@ -203,13 +204,57 @@ async def accept_invitation(request: Request, caller: SignedInPage) -> Response:
     return see_other(request, f"/o/{org.slug}")
 
 
+def _may_create_org(request: Request, caller: SignedInPage) -> bool:
+    """As the API: anyone signed in, unless the operator keeps it to site administrators."""
+    return request.app.state.settings.org_creation == "anyone" or caller.user.is_superuser
+
+
+async def _choose_org(
+    request: Request, caller: SignedInPage, status: int = 200, **extra: object
+) -> Response:
+    # Read before any rollback (a refused org) expires the user row.
+    user_id, may_create = caller.user.id, _may_create_org(request, caller)
+    extra.setdefault("values", {})
+    extra.setdefault("errors", {})
+    if status >= 400:
+        await caller.ctx.session.rollback()  # a flush may have failed on the unique slug
+    memberships = await orgs.memberships_of_user(caller.ctx, user_id)
+    return render(
+        request, "choose_org.html", status, memberships=memberships, may_create=may_create,
+        **extra,
+    )  # fmt: skip
+
+
 @router.get("/dashboard")
 async def dashboard(request: Request, caller: SignedInPage) -> Response:
     """Where a person lands after signing in: straight into their organisation if one."""
     memberships = await orgs.memberships_of_user(caller.ctx, caller.user.id)
     if len(memberships) == 1:
         return see_other(request, f"/o/{memberships[0][0].slug}")
-    return render(request, "choose_org.html", memberships=memberships)
+    return await _choose_org(request, caller)
+
+
+@router.post("/orgs/new")
+async def create_org(request: Request, caller: SignedInPage) -> Response:
+    """A new organisation, its creator the owner (the first person on a fresh server starts
+    here); then its dashboard, which points to the first track and invitations."""
+    if not _may_create_org(request, caller):
+        raise orgs.OrgCreationRestricted()
+    form = await form_of(request)
+    values = {"name": form.get("name", ""), "slug": form.get("slug", "").strip().lower()}
+    try:
+        body = OrgCreate.model_validate(values)
+        org = await orgs.create_org(caller.ctx, owner=caller.user, slug=body.slug, name=body.name)
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        if "slug" in errors:
+            errors["slug"] = "Use lower-case letters, digits and dashes (not at either end)."
+        return await _choose_org(request, caller, 422, values=values, errors=errors)
+    except orgs.SlugTaken as problem:
+        return await _choose_org(
+            request, caller, 409, values=values, errors=problem_errors(problem, "slug")
+        )
+    return see_other(request, f"/o/{org.slug}")
 
 
 @router.get("/invite")

@@ -146,13 +146,39 @@ async def page(browser: Browser, server: Server) -> AsyncIterator[Page]:
 
 
 async def snap(page: Page, name: str) -> None:
-    """Screenshots of the page as it is, at phone and at desktop width."""
+    """Screenshots of the page as it is, at phone and at desktop width, in the light theme
+    and in the dark one (the system's preference, which the default theme follows)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size or DESKTOP
-    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-        await page.set_viewport_size(viewport)
-        await page.screenshot(path=SCREENSHOTS / f"{name}-{label}.png", full_page=True)
+    hidden: list[str] = []
+    for scheme, suffix in (("light", ""), ("dark", "-dark")):
+        await page.emulate_media(color_scheme=scheme)
+        for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+            await page.set_viewport_size(viewport)
+            await page.screenshot(path=SCREENSHOTS / f"{name}-{label}{suffix}.png", full_page=True)
+            if not suffix:
+                hidden += [f"{label}: {what}" for what in await page.evaluate(OVERFLOW)]
+    await page.emulate_media(color_scheme="light")
     await page.set_viewport_size(size)
+    # Nothing may be pushed off the side: not the page, and not a table's columns (a table
+    # that scrolls sideways hides its last columns, often the actions, on a phone).
+    assert not hidden, (name, hidden)
+
+
+# What sticks out sideways: the page itself, or a table wider than the box it scrolls in.
+OVERFLOW = """() => {
+  const found = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth + 1) found.push(`page ${root.scrollWidth}px wide`);
+  document.querySelectorAll(".table-wrap").forEach((box) => {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      const table = box.querySelector("table");
+      const name = table && table.id ? "#" + table.id : "";
+      found.push(`table ${name} ${box.scrollWidth}px in ${box.clientWidth}px`);
+    }
+  });
+  return found;
+}"""
 
 
 async def start_custom_sql_attempt(page: Page, count: int, minutes: int | None = None) -> None:

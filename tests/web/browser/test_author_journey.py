@@ -7,7 +7,8 @@ import uuid
 
 from playwright.async_api import Browser, Page, expect
 
-from tests.web.browser.conftest import DESKTOP, Server, snap
+from tests.walk.search_media import png
+from tests.web.browser.conftest import DESKTOP, PHONE, Server, snap
 
 
 async def sign_in(page: Page, server: Server, role: str) -> None:
@@ -27,6 +28,13 @@ async def test_author_writes_and_edits_a_question_and_a_reviewer_approves_it(
     await page.get_by_role("link", name="Questions").click()
     await expect(page.locator("#results")).to_contain_text("questions")
     await snap(page, "20-questions")
+    # On a phone the filters are folded away (nothing ticked), so the results are near.
+    filters = page.locator("details[data-fold-on-phone]")
+    await expect(filters).to_have_attribute("open", "")
+    await page.set_viewport_size(PHONE)
+    await expect(filters).not_to_have_attribute("open", "")
+    await page.set_viewport_size(DESKTOP)
+    await expect(filters).to_have_attribute("open", "")
     await page.get_by_label("Search the bank").fill("VACUUM")
     await expect(page).to_have_url(f"{server.url}/o/demo/questions?q=VACUUM")
     await page.locator("#results li a").first.click()
@@ -85,3 +93,30 @@ async def test_author_writes_and_edits_a_question_and_a_reviewer_approves_it(
     await expect(page.locator("#results")).to_contain_text("1 question")
     await page.goto(question_url + "/edit")
     await snap(page, "25-editor")
+
+
+async def test_an_author_uploads_an_image_and_embeds_it(page: Page, server: Server) -> None:
+    await sign_in(page, server, "author")
+    await page.get_by_role("link", name="Questions").click()
+    await page.get_by_role("link", name="Images").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Images")
+    await page.get_by_label("PNG, JPEG, GIF or WebP image").set_input_files(
+        {"name": "not-an-image.png", "mimeType": "image/png", "buffer": b"plain text"}
+    )
+    await page.get_by_role("button", name="Upload").click()
+    await expect(page.locator("#media-file-error")).not_to_be_empty()  # said beside the field
+    await page.get_by_label("PNG, JPEG, GIF or WebP image").set_input_files(
+        {"name": "venn-diagram.png", "mimeType": "image/png", "buffer": png("teal")}
+    )
+    await page.get_by_role("button", name="Upload").click()
+    await expect(page.get_by_role("status")).to_contain_text("Image uploaded")
+    snippet = page.locator(".is-new .snippet")
+    markdown = await snippet.input_value()
+    assert markdown.startswith("![venn-diagram](media:")
+    await expect(page.locator(".is-new img")).to_have_js_property("naturalWidth", 4)
+    await snap(page, "26-images")
+
+    await page.goto("/o/demo/questions")
+    await page.get_by_role("link", name="New question").click()
+    await page.get_by_label("Question (Markdown)").fill(f"Which region is shaded?\n\n{markdown}")
+    await expect(page.locator("#stem-preview img")).to_have_js_property("naturalWidth", 4)

@@ -60,6 +60,7 @@ async def test_sign_up_take_a_simulation_reload_submit_and_review(
     await snap(page, "03-sign-in")
     await page.get_by_role("button", name="Sign in").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Your organisations")
+    await snap(page, "03b-your-organisations")
 
     async with httpx.AsyncClient(base_url=server.url) as api:  # the admin's part, by API
         invited = await api.post(

@@ -8,6 +8,17 @@
     if (picker) picker.addEventListener("change", function () {
       document.getElementById("new-question").setAttribute("href", picker.value);
     });
+    // Filters fold on a phone (unless one is ticked) and open again on a wider screen.
+    var folding = document.querySelector("[data-fold-on-phone]");
+    if (folding) {
+      var phone = window.matchMedia("(max-width: 760px)");
+      var fold = function () {
+        if (!phone.matches) folding.open = true;
+        else if (!folding.querySelector("input:checked")) folding.open = false;
+      };
+      fold();
+      phone.addEventListener("change", fold);
+    }
     var button = document.getElementById("theme-toggle");
     if (!button) return;
     button.addEventListener("click", function () {

@@ -384,7 +384,9 @@
     if (left <= 0) autoSubmit();
   }
 
-  function resync() {
+  // Back from another tab or from sleep, a screen reader is told the time left once: the
+  // minutes may have gone by unseen.
+  function resync(tell) {
     fetch(api, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (state) {
@@ -392,12 +394,13 @@
         if (state.status === "submitted") { window.location.reload(); return; }
         if (state.server_time) offset = Date.parse(state.server_time) - Date.now();
         tick();
+        if (tell === true && deadline !== null && !submitting) announce.textContent = words(secondsLeft());
         flush();
       }).catch(function () { /* offline: the last offset still holds */ });
   }
 
-  document.addEventListener("visibilitychange", function () { if (!document.hidden) resync(); });
-  window.addEventListener("focus", resync);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) resync(true); });
+  window.addEventListener("focus", function () { resync(false); });
 
   // --- submitting ----------------------------------------------------------------------------
   var form = document.getElementById("submit-form");
