@@ -9,12 +9,13 @@ match inside one organisation), both of fixed shape, so neither is built per req
 - **The best**, by bm25 (FTS5 has no top-k: it scores every match it is asked to rank). Only
   the matches that pass the filters are scored: the facet index knows which questions pass,
   and hands SQLite a byte per rowid to test before bm25 is called. The candidates are all
-  matches scoring no worse than the (limit + 1)-th after the cursor, ties included; the
-  caller orders them by (score, id), as the page has always been ordered.
+  matches scoring no worse than the (limit + 1)-th after the cursor, ties included, ordered
+  by (score, id) as the page has always been ordered.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -32,8 +33,16 @@ _NOT_MATCHING = text(
     "WHERE question_search MATCH :match LIMIT :most)"
 )
 _PASSES = "AND substr(:flags, rowid - :first + 1, 1) = x'01'"
-# Scored once into `m`; the cut is the (limit + 1)-th score at or after the cursor's, counted
-# past the matches that share the cursor's score (some of which were served already).
+# A first page is cut from the best few by score alone (SQLite keeps only that many while it
+# scores): exact unless the matches tied with the last of them run past it (see `best`).
+_TOP = (
+    "SELECT rowid, bm25(question_search, 1.0, 0.0) AS s FROM question_search "
+    "WHERE question_search MATCH :match {passes} ORDER BY s LIMIT :size"
+)
+_TOP_ALL = text(_TOP.format(passes=""))
+_TOP_PASSING = text(_TOP.format(passes=_PASSES))
+# Otherwise every match is scored once into `m`; the cut is the (limit + 1)-th score at or
+# after the cursor's, counted past the matches that share the cursor's score (some served).
 _BEST = (
     "WITH m AS MATERIALIZED (SELECT rowid AS r, bm25(question_search, 1.0, 0.0) AS s "
     "FROM question_search WHERE question_search MATCH :match {passes}) "
@@ -71,20 +80,37 @@ async def best(
     """The page's (score, id) pairs, best first (lower bm25 first, then id), after the cursor;
     at most `limit + 1` of them. `passing` holds the positions that pass the filters; when
     `all_pass`, every match does and nothing needs testing."""
-    params: dict[str, Any] = {
-        "match": fts5_org_query(org_id, words),
-        "bound": after[0] if after is not None else float("-inf"),
-        "limit": limit,
-    }
+    params: dict[str, Any] = {"match": fts5_org_query(org_id, words)}
     if not all_pass:
         params["first"], params["flags"] = index.rowid_flags(passing)
-    rows = await ctx.session.execute(_BEST_ALL if all_pass else _BEST_PASSING, params)
-    found = []
-    for rowid, score in rows:
-        position = index.position.get(rowid)
-        if position is not None and (all_pass or passing >> position & 1):
-            found.append((score, index.ids[position]))
-    found.sort()
+    if after is None:
+        size = 2 * (limit + 1) + TIED_SLACK
+        rows = (await ctx.session.execute(_TOP_ALL if all_pass else _TOP_PASSING,
+                                          {**params, "size": size})).all()  # fmt: skip
+        # Those scoring better than the last row read are all there: enough of them make the
+        # page, in (score, id) order, whatever ties lie beyond.
+        complete = [row for row in rows if len(rows) < size or row[1] < rows[-1][1]]
+        if len(complete) > limit or len(rows) < size:
+            return _in_order(index, complete)[: limit + 1]
+    params["bound"] = after[0] if after is not None else float("-inf")
+    params["limit"] = limit
+    rows = (await ctx.session.execute(_BEST_ALL if all_pass else _BEST_PASSING, params)).all()
+    found = _in_order(index, rows)
     if after is not None:
         found = [hit for hit in found if hit > after]
     return found[: limit + 1]
+
+
+# Matches read beyond twice a page, so that a run of equal scores at the cut is read whole.
+TIED_SLACK = 16
+
+
+def _in_order(index: BankIndex, rows: Sequence[Any]) -> list[tuple[float, UUID]]:
+    """(score, id) of each scored row, best first; every row passes (the SQL tested it)."""
+    found = []
+    for rowid, score in rows:
+        position = index.position.get(rowid)
+        if position is not None:  # always: the FTS5 query was confined to the organisation
+            found.append((score, index.ids[position]))
+    found.sort()
+    return found

@@ -193,9 +193,9 @@ async def _build(ctx: Context, org_id: UUID, token: int | None) -> BankIndex:
         .join(Question, Question.id == QuestionTag.question_id)
     )
     for rowid, tag in tags:
-        at = position.get(rowid)
-        if at is not None:
-            flags["tag"].setdefault(tag, bytearray(size))[at] = 1
+        tagged = position.get(rowid)
+        if tagged is not None:
+            flags["tag"].setdefault(tag, bytearray(size))[tagged] = 1
     ids = [row[1] for row in rows]
     created = [row[2] for row in rows]
     return BankIndex(
