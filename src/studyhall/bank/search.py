@@ -110,17 +110,27 @@ async def subtrees(
 # --- the page -------------------------------------------------------------------------------
 
 
-def _decode_position(ctx: Context, cursor: str, ranked: bool) -> tuple[Any, UUID]:
+def _decode_position(
+    ctx: Context, cursor: str, ranked: bool
+) -> tuple[tuple[Any, UUID], int | None]:
+    """The cursor's (sort value, id), and for a text search how many hits came before it
+    (a hint for the page's SQL; cursors issued before there was one lack it)."""
     key = decode_cursor(ctx.secret_key, cursor)
     try:
-        kind, sort_value, last_id = key
+        kind, sort_value, last_id, *rest = key
         position = UUID(last_id)
-        if ranked and kind == "r" and type(sort_value) in (int, float):
-            return float(sort_value), position
-        if not ranked and kind == "t" and isinstance(sort_value, str):
+        served = rest[0] if len(rest) == 1 and type(rest[0]) is int and rest[0] > 0 else None
+        if (
+            ranked
+            and kind == "r"
+            and type(sort_value) in (int, float)
+            and len(rest) == (served is not None)
+        ):
+            return (float(sort_value), position), served
+        if not ranked and kind == "t" and isinstance(sort_value, str) and not rest:
             moment = datetime.fromisoformat(sort_value)
             if moment.tzinfo is not None:
-                return moment, position
+                return (moment, position), None
     except (TypeError, ValueError) as exc:
         raise InvalidCursor() from exc
     raise InvalidCursor()  # a cursor of another ordering (q added or removed): start again
@@ -263,7 +273,7 @@ class _Found:
 
 
 async def _found_in_sql(
-    ctx: Context, search: Search, after: Any, limit: int, facets: bool
+    ctx: Context, search: Search, after: Any, served: int | None, limit: int, facets: bool
 ) -> _Found:
     """PostgreSQL: one statement (search_query)."""
     rows = (await ctx.session.execute(statement(search, after, limit, facets=facets))).all()
@@ -280,13 +290,14 @@ async def _found_in_sql(
 
 
 async def _found_in_index(
-    ctx: Context, search: Search, after: Any, limit: int, facets: bool
+    ctx: Context, search: Search, after: Any, served: int | None, limit: int, facets: bool
 ) -> _Found:
-    """SQLite: filters and facets over the bank's index, the text through FTS5."""
+    """SQLite: filters and facets over the bank's index, the text through FTS5. Without
+    facets the matches need not be listed: the page's SQL tests the filters itself."""
     index = await search_index.index_of(ctx, search.org_id)
     given = search_index.masks(index, search.filters)
     found = index.everything
-    if search.text is not None and index.size:
+    if search.text is not None and facets and index.size:
         found = await search_fts5.matching(ctx, index, search.org_id, search.text)
     passing = found
     for mask in given.values():
@@ -298,7 +309,7 @@ async def _found_in_index(
     elif passing:
         page = await search_fts5.best(
             ctx, index, search.org_id, search.text, passing, all_pass=passing == found,
-            after=after, limit=limit,
+            after=after, served=served if after is not None else 0, limit=limit,
         )  # fmt: skip
     if not facets:
         return _Found(page)
@@ -339,9 +350,9 @@ async def search_questions(
         filters = replace(filters, topic=frozenset().union(*topic_trees.values()))
     search = Search(org_id=org_id, dialect=dialect, filters=filters, text=clean_query(q))
     ranked = search.text is not None
-    after = _decode_position(ctx, cursor, ranked) if cursor is not None else None
+    after, served = _decode_position(ctx, cursor, ranked) if cursor is not None else (None, 0)
     find = _found_in_index if dialect == "sqlite" else _found_in_sql
-    found = await find(ctx, search, after, limit, with_facets)
+    found = await find(ctx, search, after, served, limit, with_facets)
     page, more = found.page[:limit], len(found.page) > limit
     ids = [question_id for _, question_id in page]
     rows = found.rows if found.rows is not None else await _rows_of(ctx, org_id, ids)
@@ -358,7 +369,11 @@ async def search_questions(
     next_cursor = None
     if more:
         key, last_id = page[-1]
-        position = ["r", key] if ranked else ["t", key.isoformat()]
-        next_cursor = encode_cursor(ctx.secret_key, [*position, str(last_id)])
+        if ranked:
+            so_far = None if served is None else served + len(page)
+            position = ["r", key, str(last_id), *([] if so_far is None else [so_far])]
+        else:
+            position = ["t", key.isoformat(), str(last_id)]
+        next_cursor = encode_cursor(ctx.secret_key, position)
     facets = facet_lists(filters, found.counts, topic_trees) if found.counts is not None else None
     return Results(items=items, next_cursor=next_cursor, total=found.total, facets=facets)

@@ -75,30 +75,33 @@ async def matching(ctx: Context, index: BankIndex, org_id: UUID, words: str) -> 
 
 async def best(
     ctx: Context, index: BankIndex, org_id: UUID, words: str, passing: int, *,
-    all_pass: bool, after: tuple[float, UUID] | None, limit: int,
+    all_pass: bool, after: tuple[float, UUID] | None, served: int | None, limit: int,
 ) -> list[tuple[float, UUID]]:  # fmt: skip
     """The page's (score, id) pairs, best first (lower bm25 first, then id), after the cursor;
     at most `limit + 1` of them. `passing` holds the positions that pass the filters; when
-    `all_pass`, every match does and nothing needs testing."""
+    `all_pass`, every match does and nothing needs testing. `served`, how many came before
+    the cursor, if known, lets the page be cut from the best few."""
     params: dict[str, Any] = {"match": fts5_org_query(org_id, words)}
     if not all_pass:
         params["first"], params["flags"] = index.rowid_flags(passing)
-    if after is None:
-        size = 2 * (limit + 1) + TIED_SLACK
+    if served is not None:
+        size = served + 2 * (limit + 1) + TIED_SLACK
         rows = (await ctx.session.execute(_TOP_ALL if all_pass else _TOP_PASSING,
                                           {**params, "size": size})).all()  # fmt: skip
-        # Those scoring better than the last row read are all there: enough of them make the
-        # page, in (score, id) order, whatever ties lie beyond.
+        # Those scoring better than the last row read are all there: enough of them after the
+        # cursor make the page, in (score, id) order, whatever ties lie beyond.
         complete = [row for row in rows if len(rows) < size or row[1] < rows[-1][1]]
-        if len(complete) > limit or len(rows) < size:
-            return _in_order(index, complete)[: limit + 1]
+        found = _after(_in_order(index, complete), after)
+        if len(found) > limit or len(rows) < size:
+            return found[: limit + 1]
     params["bound"] = after[0] if after is not None else float("-inf")
     params["limit"] = limit
     rows = (await ctx.session.execute(_BEST_ALL if all_pass else _BEST_PASSING, params)).all()
-    found = _in_order(index, rows)
-    if after is not None:
-        found = [hit for hit in found if hit > after]
-    return found[: limit + 1]
+    return _after(_in_order(index, rows), after)[: limit + 1]
+
+
+def _after(found: list[tuple[float, UUID]], after: tuple[float, UUID] | None) -> list[Any]:
+    return found if after is None else [hit for hit in found if hit > after]
 
 
 # Matches read beyond twice a page, so that a run of equal scores at the cut is read whole.
