@@ -264,12 +264,13 @@ def _counts_of_parts(
 @dataclass(frozen=True)
 class _Found:
     """A page of question ids in order with their sort keys (at most `limit + 1`), and the
-    facet counts when asked; `rows` are the page's rows when the search read them already."""
+    facet counts when asked; `rows` and `tags` are the page's when the search has them."""
 
     page: list[tuple[Any, UUID]]
     counts: dict[str, Counter[Any]] | None = None
     total: int | None = None
     rows: dict[UUID, Any] | None = None
+    tags: dict[UUID, list[str]] | None = None
 
 
 async def _found_in_sql(
@@ -302,19 +303,21 @@ async def _found_in_index(
     passing = found
     for mask in given.values():
         passing &= mask
-    page: list[tuple[Any, UUID]] = []
+    hits: list[tuple[Any, UUID, int]] = []
     if search.text is None:
         positions = index.newest(passing, after, limit + 1)
-        page = [(index.created[p], index.ids[p]) for p in positions]
+        hits = [(index.created[p], index.ids[p], p) for p in positions]
     elif passing:
-        page = await search_fts5.best(
+        hits = await search_fts5.best(
             ctx, index, search.org_id, search.text, passing, all_pass=passing == found,
             after=after, served=served if after is not None else 0, limit=limit,
         )  # fmt: skip
+    page = [(key, question_id) for key, question_id, _ in hits]
+    tags = {question_id: list(index.tags[p]) for _, question_id, p in hits}
     if not facets:
-        return _Found(page)
+        return _Found(page, tags=tags)
     counts, total = search_index.count(index, found, given)
-    return _Found(page, counts, total)
+    return _Found(page, counts, total, tags=tags)
 
 
 async def _rows_of(ctx: Context, org_id: UUID, ids: Sequence[UUID]) -> dict[UUID, Any]:
@@ -356,7 +359,7 @@ async def search_questions(
     page, more = found.page[:limit], len(found.page) > limit
     ids = [question_id for _, question_id in page]
     rows = found.rows if found.rows is not None else await _rows_of(ctx, org_id, ids)
-    tags = await _tags_of(ctx, org_id, ids)
+    tags = found.tags if found.tags is not None else await _tags_of(ctx, org_id, ids)
     stems = await _stems_of(ctx, org_id, [rows[i].head_version_id for i in ids])
     items = [
         QuestionHit(

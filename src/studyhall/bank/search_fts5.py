@@ -76,11 +76,11 @@ async def matching(ctx: Context, index: BankIndex, org_id: UUID, words: str) -> 
 async def best(
     ctx: Context, index: BankIndex, org_id: UUID, words: str, passing: int, *,
     all_pass: bool, after: tuple[float, UUID] | None, served: int | None, limit: int,
-) -> list[tuple[float, UUID]]:  # fmt: skip
-    """The page's (score, id) pairs, best first (lower bm25 first, then id), after the cursor;
-    at most `limit + 1` of them. `passing` holds the positions that pass the filters; when
-    `all_pass`, every match does and nothing needs testing. `served`, how many came before
-    the cursor, if known, lets the page be cut from the best few."""
+) -> list[tuple[float, UUID, int]]:  # fmt: skip
+    """The page's (score, id, position) triples, best first (lower bm25 first, then id),
+    after the cursor; at most `limit + 1` of them. `passing` holds the positions that pass
+    the filters; when `all_pass`, every match does and nothing needs testing. `served`, how
+    many came before the cursor, if known, lets the page be cut from the best few."""
     params: dict[str, Any] = {"match": fts5_org_query(org_id, words)}
     if not all_pass:
         params["first"], params["flags"] = index.rowid_flags(passing)
@@ -100,20 +100,21 @@ async def best(
     return _after(_in_order(index, rows), after)[: limit + 1]
 
 
-def _after(found: list[tuple[float, UUID]], after: tuple[float, UUID] | None) -> list[Any]:
-    return found if after is None else [hit for hit in found if hit > after]
+def _after(found: list[tuple[float, UUID, int]], after: tuple[float, UUID] | None) -> list[Any]:
+    return found if after is None else [hit for hit in found if hit[:2] > after]
 
 
 # Matches read beyond twice a page, so that a run of equal scores at the cut is read whole.
 TIED_SLACK = 16
 
 
-def _in_order(index: BankIndex, rows: Sequence[Any]) -> list[tuple[float, UUID]]:
-    """(score, id) of each scored row, best first; every row passes (the SQL tested it)."""
+def _in_order(index: BankIndex, rows: Sequence[Any]) -> list[tuple[float, UUID, int]]:
+    """(score, id, position) of each scored row, best first; every row passes (the SQL
+    tested it)."""
     found = []
     for rowid, score in rows:
         position = index.position.get(rowid)
         if position is not None:  # always: the FTS5 query was confined to the organisation
-            found.append((score, index.ids[position]))
+            found.append((score, index.ids[position], position))
     found.sort()
     return found

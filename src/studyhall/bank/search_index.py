@@ -50,6 +50,7 @@ class BankIndex:
     position: dict[int, int]  # rowid -> position
     oldest: list[int]  # positions by (created_at, id), oldest first
     created: list[datetime]  # by position
+    tags: list[tuple[str, ...]]  # by position, in order
     bits: dict[str, dict[Any, int]]  # filter -> value -> positions having it
 
     @property
@@ -183,24 +184,27 @@ async def _build(ctx: Context, org_id: UUID, token: int | None) -> BankIndex:
     flags: dict[str, dict[Any, bytearray]] = {name: {} for name in (*COLUMNS, "tag")}
     size = len(rows)
     position: dict[int, int] = {}
-    for at, (rowid, _id, _created, *values) in enumerate(rows):
-        position[rowid] = at
+    for n, (rowid, _id, _created, *values) in enumerate(rows):
+        position[rowid] = n
         for name, value in zip(COLUMNS, values, strict=True):
-            flags[name].setdefault(value, bytearray(size))[at] = 1
+            flags[name].setdefault(value, bytearray(size))[n] = 1
     tags = await ctx.session.execute(
         scoped(QuestionTag, org_id)
         .with_only_columns(_SEARCH_ROWID, QuestionTag.tag)
         .join(Question, Question.id == QuestionTag.question_id)
     )
+    tagged: list[list[str]] = [[] for _ in range(size)]
     for rowid, tag in tags:
-        tagged = position.get(rowid)
-        if tagged is not None:
-            flags["tag"].setdefault(tag, bytearray(size))[tagged] = 1
+        at = position.get(rowid)
+        if at is not None:
+            flags["tag"].setdefault(tag, bytearray(size))[at] = 1
+            tagged[at].append(tag)
     ids = [row[1] for row in rows]
     created = [row[2] for row in rows]
     return BankIndex(
         token=token, ids=ids, rowids=[row[0] for row in rows], position=position,
         oldest=sorted(range(size), key=lambda p: (created[p], ids[p])), created=created,
+        tags=[tuple(sorted(t)) for t in tagged],
         bits={name: {value: int(f[::-1].translate(_FLAGS_TO_DIGITS), 2)
                      for value, f in values.items()} for name, values in flags.items()},
     )  # fmt: skip
