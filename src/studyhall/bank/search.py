@@ -306,7 +306,7 @@ async def _found_in_index(
     hits: list[tuple[Any, UUID, int]] = []
     if search.text is None:
         positions = index.newest(passing, after, limit + 1)
-        hits = [(index.created[p], index.ids[p], p) for p in positions]
+        hits = [(index.created_at(p), index.id_of(p), p) for p in positions]
     elif passing:
         hits = await search_fts5.best(
             ctx, index, search.org_id, search.text, passing, all_pass=passing == found,

@@ -93,22 +93,29 @@ async def best(
         complete = [row for row in rows if len(rows) < size or row[1] < rows[-1][1]]
         found = _after(_in_order(index, complete), after)
         if len(found) > limit or len(rows) < size:
-            return found[: limit + 1]
+            return _page(index, found, limit)
     params["bound"] = after[0] if after is not None else float("-inf")
     params["limit"] = limit
     rows = (await ctx.session.execute(_BEST_ALL if all_pass else _BEST_PASSING, params)).all()
-    return _after(_in_order(index, rows), after)[: limit + 1]
+    return _page(index, _after(_in_order(index, rows), after), limit)
 
 
-def _after(found: list[tuple[float, UUID, int]], after: tuple[float, UUID] | None) -> list[Any]:
-    return found if after is None else [hit for hit in found if hit[:2] > after]
+def _after(found: list[tuple[float, str, int]], after: tuple[float, UUID] | None) -> list[Any]:
+    if after is None:
+        return found
+    key = (after[0], after[1].hex)
+    return [hit for hit in found if hit[:2] > key]
+
+
+def _page(index: BankIndex, found: list[tuple[float, str, int]], limit: int) -> list[Any]:
+    return [(score, index.id_of(p), p) for score, _, p in found[: limit + 1]]
 
 
 # Matches read beyond twice a page, so that a run of equal scores at the cut is read whole.
 TIED_SLACK = 16
 
 
-def _in_order(index: BankIndex, rows: Sequence[Any]) -> list[tuple[float, UUID, int]]:
+def _in_order(index: BankIndex, rows: Sequence[Any]) -> list[tuple[float, str, int]]:
     """(score, id, position) of each scored row, best first; every row passes (the SQL
     tested it)."""
     found = []
