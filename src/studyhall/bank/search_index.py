@@ -165,7 +165,7 @@ def count(
 
 # Indexes by organisation, least recently used first; at most this many questions in all.
 _kept: OrderedDict[UUID, BankIndex] = OrderedDict()
-MAX_KEPT_QUESTIONS = 500_000
+MAX_KEPT_QUESTIONS = 200_000  # about 100 MB
 
 
 async def _token(ctx: Context, org_id: UUID) -> int | None:
