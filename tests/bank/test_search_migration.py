@@ -1,4 +1,5 @@
-"""Migration 0003 rebuilds the search index: a bank written before it is found after it, the
+"""Migration 0003 rebuilds the search index (and 0006 adds the bank generations SQLite's facet
+index follows): a bank written before it is found after it, the
 index then follows every write, and the way back down leaves a bank that 0002's index finds."""
 
 from __future__ import annotations
@@ -113,3 +114,37 @@ async def test_a_bank_written_before_0003_is_found_after_it_and_after_going_back
     await asyncio.to_thread(migrations.downgrade, url, "0002")
     assert await found_by_0002(url, "lineage") >= {old[1].id, old[2].id, new.id}
     assert await found_by_0002(url, "broadcast") == set()
+
+
+async def test_0006_counts_a_bank_written_before_it_and_goes_back_cleanly(tmp_path: Path) -> None:
+    url = await fresh_database_url("sqlite", tmp_path)
+    await asyncio.to_thread(migrations.upgrade, url, "0005")
+    async with running(url) as (app, client):
+        owner = await sign_up(client, "owner")
+        org = await make_org(client, owner, slug="acme")
+        track = await make_track(client, "acme", owner)
+        t = topic_ids(track)
+        old = await write_questions(app, org["id"], str(track["id"]), [
+            Spec("Lineage lets Spark recompute a lost partition.", t["cluster"], tags=["core"]),
+            Spec("Broadcast joins ship the small side.", t["execution"], status="published"),
+        ])  # fmt: skip
+    await asyncio.to_thread(migrations.upgrade, url)
+    async with running(url) as (app, client):
+        body = await search(client, owner, "lineage")
+        assert ids(body) == {old[0].id}
+        assert body["facets"]["tag"] == [{"value": "core", "count": 1}]
+        [new] = await write_questions(app, org["id"], str(track["id"]), [
+            Spec("Lineage after 0006.", t["cluster"], tags=["core"])])  # fmt: skip
+        body = await search(client, owner, "lineage")
+        assert ids(body) == {old[0].id, new.id}
+        assert body["facets"]["tag"] == [{"value": "core", "count": 2}]
+    await asyncio.to_thread(migrations.downgrade, url, "0005")
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            left = await connection.execute(text(
+                "SELECT name FROM sqlite_master WHERE name LIKE 'question_bank%' "
+                "OR name LIKE 'question_tags_%'"))  # fmt: skip
+            assert left.all() == []
+    finally:
+        await engine.dispose()

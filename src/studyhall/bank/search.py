@@ -3,7 +3,9 @@
 Filters take one or more values each; the values of one filter are alternatives (OR) and
 different filters must all hold (AND). A filter on a topic takes its subtopics in. Each facet
 is counted with every filter applied except its own, so a facet lists what choosing another of
-its values would give. The SQL is in `search_query`.
+its values would give. PostgreSQL's SQL is in `search_query`; on SQLite the filters and facets
+are counted over a per-process index of the bank (`search_index`) and the text is matched and
+ranked by FTS5 (`search_fts5`).
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from markdown_it import MarkdownIt
 from pydantic import BaseModel, Field
 from sqlalchemy import func
 
-from studyhall.bank.models import QuestionTag, QuestionVersion
+from studyhall.bank import search_fts5, search_index
+from studyhall.bank.models import Question, QuestionTag, QuestionVersion
 from studyhall.bank.search_query import (
     GROUPED_FACETS,
     MAX_FACET_VALUES,
-    MINUS,
     Filters,
     Search,
     clean_query,
@@ -108,17 +110,27 @@ async def subtrees(
 # --- the page -------------------------------------------------------------------------------
 
 
-def _decode_position(ctx: Context, cursor: str, ranked: bool) -> tuple[Any, UUID]:
+def _decode_position(
+    ctx: Context, cursor: str, ranked: bool
+) -> tuple[tuple[Any, UUID], int | None]:
+    """The cursor's (sort value, id), and for a text search how many hits came before it
+    (a hint for the page's SQL; cursors issued before there was one lack it)."""
     key = decode_cursor(ctx.secret_key, cursor)
     try:
-        kind, sort_value, last_id = key
+        kind, sort_value, last_id, *rest = key
         position = UUID(last_id)
-        if ranked and kind == "r" and type(sort_value) in (int, float):
-            return float(sort_value), position
-        if not ranked and kind == "t" and isinstance(sort_value, str):
+        served = rest[0] if len(rest) == 1 and type(rest[0]) is int and rest[0] > 0 else None
+        if (
+            ranked
+            and kind == "r"
+            and type(sort_value) in (int, float)
+            and len(rest) == (served is not None)
+        ):
+            return (float(sort_value), position), served
+        if not ranked and kind == "t" and isinstance(sort_value, str) and not rest:
             moment = datetime.fromisoformat(sort_value)
             if moment.tzinfo is not None:
-                return moment, position
+                return (moment, position), None
     except (TypeError, ValueError) as exc:
         raise InvalidCursor() from exc
     raise InvalidCursor()  # a cursor of another ordering (q added or removed): start again
@@ -213,17 +225,6 @@ def _grouped_facets(filters: Filters, groups: Sequence[Any]) -> tuple[dict[str, 
     return dict(zip(GROUPED_FACETS, counts, strict=True)), total
 
 
-@dataclass(frozen=True)
-class _Negated:
-    """A grouped row to take away: its values, with its count negated."""
-
-    row: Any
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self.row, name)
-        return -value if name == "n" else value
-
-
 def _facet_list(counts: Counter[Any], selected: Iterable[Any]) -> list[FacetCount]:
     # A chosen value stays listed (with 0) so that a client can show it and undo it.
     for value in selected:
@@ -235,36 +236,103 @@ def _facet_list(counts: Counter[Any], selected: Iterable[Any]) -> list[FacetCoun
     ]
 
 
-def _signed(parts: dict[str, list[Any]], name: str, key: str) -> Counter[Any]:
-    """A part's counts, less those of its MINUS part (counted the other way round); values
-    left with none are dropped, as a part counted directly would never list them."""
-    counts: Counter[Any] = Counter()
-    for row in parts[name]:
-        counts[getattr(row, key)] += row.n
-    for row in parts[name + MINUS]:
-        counts[getattr(row, key)] -= row.n
-    return Counter({value: n for value, n in counts.items() if n})
-
-
-def facets_of(
-    filters: Filters, parts: dict[str, list[Any]], topic_trees: dict[UUID, frozenset[UUID]]
-) -> tuple[dict[str, list[FacetCount]], int]:
-    # Sums are linear: groups to take away are added with a negative count.
-    groups = [*parts["groups"], *(_Negated(row) for row in parts["groups" + MINUS])]
-    counts, total = _grouped_facets(filters, groups)
-    counts = {name: Counter({v: n for v, n in c.items() if n}) for name, c in counts.items()}
-    counts["topic"] = _signed(parts, "topics", "topic_id")
-    counts["tag"] = _signed(parts, "tags", "tag")
+def facet_lists(
+    filters: Filters, counts: dict[str, Counter[Any]], topic_trees: dict[UUID, frozenset[UUID]]
+) -> dict[str, list[FacetCount]]:
+    """The facets as served, from each facet's counts by value (none of them zero)."""
     # A chosen topic counts the questions of its whole subtree, as the filter does.
     by_topic = counts["topic"]
     for topic, tree in topic_trees.items():
         by_topic[topic] = sum(by_topic.get(t, 0) for t in tree)
     selected = {name: filters.of(name) for name in FACETS}
     selected["topic"] = frozenset(topic_trees)
-    return {name: _facet_list(counts[name], selected[name]) for name in FACETS}, total
+    return {name: _facet_list(counts[name], selected[name]) for name in FACETS}
+
+
+def _counts_of_parts(
+    filters: Filters, parts: dict[str, list[Any]]
+) -> tuple[dict[str, Counter[Any]], int]:
+    counts, total = _grouped_facets(filters, parts["groups"])
+    counts["topic"] = Counter({row.topic_id: row.n for row in parts["topics"]})
+    counts["tag"] = Counter({row.tag: row.n for row in parts["tags"]})
+    return counts, total
 
 
 # --- the whole search -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A page of question ids in order with their sort keys (at most `limit + 1`), and the
+    facet counts when asked; `rows` and `tags` are the page's when the search has them."""
+
+    page: list[tuple[Any, UUID]]
+    counts: dict[str, Counter[Any]] | None = None
+    total: int | None = None
+    rows: dict[UUID, Any] | None = None
+    tags: dict[UUID, list[str]] | None = None
+
+
+async def _found_in_sql(
+    ctx: Context, search: Search, after: Any, served: int | None, limit: int, facets: bool
+) -> _Found:
+    """PostgreSQL: one statement (search_query)."""
+    rows = (await ctx.session.execute(statement(search, after, limit, facets=facets))).all()
+    parts: dict[str, list[Any]] = {"page": [], "groups": [], "topics": [], "tags": []}
+    for row in rows:
+        parts[row.part].append(row)
+    # A compound statement need not keep its parts' order: sort the page again.
+    if search.text is not None:
+        page = sorted((r.score, r.id) for r in parts["page"])
+    else:
+        page = sorted(((r.created_at, r.id) for r in parts["page"]), reverse=True)
+    counts, total = _counts_of_parts(search.filters, parts) if facets else (None, None)
+    return _Found(page, counts, total, rows={r.id: r for r in parts["page"]})
+
+
+async def _found_in_index(
+    ctx: Context, search: Search, after: Any, served: int | None, limit: int, facets: bool
+) -> _Found:
+    """SQLite: filters and facets over the bank's index, the text through FTS5. Without
+    facets the matches need not be listed: the page's SQL tests the filters itself."""
+    index = await search_index.index_of(ctx, search.org_id)
+    given = search_index.masks(index, search.filters)
+    found = index.everything
+    if search.text is not None and facets and index.size:
+        found = await search_fts5.matching(ctx, index, search.org_id, search.text)
+    passing = found
+    for mask in given.values():
+        passing &= mask
+    hits: list[tuple[Any, UUID, int]] = []
+    if search.text is None:
+        positions = index.newest(passing, after, limit + 1)
+        hits = [(index.created_at(p), index.id_of(p), p) for p in positions]
+    elif passing:
+        hits = await search_fts5.best(
+            ctx, index, search.org_id, search.text, passing, all_pass=passing == found,
+            after=after, served=served if after is not None else 0, limit=limit,
+        )  # fmt: skip
+    page = [(key, question_id) for key, question_id, _ in hits]
+    tags = {question_id: list(index.tags[p]) for _, question_id, p in hits}
+    if not facets:
+        return _Found(page, tags=tags)
+    counts, total = search_index.count(index, found, given)
+    return _Found(page, counts, total, tags=tags)
+
+
+async def _rows_of(ctx: Context, org_id: UUID, ids: Sequence[UUID]) -> dict[UUID, Any]:
+    if not ids:
+        return {}
+    rows = await ctx.session.execute(
+        scoped(Question, org_id)
+        .with_only_columns(*(getattr(Question, name) for name in _ROW_COLUMNS))
+        .where(Question.id.in_(ids))
+    )
+    return {row.id: row for row in rows}
+
+
+_ROW_COLUMNS = ("id", "track_id", "topic_id", "type", "status", "difficulty", "head_version_id",
+                "updated_at")  # fmt: skip
 
 
 async def search_questions(
@@ -285,35 +353,30 @@ async def search_questions(
         filters = replace(filters, topic=frozenset().union(*topic_trees.values()))
     search = Search(org_id=org_id, dialect=dialect, filters=filters, text=clean_query(q))
     ranked = search.text is not None
-    after = _decode_position(ctx, cursor, ranked) if cursor is not None else None
-    rows = (await ctx.session.execute(statement(search, after, limit, facets=with_facets))).all()
-    parts: dict[str, list[Any]] = {
-        name: [] for part in ("groups", "topics", "tags") for name in (part, part + MINUS)
-    }
-    parts["page"] = []
-    for row in rows:
-        parts[row.part].append(row)
-    # A compound statement need not keep its parts' order: sort the page again.
-    if ranked:
-        found = sorted(parts["page"], key=lambda r: (r.score, r.id))
-    else:
-        found = sorted(parts["page"], key=lambda r: (r.created_at, r.id), reverse=True)
-    page, more = found[:limit], len(found) > limit
-    tags = await _tags_of(ctx, org_id, [r.id for r in page])
-    stems = await _stems_of(ctx, org_id, [r.head_version_id for r in page])
+    after, served = _decode_position(ctx, cursor, ranked) if cursor is not None else (None, 0)
+    find = _found_in_index if dialect == "sqlite" else _found_in_sql
+    found = await find(ctx, search, after, served, limit, with_facets)
+    page, more = found.page[:limit], len(found.page) > limit
+    ids = [question_id for _, question_id in page]
+    rows = found.rows if found.rows is not None else await _rows_of(ctx, org_id, ids)
+    tags = found.tags if found.tags is not None else await _tags_of(ctx, org_id, ids)
+    stems = await _stems_of(ctx, org_id, [rows[i].head_version_id for i in ids])
     items = [
         QuestionHit(
             id=r.id, track_id=r.track_id, type=r.type, status=r.status, topic_id=r.topic_id,
             difficulty=r.difficulty, tags=tags[r.id], updated_at=r.updated_at,
             stem_excerpt=stems.get(r.head_version_id, "") if r.head_version_id else "",
         )
-        for r in page
+        for r in (rows[i] for i in ids)
     ]  # fmt: skip
     next_cursor = None
     if more:
-        last = page[-1]
-        key = ["r", last.score, str(last.id)] if ranked else [
-            "t", last.created_at.isoformat(), str(last.id)]  # fmt: skip
-        next_cursor = encode_cursor(ctx.secret_key, key)
-    facets, total = facets_of(filters, parts, topic_trees) if with_facets else (None, None)
-    return Results(items=items, next_cursor=next_cursor, total=total, facets=facets)
+        key, last_id = page[-1]
+        if ranked:
+            so_far = None if served is None else served + len(page)
+            position = ["r", key, str(last_id), *([] if so_far is None else [so_far])]
+        else:
+            position = ["t", key.isoformat(), str(last_id)]
+        next_cursor = encode_cursor(ctx.secret_key, position)
+    facets = facet_lists(filters, found.counts, topic_trees) if found.counts is not None else None
+    return Results(items=items, next_cursor=next_cursor, total=found.total, facets=facets)

@@ -23,11 +23,15 @@ def alembic_config(url: str) -> Config:
 
 # Made by raw SQL in migrations and deliberately absent from the ORM metadata (full-text search:
 # SQLite's FTS5 table with its shadow tables and the integer key it is joined on, PostgreSQL's
-# stored tsvector and its index). Comparing the models with the database must not report them,
-# or autogenerate would propose dropping them.
+# stored tsvector and its index; SQLite's bank generations, which triggers keep). Comparing the
+# models with the database must not report them, or autogenerate would propose dropping them.
 FTS5_SHADOW_SUFFIXES = ("_data", "_idx", "_content", "_docsize", "_config")
 MIGRATION_ONLY_TABLES = frozenset(
-    {"question_search", *(f"question_search{suffix}" for suffix in FTS5_SHADOW_SUFFIXES)}
+    {
+        "question_search",
+        *(f"question_search{suffix}" for suffix in FTS5_SHADOW_SUFFIXES),
+        "question_bank_generations",
+    }
 )
 MIGRATION_ONLY_INDEXES = frozenset({"ix_questions_search_rowid", "ix_questions_search_vector"})
 MIGRATION_ONLY_COLUMNS = frozenset({("questions", "search_rowid"), ("questions", "search_vector")})
