@@ -52,7 +52,11 @@ class Topic(Base):
 
 class Attempt(Base):
     __tablename__ = "attempts"
-    __table_args__ = (Index("ix_attempts_user_track", "user_id", "track_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_attempts_user_track", "user_id", "track_id", "started_at"),
+        # Housekeeping's minute tick: attempts still open past their deadline.
+        Index("ix_attempts_status_deadline", "status", "deadline_at"),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=new_id)
     org_id: Mapped[UUID] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
