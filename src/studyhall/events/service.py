@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from studyhall.events.models import OutboxEvent
 from studyhall.jobs import wakeup
@@ -71,13 +71,25 @@ def subscribe(subscriber: Subscriber) -> Subscriber:
     return subscriber
 
 
+_EVERY_ORG = "the dispatcher serves every organisation"
+# Built once: the worker asks these on every pass, and building them cost more than running.
+_ANY_PENDING = (
+    across_orgs(OutboxEvent, reason=_EVERY_ORG)
+    .with_only_columns(OutboxEvent.id)
+    .where(OutboxEvent.dispatched_at.is_(None))
+    .limit(1)
+)
+_OLDEST_PENDING = (
+    across_orgs(OutboxEvent, reason=_EVERY_ORG)
+    .where(OutboxEvent.dispatched_at.is_(None))
+    .order_by(OutboxEvent.id)
+    .limit(bindparam("limit"))
+)
+
+
 async def has_pending(ctx: Context) -> bool:
     """Whether any event waits for dispatch (a cheap read, so an idle worker takes no lock)."""
-    query = across_orgs(OutboxEvent, reason="the dispatcher serves every organisation")
-    found = await ctx.session.scalar(
-        query.with_only_columns(OutboxEvent.id).where(OutboxEvent.dispatched_at.is_(None)).limit(1)
-    )
-    return found is not None
+    return await ctx.session.scalar(_ANY_PENDING) is not None
 
 
 async def dispatch_pending(ctx: Context, *, limit: int = 500, wait: bool = False) -> int:
@@ -98,12 +110,7 @@ async def dispatch_pending(ctx: Context, *, limit: int = 500, wait: bool = False
             )
             if not locked:  # another worker is dispatching; it keeps the order
                 return 0
-    query = across_orgs(OutboxEvent, reason="the dispatcher serves every organisation")
-    pending = (
-        await ctx.session.scalars(
-            query.where(OutboxEvent.dispatched_at.is_(None)).order_by(OutboxEvent.id).limit(limit)
-        )
-    ).all()
+    pending = (await ctx.session.scalars(_OLDEST_PENDING, {"limit": limit})).all()
     ctx.session.info[_MEMO_KEY] = {}
     for event in pending:
         for subscriber in _subscribers:
@@ -111,7 +118,7 @@ async def dispatch_pending(ctx: Context, *, limit: int = 500, wait: bool = False
     if pending:
         # One statement for the pass rather than a flushed change per event object.
         await ctx.session.execute(
-            across_orgs_update(OutboxEvent, reason="the dispatcher serves every organisation")
+            across_orgs_update(OutboxEvent, reason=_EVERY_ORG)
             .where(OutboxEvent.id.in_([event.id for event in pending]))
             .values(dispatched_at=ctx.now())
             .execution_options(synchronize_session=False)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -77,7 +77,7 @@ class Claimed:
     timeout: float
 
 
-def _runnable_query(now: datetime) -> Any:
+def _runnable_query(now: Any) -> Any:
     earlier = aliased(Job)
     blocked = exists().where(
         earlier.ordering_key == Job.ordering_key,
@@ -91,12 +91,16 @@ def _runnable_query(now: datetime) -> Any:
     return select(Job).where(runnable, or_(Job.ordering_key.is_(None), ~blocked))
 
 
+# Built once: a worker asks this on every pass (one a few answer saves when learners pace
+# themselves), and building the statement cost more than running it.
+_ANY_RUNNABLE = _runnable_query(bindparam("now")).with_only_columns(Job.id).limit(1)
+
+
 async def any_runnable(db: Database, clock: Clock) -> bool:
     """A cheap read first, so an idle worker does not take SQLite's write lock to find
     nothing."""
     async with db.unit_of_work(write=False, quick=True) as session:
-        query = _runnable_query(clock.now()).with_only_columns(Job.id).limit(1)
-        return await session.scalar(query) is not None
+        return await session.scalar(_ANY_RUNNABLE, {"now": clock.now()}) is not None
 
 
 async def handover_candidates(
