@@ -167,6 +167,10 @@ ENTRIES: Entries = {
     ("POST", HOOK + "/remove"): (HOOKS_MANAGE, lambda w: (_hook(w), form(w))),
     ("GET", DELIVERY): (HOOKS_MANAGE, lambda w: (_delivery(w), None)),
     ("POST", DELIVERY + "/redeliver"): (HOOKS_MANAGE, lambda w: (_delivery(w), form(w))),
+    # The job queue: site administrators only (no caller of the walk is one).
+    ("GET", "/admin/jobs"): ("instance-admin", lambda w: ({}, None)),
+    ("POST", "/admin/jobs/dead-letters/{dead_letter_id}/requeue"): (
+        "instance-admin", lambda w: ({"dead_letter_id": "1"}, form(w))),
 }  # fmt: skip
 
 PERSONAL = {404}  # attempts are the learner's own; everyone else is told they do not exist
