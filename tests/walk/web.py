@@ -149,6 +149,8 @@ ENTRIES: Entries = {
         lambda w: ({}, form(w, email="someone@example.com", role="learner"))),
     ("POST", ADMIN + "/invitations/{invitation_id}/revoke"): (
         "org:invitations:manage", lambda w: ({"invitation_id": w.invitation_id}, form(w))),
+    ("GET", ADMIN + "/settings"): ("org:org:update", lambda w: ({}, None)),
+    ("POST", ADMIN + "/settings"): ("org:org:update", lambda w: ({}, form(w, name="Renamed"))),
     ("GET", ADMIN + "/api-keys"): ("org:api_keys:manage", lambda w: ({}, None)),
     ("POST", ADMIN + "/api-keys"): (
         "org:api_keys:manage", lambda w: ({}, form(w, name="robot", scopes="org:read"))),
