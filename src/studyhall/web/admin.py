@@ -1,5 +1,6 @@
-"""Admin pages: the organisation's name, members and roles, invitations, API keys (the secret shown once) and the
-audit log with filters. They call the organisation services, as the API does."""
+"""Admin pages: the organisation's name, members and roles, invitations, API keys (the secret
+shown once) and the audit log with filters. They call the organisation services, as the API
+does."""
 
 from __future__ import annotations
 
