@@ -123,6 +123,10 @@ ENTRIES: Entries = {
             w, name="Spare", slug="spare", exam_length="5", time_limit_minutes="10",
             passing_score="70", navigation="free", scoring="percent",
             topics="Architecture | 60\n  Cluster | 50\n  Execution | 50\nDataFrames | 40"))),
+    ("GET", ORG + "/tracks/{track_id}/delete"): (
+        "org:tracks:manage", lambda w: ({"track_id": w.ids["spare_track"]}, None)),
+    ("POST", ORG + "/tracks/{track_id}/delete"): (
+        "org:tracks:manage", lambda w: ({"track_id": w.ids["spare_track"]}, form(w))),
     ("GET", ORG + "/tracks/{track_id}/import"): (
         "org:questions:write", lambda w: ({"track_id": w.ids["track"]}, None)),
     ("POST", ORG + "/tracks/{track_id}/import"): (
