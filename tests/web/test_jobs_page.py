@@ -4,6 +4,7 @@ API's); anyone else is refused and sees no link to it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -131,3 +132,18 @@ async def test_anyone_else_is_refused_and_sees_no_link(
         return (await ctx.session.scalars(select(Job.state))).one()
 
     assert await in_unit(app, still_dead, write=False) == "dead"
+
+
+async def test_dead_letters_come_fifty_a_page(client: httpx.AsyncClient, app: FastAPI) -> None:
+    admin = await site_admin(client, app)
+    letters = [await dead_job(app, kind=f"kind.{n}") for n in range(51)]
+    await browser_sign_in(client, admin.email)
+    first = await client.get(PAGE)
+    assert f'id="dead-letter-{letters[-1]}"' in first.text  # newest first
+    assert f'id="dead-letter-{letters[0]}"' not in first.text
+    older = re.search(r'href="([^"]*before=\d+[^"]*)">Older dead letters', first.text)
+    assert older
+    second = await client.get(older.group(1).replace("&amp;", "&"))
+    assert f'id="dead-letter-{letters[0]}"' in second.text
+    assert second.text.count('id="dead-letter-') == 1
+    assert "Older dead letters" not in second.text
