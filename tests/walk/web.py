@@ -123,6 +123,10 @@ ENTRIES: Entries = {
             w, name="Spare", slug="spare", exam_length="5", time_limit_minutes="10",
             passing_score="70", navigation="free", scoring="percent",
             topics="Architecture | 60\n  Cluster | 50\n  Execution | 50\nDataFrames | 40"))),
+    ("GET", ORG + "/tracks/{track_id}/delete"): (
+        "org:tracks:manage", lambda w: ({"track_id": w.ids["spare_track"]}, None)),
+    ("POST", ORG + "/tracks/{track_id}/delete"): (
+        "org:tracks:manage", lambda w: ({"track_id": w.ids["spare_track"]}, form(w))),
     ("GET", ORG + "/tracks/{track_id}/import"): (
         "org:questions:write", lambda w: ({"track_id": w.ids["track"]}, None)),
     ("POST", ORG + "/tracks/{track_id}/import"): (
@@ -149,6 +153,8 @@ ENTRIES: Entries = {
         lambda w: ({}, form(w, email="someone@example.com", role="learner"))),
     ("POST", ADMIN + "/invitations/{invitation_id}/revoke"): (
         "org:invitations:manage", lambda w: ({"invitation_id": w.invitation_id}, form(w))),
+    ("GET", ADMIN + "/settings"): ("org:org:update", lambda w: ({}, None)),
+    ("POST", ADMIN + "/settings"): ("org:org:update", lambda w: ({}, form(w, name="Renamed"))),
     ("GET", ADMIN + "/api-keys"): ("org:api_keys:manage", lambda w: ({}, None)),
     ("POST", ADMIN + "/api-keys"): (
         "org:api_keys:manage", lambda w: ({}, form(w, name="robot", scopes="org:read"))),
@@ -167,6 +173,10 @@ ENTRIES: Entries = {
     ("POST", HOOK + "/remove"): (HOOKS_MANAGE, lambda w: (_hook(w), form(w))),
     ("GET", DELIVERY): (HOOKS_MANAGE, lambda w: (_delivery(w), None)),
     ("POST", DELIVERY + "/redeliver"): (HOOKS_MANAGE, lambda w: (_delivery(w), form(w))),
+    # The job queue: site administrators only (no caller of the walk is one).
+    ("GET", "/admin/jobs"): ("instance-admin", lambda w: ({}, None)),
+    ("POST", "/admin/jobs/dead-letters/{dead_letter_id}/requeue"): (
+        "instance-admin", lambda w: ({"dead_letter_id": "1"}, form(w))),
 }  # fmt: skip
 
 PERSONAL = {404}  # attempts are the learner's own; everyone else is told they do not exist

@@ -20,6 +20,7 @@ PAGE_MODULES = (
     "admin",
     "webhooks",
     "media",
+    "jobs",
 )
 
 

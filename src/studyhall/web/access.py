@@ -22,7 +22,7 @@ from studyhall.accounts.models import User
 from studyhall.accounts.permissions import Caller, resolve_user
 from studyhall.kit.access import AccessRule
 from studyhall.kit.context import Context
-from studyhall.kit.errors import Problem, Unauthenticated
+from studyhall.kit.errors import Forbidden, Problem, Unauthenticated
 from studyhall.kit.transaction import TransactionalRoute, request_context
 from studyhall.orgs.models import Org
 from studyhall.orgs.permissions import OrgAccess, OrgCaller
@@ -38,11 +38,12 @@ class Badge:
 
     name: str
     slug: str = ""
+    site_admin: bool = False
 
 
 def _remember(request: Request, user: User | None, org: Org | None = None) -> None:
     if user is not None:
-        request.state.page_user = Badge(user.display_name)
+        request.state.page_user = Badge(user.display_name, site_admin=user.is_superuser)
     if org is not None:
         request.state.page_org = Badge(org.name, org.slug)
 
@@ -80,6 +81,25 @@ class PageSignedIn(AccessRule):
         return caller
 
 
+class PageSiteAdmin(AccessRule):
+    """The job queue's rule (`InstanceAdmin`) for pages: site administrators only."""
+
+    def describe(self) -> str:
+        return "instance-admin"
+
+    async def __call__(
+        self, request: Request, ctx: Annotated[Context, Depends(request_context)]
+    ) -> Caller:
+        caller = await resolve_user(request, ctx)
+        if caller is None:
+            raise SignInRequired()
+        _remember(request, caller.user)
+        if not caller.user.is_superuser:
+            raise Forbidden("Only site administrators may see and steer the job queue.")
+        await csrf.check_form(request)
+        return caller
+
+
 class PageOrgAccess(OrgAccess):
     async def __call__(
         self,
@@ -103,12 +123,14 @@ def page_rule(permission: Permission) -> Any:
 
 AnyPage = Annotated[Context, Depends(PagePublic())]
 SignedInPage = Annotated[Caller, Depends(PageSignedIn())]
+SiteAdminPage = Annotated[Caller, Depends(PageSiteAdmin())]
 LearnerPage = Annotated[OrgCaller, page_rule(Permission.ATTEMPTS_TAKE)]
 MemberPage = Annotated[OrgCaller, page_rule(Permission.ORG_READ)]
 BankPage = Annotated[OrgCaller, page_rule(Permission.QUESTIONS_READ)]
 AuthorPage = Annotated[OrgCaller, page_rule(Permission.QUESTIONS_WRITE)]
 ReviewerPage = Annotated[OrgCaller, page_rule(Permission.QUESTIONS_REVIEW)]
 TracksPage = Annotated[OrgCaller, page_rule(Permission.TRACKS_MANAGE)]
+OrgSettingsPage = Annotated[OrgCaller, page_rule(Permission.ORG_UPDATE)]
 MembersPage = Annotated[OrgCaller, page_rule(Permission.MEMBERS_READ)]
 MembersAdminPage = Annotated[OrgCaller, page_rule(Permission.MEMBERS_MANAGE)]
 InvitationsPage = Annotated[OrgCaller, page_rule(Permission.INVITATIONS_MANAGE)]

@@ -1,5 +1,6 @@
-"""Admin pages: members and roles, invitations, API keys (the secret shown once) and the
-audit log with filters. They call the organisation services, as the API does."""
+"""Admin pages: the organisation's name, members and roles, invitations, API keys (the secret
+shown once) and the audit log with filters. They call the organisation services, as the API
+does."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ from studyhall.kit.errors import Problem
 from studyhall.orgs import api_keys, invitations
 from studyhall.orgs import service as orgs
 from studyhall.orgs.roles import API_KEY_SCOPES, Role
-from studyhall.orgs.schemas import ApiKeyCreate, InvitationCreate
+from studyhall.orgs.schemas import ApiKeyCreate, InvitationCreate, OrgUpdate
 from studyhall.web.access import (
     ApiKeysPage,
     AuditPage,
     InvitationsPage,
     MembersAdminPage,
     MembersPage,
+    OrgSettingsPage,
     PageRoute,
     see_other,
 )
@@ -32,6 +34,29 @@ from studyhall.web.rendering import render
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 AUDIT_PAGE = 50
 ROLES = [r.value for r in Role]
+
+
+@router.get("/o/{org}/admin/settings")
+async def settings(request: Request, caller: OrgSettingsPage) -> Response:
+    return render(
+        request, "admin/settings.html", values={"name": caller.org.name}, errors={},
+        saved=request.query_params.get("done") == "saved",
+    )  # fmt: skip
+
+
+@router.post("/o/{org}/admin/settings")
+async def rename(request: Request, caller: OrgSettingsPage) -> Response:
+    """A new name (as the API's `PATCH /orgs/{org}`); the slug, and so every address, stays."""
+    form = await form_of(request)
+    try:
+        body = OrgUpdate.model_validate({"name": form.get("name", "")})
+    except ValidationError as exc:
+        return render(
+            request, "admin/settings.html", 422, values=form, errors=field_errors(exc),
+            saved=False,
+        )  # fmt: skip
+    await orgs.update_org(caller.ctx, caller.org, name=body.name)
+    return see_other(request, f"/o/{caller.org.slug}/admin/settings?done=saved")
 
 
 @router.get("/o/{org}/admin/members")

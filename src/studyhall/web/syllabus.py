@@ -7,6 +7,7 @@ spaces under their parent; a topic keeps its id (and its questions) while its na
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -173,3 +174,29 @@ async def create_track(request: Request, caller: TracksPage) -> Response:
 @router.post("/o/{org}/tracks/{track_id}/edit")
 async def update_track(request: Request, track_id: UUID, caller: TracksPage) -> Response:
     return await _save(request, caller, track_id)
+
+
+async def _delete_page(
+    request: Request, caller: OrgCaller, track_id: UUID, status: int = 200, refused: str = ""
+) -> Response:
+    track = (await tracks.get_syllabus(caller.ctx, caller.org.id, track_id)).track
+    return render(request, "author/track_delete.html", status, track=track, refused=refused)
+
+
+@router.get("/o/{org}/tracks/{track_id}/delete")
+async def confirm_delete(request: Request, track_id: UUID, caller: TracksPage) -> Response:
+    """The confirmation step: a plain page, so it holds without JavaScript."""
+    return await _delete_page(request, caller, track_id)
+
+
+@router.post("/o/{org}/tracks/{track_id}/delete")
+async def delete_track(request: Request, track_id: UUID, caller: TracksPage) -> Response:
+    """As `DELETE /api/v1/orgs/{org}/tracks/{id}`: a track with questions is refused, and the
+    refusal is said on the confirmation page."""
+    try:
+        track = (await tracks.get_syllabus(caller.ctx, caller.org.id, track_id)).track
+        name = track.name
+        await tracks.delete_track(caller.ctx, caller.org, track_id)
+    except tracks.TrackInUse as refused:
+        return await _delete_page(request, caller, track_id, 409, refused.detail or refused.title)
+    return see_other(request, f"/o/{caller.org.slug}/tracks?deleted={quote(name)}")

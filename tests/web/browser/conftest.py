@@ -42,6 +42,7 @@ DEMO_LINE = re.compile(r"^\s+(\S+@demo\.example\.org)\s+(\S+)\s*$")
 class Server:
     url: str
     passwords: dict[str, str]  # demo email -> password
+    env: dict[str, str]  # the server's settings, for running the command line against it
 
     async def login(self, role: str) -> dict[str, str]:
         """Bearer headers of a demo account, for setting things up through the API."""
@@ -99,7 +100,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         assert process.poll() is None, "the server exited"
         time.sleep(0.1)
     try:
-        yield Server(url, passwords)
+        yield Server(url, passwords, env)
     finally:
         process.terminate()
         process.wait(timeout=10)

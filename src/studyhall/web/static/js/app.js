@@ -4,6 +4,13 @@
   "use strict";
   var order = ["system", "light", "dark"];
   function setup() {
+    // A destructive form asks first (its data-confirm text). Without JavaScript it posts
+    // straight away: the form is still a POST with its CSRF token.
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      var question = form instanceof HTMLFormElement && form.getAttribute("data-confirm");
+      if (question && !window.confirm(question)) event.preventDefault();
+    });
     var picker = document.querySelector("[data-new-question-track]");
     if (picker) picker.addEventListener("change", function () {
       document.getElementById("new-question").setAttribute("href", picker.value);
