@@ -81,7 +81,7 @@ class PageSignedIn(AccessRule):
         return caller
 
 
-class PageSiteAdmin(AccessRule):
+class PageSiteAdmin(PageSignedIn):
     """The job queue's rule (`InstanceAdmin`) for pages: site administrators only."""
 
     def describe(self) -> str:
@@ -90,13 +90,9 @@ class PageSiteAdmin(AccessRule):
     async def __call__(
         self, request: Request, ctx: Annotated[Context, Depends(request_context)]
     ) -> Caller:
-        caller = await resolve_user(request, ctx)
-        if caller is None:
-            raise SignInRequired()
-        _remember(request, caller.user)
+        caller = await super().__call__(request, ctx)
         if not caller.user.is_superuser:
             raise Forbidden("Only site administrators may see and steer the job queue.")
-        await csrf.check_form(request)
         return caller
 
 
