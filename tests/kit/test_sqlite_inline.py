@@ -105,6 +105,28 @@ async def test_the_checkpointer_copies_the_log_back_from_a_thread(database: Data
     assert log_frames > 0  # the writes were in the log, and all of it is back in the file
 
 
+async def test_a_write_requests_lookup_does_not_keep_the_log_from_starting_over(
+    database: Database,
+) -> None:
+    """A write request looks up its caller apart from its write and keeps the lookup session
+    until it ends. Were that lookup a transaction, the checkpoint that runs meanwhile could
+    never copy the newest commit back, the log would never start over, and every commit past
+    1,000 pages would run a checkpoint itself, in the loop's thread."""
+    checkpointer = database.checkpointer()
+    assert checkpointer is not None
+    try:
+        for value in range(30):
+            async with database.lookup_sessions() as lookup:  # as a write request does
+                await lookup.execute(text("SELECT count(*) FROM t"))
+                await insert(database, value)
+                await asyncio.to_thread(checkpointer.checkpoint)
+        busy, log_frames, copied = checkpointer.last or (1, 0, 0)
+        assert (busy, copied) == (0, log_frames)
+        assert 0 < log_frames <= 4  # one commit's pages: the log started over each time
+    finally:
+        checkpointer.close()
+
+
 async def test_only_an_inline_writer_has_a_checkpointer() -> None:
     memory = Database("sqlite+aiosqlite:///:memory:")
     assert memory.checkpointer() is None
