@@ -23,7 +23,7 @@ from studyhall.exams.models import Attempt
 from studyhall.exams.progress import Progress
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Forbidden, InvalidInput, NotFound, Unauthenticated, responses
-from studyhall.kit.transaction import TransactionalRoute
+from studyhall.kit.transaction import TransactionalRoute, looks_up_in_write
 from studyhall.orgs.permissions import AttemptsTaker, OrgCaller
 
 router = APIRouter(prefix="/api/v1", tags=["attempts"], route_class=TransactionalRoute)
@@ -101,6 +101,7 @@ async def get_attempt(attempt_id: UUID, caller: AttemptsTaker) -> AttemptState:
         attempts.AnswerLocked,
     ),
 )
+@looks_up_in_write
 async def save_answer(
     attempt_id: UUID, position: Position, body: AnswerSave, caller: AttemptsTaker
 ) -> SavedAnswer:

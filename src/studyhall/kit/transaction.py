@@ -37,19 +37,19 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class TransactionalRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        apart = getattr(self.endpoint, "writes_apart", False)
+        joined = getattr(self.endpoint, "looks_up_in_write", False)
 
         async def run_in_transaction(request: Request) -> Response:
-            write = request.method not in SAFE_METHODS and not getattr(
-                self.endpoint, "writes_apart", False
-            )
+            write = request.method not in SAFE_METHODS and not apart
             try:
-                return await _in_transaction(handler, request, write=write)
+                return await _in_transaction(handler, request, write=write, joined=joined)
             except NeedsWriter:
                 if write:
                     raise
                 # A read found something it must write first (rare): the request runs again
                 # from the start as a writer. Only safe methods get here, so that is safe.
-                return await _in_transaction(handler, request, write=True)
+                return await _in_transaction(handler, request, write=True, joined=joined)
 
         return run_in_transaction
 
@@ -60,7 +60,11 @@ class NeedsWriter(Exception):
 
 
 async def _in_transaction(
-    handler: Callable[[Request], Coroutine[Any, Any, Response]], request: Request, *, write: bool
+    handler: Callable[[Request], Coroutine[Any, Any, Response]],
+    request: Request,
+    *,
+    write: bool,
+    joined: bool = False,
 ) -> Response:
     db = request.app.state.db
     request.state.context = None  # a run again must not reuse the first run's context
@@ -68,8 +72,9 @@ async def _in_transaction(
         session = await stack.enter_async_context((db.sessions if write else db.read_sessions)())
         # Who is calling is looked up apart from the write transaction where SQLite has one
         # writer at a time, so the write lock is held only while the service works (see
-        # Database.lookups_apart).
-        split = write and db.lookups_apart
+        # Database.lookups_apart), unless the endpoint asks to look up in its write
+        # (`looks_up_in_write`).
+        split = write and db.lookups_apart and not joined
         request.state.read_session = (
             await stack.enter_async_context(db.lookup_sessions()) if split else session
         )
@@ -145,6 +150,15 @@ def writes_apart(endpoint: E) -> E:
     short unit of work of its own (`write_unit`), so slow work between the two (checking a
     password: ~100 ms of argon2) does not hold SQLite's single write lock."""
     endpoint.writes_apart = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def looks_up_in_write(endpoint: E) -> E:
+    """Mark a write endpoint whose caller lookup joins its write transaction instead of a
+    lookup session of its own: for a short write with no slow work between the lookup and
+    the write (an answer save), where the second session costs more than the write lock held
+    a little longer (SQLite's one writer runs in the loop's thread either way)."""
+    endpoint.looks_up_in_write = True  # type: ignore[attr-defined]
     return endpoint
 
 
