@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func
 
 from studyhall.bank import search_fts5, search_index
-from studyhall.bank.models import Question, QuestionTag, QuestionVersion
+from studyhall.bank.models import QuestionTag, QuestionVersion
 from studyhall.bank.search_query import (
     GROUPED_FACETS,
     MAX_FACET_VALUES,
@@ -263,13 +263,14 @@ def _counts_of_parts(
 
 @dataclass(frozen=True)
 class _Found:
-    """A page of question ids in order with their sort keys (at most `limit + 1`), and the
-    facet counts when asked; `rows` and `tags` are the page's when the search has them."""
+    """A page of question ids in order with their sort keys (at most `limit + 1`), what the
+    page shows of each (`rows`; `tags` when the search has them), and the facet counts when
+    asked."""
 
     page: list[tuple[Any, UUID]]
+    rows: dict[UUID, Any]
     counts: dict[str, Counter[Any]] | None = None
     total: int | None = None
-    rows: dict[UUID, Any] | None = None
     tags: dict[UUID, list[str]] | None = None
 
 
@@ -287,7 +288,7 @@ async def _found_in_sql(
     else:
         page = sorted(((r.created_at, r.id) for r in parts["page"]), reverse=True)
     counts, total = _counts_of_parts(search.filters, parts) if facets else (None, None)
-    return _Found(page, counts, total, rows={r.id: r for r in parts["page"]})
+    return _Found(page, {r.id: r for r in parts["page"]}, counts, total)
 
 
 async def _found_in_index(
@@ -314,25 +315,11 @@ async def _found_in_index(
         )  # fmt: skip
     page = [(key, question_id) for key, question_id, _ in hits]
     tags = {question_id: list(index.tags[p]) for _, question_id, p in hits}
+    rows = {question_id: index.row(p) for _, question_id, p in hits[:limit]}
     if not facets:
-        return _Found(page, tags=tags)
+        return _Found(page, rows, tags=tags)
     counts, total = search_index.count(index, found, given)
-    return _Found(page, counts, total, tags=tags)
-
-
-async def _rows_of(ctx: Context, org_id: UUID, ids: Sequence[UUID]) -> dict[UUID, Any]:
-    if not ids:
-        return {}
-    rows = await ctx.session.execute(
-        scoped(Question, org_id)
-        .with_only_columns(*(getattr(Question, name) for name in _ROW_COLUMNS))
-        .where(Question.id.in_(ids))
-    )
-    return {row.id: row for row in rows}
-
-
-_ROW_COLUMNS = ("id", "track_id", "topic_id", "type", "status", "difficulty", "head_version_id",
-                "updated_at")  # fmt: skip
+    return _Found(page, rows, counts, total, tags=tags)
 
 
 async def search_questions(
@@ -358,7 +345,7 @@ async def search_questions(
     found = await find(ctx, search, after, served, limit, with_facets)
     page, more = found.page[:limit], len(found.page) > limit
     ids = [question_id for _, question_id in page]
-    rows = found.rows if found.rows is not None else await _rows_of(ctx, org_id, ids)
+    rows = found.rows
     tags = found.tags if found.tags is not None else await _tags_of(ctx, org_id, ids)
     stems = await _stems_of(ctx, org_id, [rows[i].head_version_id for i in ids])
     items = [

@@ -21,7 +21,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, literal_column, text
@@ -40,7 +40,7 @@ _SEARCH_ROWID: ColumnElement[Any] = literal_column("questions.search_rowid")
 # Read as stored, without making 20,000 UUID and datetime objects (most of a build's time).
 _RAW: dict[str, ColumnElement[Any]] = {
     name: literal_column(f"questions.{name}")
-    for name in ("id", "created_at", "track_id", "topic_id")
+    for name in ("id", "created_at", "track_id", "topic_id", "head_version_id", "updated_at")
 }
 _TOKEN = text("SELECT token FROM question_bank_generations WHERE org_id = :org")
 
@@ -59,6 +59,9 @@ class BankIndex:
     created: list[str]  # by position
     tags: list[tuple[str, ...]]  # by position, in order
     bits: dict[str, dict[Any, int]]  # filter -> value (ids as stored) -> positions having it
+    # What a page shows of each question, as stored (a page needs no query of its own):
+    # (track_id, topic_id, type, status, difficulty, head_version_id, updated_at).
+    shown: list[tuple[Any, ...]]  # by position
 
     @property
     def size(self) -> int:
@@ -98,7 +101,15 @@ class BankIndex:
         return UUID(self.ids[position])
 
     def created_at(self, position: int) -> datetime:
-        return datetime.fromisoformat(self.created[position]).replace(tzinfo=UTC)
+        return _moment(self.created[position])
+
+    def row(self, position: int) -> PageRow:
+        track, topic, kind, status, difficulty, version, updated = self.shown[position]
+        return PageRow(
+            id=self.id_of(position), track_id=UUID(track), topic_id=UUID(topic), type=kind,
+            status=status, difficulty=difficulty, head_version_id=version and UUID(version),
+            updated_at=_moment(updated),
+        )  # fmt: skip
 
     def newest(self, passing: int, after: tuple[datetime, UUID] | None, limit: int) -> list[int]:
         """Up to `limit` positions in `passing`, newest first (then highest id), after the
@@ -117,6 +128,21 @@ class BankIndex:
                 if len(found) == limit:
                     break
         return found
+
+
+class PageRow(NamedTuple):
+    id: UUID
+    track_id: UUID
+    topic_id: UUID
+    type: str
+    status: str
+    difficulty: int
+    head_version_id: UUID | None
+    updated_at: datetime
+
+
+def _moment(stored: str) -> datetime:
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC)
 
 
 _FLAGS_TO_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
@@ -196,7 +222,14 @@ async def _build(ctx: Context, org_id: UUID, token: int | None) -> BankIndex:
     rows = (
         await ctx.session.execute(
             scoped(Question, org_id)
-            .with_only_columns(_SEARCH_ROWID, _RAW["id"], _RAW["created_at"], *columns)
+            .with_only_columns(
+                _SEARCH_ROWID,
+                _RAW["id"],
+                _RAW["created_at"],
+                *columns,
+                _RAW["head_version_id"],
+                _RAW["updated_at"],
+            )
             .order_by(_SEARCH_ROWID)
         )
     ).all()
@@ -210,10 +243,12 @@ async def _build(ctx: Context, org_id: UUID, token: int | None) -> BankIndex:
         found[at] = 1
 
     position: dict[int, int] = {}
-    for n, (rowid, _id, _created, *values) in enumerate(rows):
+    shown: list[tuple[Any, ...]] = []
+    for n, (rowid, _id, _created, *values, version, updated) in enumerate(rows):
         position[rowid] = n
         for name, value in zip(COLUMNS, values, strict=True):
             flag(name, value, n)
+        shown.append((*values, version, updated))
     tags = await ctx.session.execute(
         scoped(QuestionTag, org_id)
         .with_only_columns(_SEARCH_ROWID, QuestionTag.tag)
@@ -230,7 +265,7 @@ async def _build(ctx: Context, org_id: UUID, token: int | None) -> BankIndex:
     return BankIndex(
         token=token, ids=ids, rowids=[row[0] for row in rows], position=position,
         oldest=sorted(range(size), key=lambda p: (created[p], ids[p])), created=created,
-        tags=[tuple(sorted(t)) for t in tagged],
+        tags=[tuple(sorted(t)) for t in tagged], shown=shown,
         bits={name: {value: int(f[::-1].translate(_FLAGS_TO_DIGITS), 2)
                      for value, f in values.items()} for name, values in flags.items()},
     )  # fmt: skip
