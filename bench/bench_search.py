@@ -18,7 +18,9 @@ What it does, in one process and one run:
    are in nearly every question and the rarest still in about one in eight. With `--orgs N`,
    N - 1 more organisations of the same size share the database (and on SQLite its one FTS5
    table), as on a multi-tenant server.
-2. Calls `GET /api/v1/orgs/{org}/questions` in-process (httpx over ASGITransport: the whole
+2. Settles its heap as `studyhall serve` does once started (start-up objects frozen out of
+   the collector's reach, young collections less often), then calls
+   `GET /api/v1/orgs/{org}/questions` in-process (httpx over ASGITransport: the whole
    app, access rule, session lookup and JSON, but no sockets), one request at a time, for
    each kind of query below, several query texts per kind, after a warm-up.
 3. Measures, in the same run and alternating with the app, the baseline: the bare full-text
@@ -66,6 +68,7 @@ from studyhall.bank.models import Question, QuestionTag, QuestionVersion
 from studyhall.bank.search_query import fts5_org_query
 from studyhall.config import Settings
 from studyhall.ops import migrations
+from studyhall.ops.command_line import settle_heap
 
 PASSWORD = "bench-password-violet-42"
 VOCABULARY = (
@@ -324,6 +327,7 @@ async def measure(args: argparse.Namespace, workdir: Path) -> None:
         ) as client,
     ):
         info = await build_bank(client, app, args.questions, args.orgs, args.seed)
+        settle_heap()  # as `studyhall serve` does once it has started
         engine = app.state.db.dialect
         print(f"built {args.orgs} x {args.questions} questions on {engine} in "
               f"{time.perf_counter() - built:.1f} s")  # fmt: skip

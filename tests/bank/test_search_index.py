@@ -120,6 +120,7 @@ async def test_pages_cut_exactly_through_long_runs_of_equal_scores(
     url: str | None = URL
     params: dict[str, Any] | None = {"q": "tungsten", "limit": limit, **filters}
     while url is not None:
+        assert len(served) <= len(specs), "pages must end, not come round again"
         response = await client.get(url, params=params, headers=bank.owner.auth)
         assert response.status_code == 200, response.text
         served += [item["id"] for item in response.json()["items"]]
