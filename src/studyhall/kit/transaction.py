@@ -6,7 +6,8 @@ committed one. Exceptions roll back, except problems marked `keep_writes` (a fai
 refusal whose record must survive). A constraint the database catches becomes a 409, and a
 lock that outlasts the wait a retryable 503 — never a 500. Access rules read through the
 request's lookup session (`lookup_context`): on SQLite, a read session apart from the write
-transaction, so the write lock is held only while the service works. A read that finds something
+transaction, so the write lock is held only while the service works (an endpoint marked
+`looks_up_in_write`, a short write, saves that session). A read that finds something
 it must write first (an attempt whose time ran out) raises `NeedsWriter`, and the request runs
 again as a writer: reads never wait for the writer unless they have to.
 """
