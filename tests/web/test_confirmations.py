@@ -1,7 +1,7 @@
 """Destructive admin forms ask before they act: removing a member, revoking an invitation or
-an API key, removing a webhook endpoint each carry the question (`data-confirm`, asked by
-`js/app.js`), and stay plain POST forms with their CSRF token, so they work without
-JavaScript (without the question)."""
+an API key, removing a webhook endpoint or replacing its signing secret each carry the
+question (`data-confirm`, asked by `js/app.js`), and stay plain POST forms with their CSRF
+token, so they work without JavaScript (without the question)."""
 
 from __future__ import annotations
 
@@ -51,6 +51,10 @@ async def test_each_destructive_form_asks_first(client: httpx.AsyncClient, schoo
         ),
         "key": ((await client.get(f"{ADMIN}/api-keys")).text, "/revoke", "Revoke the key ci?"),
         "webhook": ((await client.get(hook.group(1))).text, "/remove", "Remove this endpoint"),
+        "secret": (
+            (await client.get(hook.group(1))).text, "/rotate-secret",
+            "Replace the signing secret? The receiver must be given the new one",
+        ),
     }  # fmt: skip
     for what, (page, action, question) in asked.items():
         tag = form_for(page, action)
