@@ -16,8 +16,9 @@ notes the arrival time of each `webhook-id`.
    returning to the receiver having the request (p50, p99).
 
 With `--postgres URL` the database is a new one on that PostgreSQL server (made and dropped
-by the run); with `--redis URL` jobs go through the Redis broker (scale-out mode: the worker
-blocks on Redis, commits hand their jobs over). E.g. on throw-away servers:
+by the run); jobs go through huey's queue on the same engine, or with `--redis URL` on Redis
+(scale-out mode: the worker blocks on Redis, commits hand their jobs over). E.g. on
+throw-away servers:
 
     scripts/with-postgres.sh scripts/with-redis.sh sh -c '.venv/bin/python \
         bench/bench_events.py --postgres "$STUDYHALL_TEST_POSTGRES_URL" \
@@ -263,7 +264,7 @@ def run() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--postgres", help="a PostgreSQL server's URL (postgresql+asyncpg://)")
-    parser.add_argument("--redis", help="a Redis URL: jobs go through the Redis broker")
+    parser.add_argument("--redis", help="a Redis URL: huey's job queue lives there")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="studyhall-bench-events-"))
     ctx = mp.get_context("spawn")
@@ -294,7 +295,7 @@ def report(
     lost = [m for m in [*commits, *paced] if m not in arrivals]
     print(f"load average before: {load:.2f} on {os.cpu_count()} CPUs")
     database = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"database: {database}; jobs from: {'Redis' if args.redis else 'the jobs table'}")
+    print(f"database: {database}; huey's queue: {'Redis' if args.redis else 'the database engine'}")
     print(
         f"burst: {len(commits)} events committed in {out['burst']['commit_s']:.2f} s "
         f"({len(commits) / out['burst']['commit_s']:.0f} commits/s)"

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from studyhall.app import create_app
 from studyhall.config import Settings
+from studyhall.jobs.carrier import Carrier, attached_to
 from studyhall.kit.clock import FrozenClock
 from studyhall.models import metadata
 from studyhall.ops import migrations
@@ -108,6 +109,13 @@ def clock() -> FrozenClock:
     return FrozenClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
 
 
+def job_carrier(app: FastAPI) -> Carrier:
+    """The huey carrier the app attached (its queue is emptied with the tables)."""
+    found = attached_to(app.state.db.engine.sync_engine)
+    assert found is not None
+    return found
+
+
 async def empty_all_tables(app: FastAPI) -> None:
     async with app.state.db.unit_of_work() as session:
         if app.state.db.dialect == "postgresql":
@@ -133,6 +141,7 @@ async def app(
     )
     await empty_all_tables(application)
     async with application.router.lifespan_context(application):
+        await asyncio.to_thread(job_carrier(application).flush)
         yield application
 
 

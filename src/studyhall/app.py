@@ -21,7 +21,7 @@ from studyhall.bank.storage import LocalMediaStorage
 from studyhall.config import Settings
 from studyhall.exams import attempts_endpoints, tracks_endpoints
 from studyhall.interchange import endpoints as interchange_endpoints
-from studyhall.jobs import broker as job_broker
+from studyhall.jobs import carrier as job_carrier
 from studyhall.jobs import endpoints as jobs_endpoints
 from studyhall.jobs import registry as job_registry
 from studyhall.jobs.worker import Worker
@@ -83,10 +83,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # With STUDYHALL_REDIS_URL, jobs committed here are handed to the Redis broker.
+        # Jobs committed here are handed to huey (carrier.py), where workers take them.
         async with (
             httpx.AsyncClient(follow_redirects=False) as http,
-            job_broker.attach(db, settings),
+            job_carrier.attach(db, settings),
         ):
             runtime = job_registry.Runtime(db, app.state.clock, settings, http)
             app.state.job_runtime = runtime

@@ -71,13 +71,13 @@ class Settings(BaseSettings):
     # Extra modules the worker imports for their `@task` job kinds.
     job_modules: list[str] = Field(default_factory=list)
     job_retention_days: int = Field(default=7, ge=1)
-    # Scale-out (docs/events.md): with a Redis URL, workers take jobs from Redis instead of
-    # polling the jobs table; the table stays the record (state, statistics, dead letters).
+    # Scale-out (docs/events.md): with a Redis URL huey's job queue lives in Redis instead of
+    # beside the database; the jobs table stays the record (state, statistics, dead letters).
     redis_url: str | None = None
-    # Every key Studyhall writes in Redis starts with this (several installations, one Redis).
+    # The name of huey's job queue (in Redis: keys `huey.*.<name>`), one per installation.
     redis_prefix: str = Field(default="studyhall", min_length=1, max_length=64)
-    # Redis mode: how often one worker looks for jobs committed but never handed to Redis
-    # (a crash between the two) and for jobs whose worker died; seconds.
+    # How often each worker hands to huey again jobs whose worker died and, when huey's queue
+    # is empty, jobs committed but never handed over (a crash between the two); seconds.
     job_sweep_seconds: float = Field(default=5.0, gt=0, le=300)
     backup_keep: int = Field(default=7, ge=1)
     # Webhooks: receivers on loopback or private addresses are refused unless allowed here.

@@ -1,7 +1,7 @@
 """A worker killed with SIGKILL in the middle of a job: the job runs again to completion on
 the next worker, nothing is lost, and its effect is applied once. Real processes
-(`studyhall worker`) on a real SQLite file, taking jobs from the table or from a real
-redis-server (the scale-out broker)."""
+(`studyhall worker`) on a real SQLite file or PostgreSQL database, taking jobs through huey's
+queue on the same engine or on a real redis-server (the scale-out)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from studyhall.config import Settings
-from studyhall.jobs import broker, queue
+from studyhall.jobs import carrier, queue
 from studyhall.jobs.models import Job
 from studyhall.kit.clock import SystemClock
 from studyhall.kit.context import Context
@@ -35,10 +35,10 @@ NO_SCHEDULES = {
 }
 
 
-def _env(data_dir: Path, url: str, redis: dict[str, str]) -> dict[str, str]:
+def _env(data_dir: Path, url: str, extra: dict[str, str]) -> dict[str, str]:
     return {
         **os.environ,
-        **redis,
+        **extra,
         "STUDYHALL_DATABASE_URL": url,
         "STUDYHALL_DATA_DIR": str(data_dir),
         "STUDYHALL_JOB_MODULES": json.dumps(["tests.jobs.tasks"]),
@@ -59,11 +59,11 @@ def workers(tmp_path: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
             process.wait()
 
 
-def _start(data_dir: Path, url: str, log: Path, redis: dict[str, str]) -> subprocess.Popen[bytes]:
+def _start(data_dir: Path, url: str, log: Path, extra: dict[str, str]) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(  # noqa: S603 (our own command)
             [str(STUDYHALL), "worker", "--concurrency", "2"],
-            env=_env(data_dir, url, redis),
+            env=_env(data_dir, url, extra),
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
@@ -80,7 +80,8 @@ async def _wait_for(check: object, what: str, seconds: float = 30) -> None:
 
 
 @pytest.mark.parametrize(
-    ("engine", "jobs_from"), [("sqlite", "table"), ("sqlite", "redis"), ("postgresql", "redis")]
+    ("engine", "jobs_from"),
+    [("sqlite", "huey-sqlite"), ("postgresql", "huey-postgresql"), ("postgresql", "redis")],
 )
 async def test_a_sigkilled_workers_job_runs_again_to_completion_once_in_effect(
     tmp_path: Path,
@@ -92,21 +93,20 @@ async def test_a_sigkilled_workers_job_runs_again_to_completion_once_in_effect(
     if engine == "postgresql" and not POSTGRES_URL:
         pytest.skip("no STUDYHALL_TEST_POSTGRES_URL (scripts/with-postgres.sh starts one)")
     url = await fresh_database_url(engine, tmp_path)
-    redis: dict[str, str] = {}
+    extra = {"STUDYHALL_JOB_SWEEP_SECONDS": "0.5"}
     if jobs_from == "redis":
-        redis = {
+        extra |= {
             "STUDYHALL_REDIS_URL": request.getfixturevalue("redis_url"),
             "STUDYHALL_REDIS_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
-            "STUDYHALL_JOB_SWEEP_SECONDS": "0.5",
         }
     await asyncio.to_thread(migrations.upgrade, url)
     db = Database(url)
     started, release = tmp_path / "started", tmp_path / "release"
     payload = {"key": "crash", "started": str(started), "wait_for": str(release)}
-    settings = Settings(database_url=url, **_settings_from(redis))
+    settings = Settings(database_url=url, **_settings_from(extra))
     try:
-        # Enqueued as a request would: with Redis, handed over when the transaction commits.
-        async with broker.attach(db, settings), db.unit_of_work() as session:
+        # Enqueued as a request would: handed to huey when the transaction commits.
+        async with carrier.attach(db, settings), db.unit_of_work() as session:
             ctx = Context(session=session, clock=SystemClock(), request_id="test")
             job = queue.enqueue(ctx, "test.record", payload)
             others = [queue.enqueue(ctx, "test.record", {"key": f"other-{n}"}) for n in range(3)]
@@ -121,7 +121,7 @@ async def test_a_sigkilled_workers_job_runs_again_to_completion_once_in_effect(
 
         # Two workers, as in a scale-out; whichever takes the job is killed, and the other
         # must take it over once the lease runs out.
-        workers.extend([_start(tmp_path, url, log, redis), _start(tmp_path, url, log, redis)])
+        workers.extend([_start(tmp_path, url, log, extra), _start(tmp_path, url, log, extra)])
 
         async def is_started() -> bool:
             return started.exists()
@@ -158,8 +158,8 @@ async def test_a_sigkilled_workers_job_runs_again_to_completion_once_in_effect(
         await db.dispose()
 
 
-def _settings_from(redis: dict[str, str]) -> dict[str, str]:
-    return {k.removeprefix("STUDYHALL_").lower(): v for k, v in redis.items()}
+def _settings_from(extra: dict[str, str]) -> dict[str, str]:
+    return {k.removeprefix("STUDYHALL_").lower(): v for k, v in extra.items()}
 
 
 async def _effect_applied(state: object) -> bool:

@@ -1,6 +1,7 @@
-"""Separate workers on PostgreSQL without Redis: the transaction that queues a job sends
-NOTIFY, delivered on commit only, and a worker LISTENing starts the job at once instead of at
-its next poll (here a minute away); a dropped LISTEN connection is made again."""
+"""Separate workers on PostgreSQL: the transaction that raises an event sends NOTIFY,
+delivered on commit only, and a worker LISTENing dispatches it at once; its job reaches the
+worker through huey's PostgreSQL queue, which waits on a LISTEN of its own. Neither waits for
+the worker's poll (here a minute away). A dropped LISTEN connection is made again."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from studyhall.events import service as events
+from studyhall.events.models import OutboxEvent
 from studyhall.jobs import queue, wakeup
 from studyhall.jobs.models import Job
 from studyhall.jobs.registry import Runtime
@@ -38,7 +41,6 @@ async def listening(runtime: Runtime) -> AsyncIterator[Worker]:
     await until(lambda: worker.listener is not None and worker.listener.listening, "LISTEN")
     # As a separate `studyhall worker` process: no wake-up from commits in this process.
     wakeup.unregister(worker._wake)
-    await until(lambda: worker.waiting, "the worker to go idle")
     yield worker
     await worker.stop(grace=0)
     await running
@@ -57,7 +59,17 @@ async def wait_done(runtime: Runtime, job_id: int) -> None:
     raise AssertionError(f"job {job_id} did not run before the poll interval")
 
 
-async def test_a_listening_worker_starts_a_committed_job_before_its_poll_and_ignores_rollbacks(
+async def dispatched(runtime: Runtime) -> list[str]:
+    async def look(ctx: Context) -> list[str]:
+        rows = await ctx.session.scalars(
+            select(OutboxEvent.type).where(OutboxEvent.dispatched_at.is_not(None))
+        )
+        return list(rows)
+
+    return await in_unit(runtime, look, write=False)  # type: ignore[no-any-return]
+
+
+async def test_a_listening_worker_takes_committed_work_before_its_poll_and_ignores_rollbacks(
     runtime: Runtime, listening: Worker
 ) -> None:
     listener = listening.listener
@@ -65,14 +77,25 @@ async def test_a_listening_worker_starts_a_committed_job_before_its_poll_and_ign
 
     async def enqueue_then_fail(ctx: Context) -> None:
         queue.enqueue(ctx, "test.record", {"key": "rolled-back"})
+        events.emit(ctx, "test.rolled-back", aggregate=("thing", "x"), org_id=None)
         await ctx.session.flush()
         raise RuntimeError("abort")
 
     with pytest.raises(RuntimeError):
         await in_unit(runtime, enqueue_then_fail)
+
+    async def emit(ctx: Context) -> None:
+        events.emit(ctx, "test.notified", aggregate=("thing", "x"), org_id=None)
+
+    await in_unit(runtime, emit)
+    for _ in range(500):
+        if await dispatched(runtime):
+            break
+        await asyncio.sleep(0.02)
+    assert await dispatched(runtime) == ["test.notified"]
+    assert listener.notifications == 1  # the commit's; the rollback sent none
     job_id = await enqueue(runtime, "test.record", {"key": "notified"})
     await wait_done(runtime, job_id)
-    assert listener.notifications == 1  # the commit's; the rollback sent none
     assert await in_unit(runtime, lambda ctx: effects(ctx, "notified"), write=False) == 1
     assert await in_unit(runtime, lambda ctx: effects(ctx, "rolled-back"), write=False) == 0
 
@@ -95,6 +118,5 @@ async def test_a_dropped_listen_connection_is_made_again(
 
     assert await in_unit(runtime, terminate_listener) == 1
     await until(lambda: listener.connects == 2 and listener.listening, "LISTEN again")
-    await until(lambda: listening.waiting, "the worker to go idle")
     job_id = await enqueue(runtime, "test.record", {"key": "after-reconnect"})
     await wait_done(runtime, job_id)

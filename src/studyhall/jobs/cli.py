@@ -38,8 +38,8 @@ def check_schedules(settings: Settings) -> None:
 def worker(concurrency: int | None) -> None:
     """Run background jobs, event dispatch and schedules, without serving HTTP.
 
-    Run several on PostgreSQL to scale out: they wake on PostgreSQL's notifications, or take
-    jobs from Redis when STUDYHALL_REDIS_URL is set. SIGTERM or Ctrl-C stops it gracefully:
+    Run several on PostgreSQL to scale out: they take jobs from huey's queue in PostgreSQL,
+    or in Redis when STUDYHALL_REDIS_URL is set. SIGTERM or Ctrl-C stops it gracefully:
     running jobs get STUDYHALL_WORKER_SHUTDOWN_SECONDS to finish, the rest go back to the queue.
     """
     import signal

@@ -1,6 +1,6 @@
-"""PostgreSQL without Redis: a worker LISTENs for the NOTIFY that a transaction queuing work
-sends on commit (wakeup.py), so separate `studyhall worker` processes start a job at once
-instead of at their next poll.
+"""PostgreSQL: a worker LISTENs for the NOTIFY that a transaction raising events sends on
+commit (wakeup.py), so separate `studyhall worker` processes dispatch them at once instead of
+at their next pass. (Jobs wake workers through huey's own LISTEN or Redis: carrier.py.)
 
 The listener has a connection of its own (asyncpg; a pooled connection would be handed back
 and lose its LISTEN). When that connection drops, the worker falls back to its poll interval

@@ -1,10 +1,12 @@
 """The job table's life cycle: enqueue (inside the caller's transaction), claim with a lease,
 and finish: done, retry later, dead (with a dead letter), or released back to the queue.
 
-Claiming is one short write: on PostgreSQL `FOR UPDATE SKIP LOCKED`, so several workers take
-disjoint jobs; on SQLite the single writer already serialises it. A claim holds a lease (the
-job's timeout plus a grace); a worker that dies lets the lease run out and the job is claimed
-again by the next worker, so nothing waits for a process that is gone.
+Workers learn of jobs from huey (carrier.py), which carries their ids; this table is the
+record. Claiming is one short write: on PostgreSQL `FOR UPDATE SKIP LOCKED`, so a job taken
+twice is claimed once; on SQLite the single writer already serialises it. A claim holds a
+lease (the job's timeout plus a grace); a worker that dies lets the lease run out, the sweep
+hands the job to huey again and the next worker claims it, so nothing waits for a process
+that is gone.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from studyhall.jobs import registry, wakeup
 from studyhall.jobs.models import DeadLetter, Job
-from studyhall.kit.clock import Clock, FrozenClock
+from studyhall.kit.clock import Clock
 from studyhall.kit.context import Context
 from studyhall.kit.db import Database
 
@@ -91,64 +93,38 @@ def _runnable_query(now: Any) -> Any:
     return select(Job).where(runnable, or_(Job.ordering_key.is_(None), ~blocked))
 
 
-# Built once: a worker asks this on every pass (one a few answer saves when learners pace
-# themselves), and building the statement cost more than running it.
-_ANY_RUNNABLE = _runnable_query(bindparam("now")).with_only_columns(Job.id).limit(1)
-
-
-async def any_runnable(db: Database, clock: Clock) -> bool:
-    """A cheap read first, so an idle worker does not take SQLite's write lock to find
-    nothing."""
-    async with db.unit_of_work(write=False, quick=True) as session:
-        return await session.scalar(_ANY_RUNNABLE, {"now": clock.now()}) is not None
-
-
 async def handover_candidates(
-    db: Database, now: datetime, *, limit: int
-) -> tuple[list[wakeup.Ready], bool]:
-    """What the Redis broker's sweeper hands over again: jobs runnable now (including those
-    whose worker's lease ran out), then jobs queued for later; and whether events wait."""
-    from studyhall.events import service as events  # events -> wakeup; no cycle at import
-
-    columns = (Job.id, Job.priority, Job.run_at)
+    db: Database, now: datetime, *, limit: int, stale_seconds: float, include_queued: bool
+) -> list[wakeup.Ready]:
+    """What the sweep hands to huey again: jobs whose worker's lease ran out, and with
+    `include_queued` jobs runnable since more than `stale_seconds` (see Carrier.sweep)."""
+    stale = now - timedelta(seconds=stale_seconds)
+    lapsed = and_(Job.state == "running", Job.lease_until < now)
+    forgotten = and_(Job.state == "queued", Job.run_at <= stale)
+    query = (
+        _runnable_query(now)
+        .where(or_(lapsed, forgotten) if include_queued else lapsed)
+        .with_only_columns(Job.id, Job.priority, Job.run_at)
+        .order_by(Job.priority.desc(), Job.run_at, Job.id)
+        .limit(limit)
+    )
     async with db.unit_of_work(write=False) as session:
-        runnable = await session.execute(
-            _runnable_query(now)
-            .with_only_columns(*columns)
-            .order_by(Job.priority.desc(), Job.run_at, Job.id)
-            .limit(limit)
-        )
-        later = await session.execute(
-            select(*columns)
-            .where(Job.state == "queued", Job.run_at > now)
-            .order_by(Job.run_at, Job.id)
-            .limit(limit)
-        )
-        jobs = [wakeup.Ready(i, p, r, True) for i, p, r in runnable.all()]
-        jobs += [wakeup.Ready(i, p, r, False) for i, p, r in later.all()]
-        ctx = Context(session=session, clock=FrozenClock(now), request_id="job-sweeper")
-        return jobs, await events.has_pending(ctx)
+        rows = (await session.execute(query)).all()
+    return [wakeup.Ready(i, p, r, True) for i, p, r in rows]
 
 
-async def seconds_to_next(db: Database, now: datetime) -> float | None:
-    """Until the next thing that no commit announces: a delayed job or retry coming due, a
-    lease running out (its worker died), a schedule's next tick."""
-    from studyhall.jobs.models import JobSchedule
-
-    async with db.unit_of_work(write=False) as session:
-        row = await session.execute(
-            select(
-                select(func.min(Job.run_at))
-                .where(Job.state == "queued", Job.run_at > now)
-                .scalar_subquery(),
-                select(func.min(Job.lease_until)).where(Job.state == "running").scalar_subquery(),
-                select(func.min(JobSchedule.next_run_at)).scalar_subquery(),
-            )
-        )
-        moments: list[datetime] = [m for m in row.one() if m is not None]
-    if not moments:
-        return None
-    return max(0.0, (min(moments) - now).total_seconds())
+async def queued_among(
+    db: Database, ids: Sequence[int], now: datetime, *, due: bool | None
+) -> list[wakeup.Ready]:
+    """Of jobs a worker took, those still queued, to hand to huey again: with `due=False`
+    only those queued for later (taken early because two machines' clocks disagree); with
+    `due=None` all (taken by a worker that stopped before claiming them)."""
+    query = select(Job.id, Job.priority, Job.run_at).where(Job.id.in_(ids), Job.state == "queued")
+    if due is False:
+        query = query.where(Job.run_at > now)
+    async with db.unit_of_work(write=False, quick=True) as session:
+        rows = (await session.execute(query)).all()
+    return [wakeup.Ready(i, p, r, r <= now) for i, p, r in rows]
 
 
 async def claim(
@@ -161,7 +137,7 @@ async def claim(
     ids: Sequence[int] | None = None,
 ) -> list[Claimed]:
     """Take up to `limit` runnable jobs, highest priority first, for `worker`; with `ids`
-    (popped from the Redis broker) only those of them that are still runnable."""
+    (taken from huey) only those of them that are still runnable."""
     if limit <= 0:
         return []
     async with db.unit_of_work() as session:
@@ -277,9 +253,9 @@ async def release(db: Database, clock: Clock, job_id: int, worker: str) -> None:
 
 
 async def _ready_successor(session: AsyncSession, job: Job, now: datetime) -> None:
-    """A finished job with an ordering key unblocks the next one of that key: tell workers
-    (the Redis broker hands it over; a polling worker would find it anyway)."""
-    if job.ordering_key is None or not wakeup.reaches_other_processes(session):
+    """A finished job with an ordering key unblocks the next one of that key: hand it to huey
+    again (it was taken while blocked, and claimed nothing then)."""
+    if job.ordering_key is None or not wakeup.reaches_workers(session):
         return
     query = (
         select(Job)

@@ -1,14 +1,13 @@
 """Tell workers about work a transaction queued — only once it commits, never after a rollback.
 
-Three ways, by how Studyhall runs:
-
-- **In this process** (embedded mode): the commit sets the local worker's event, so it does
-  not wait for its poll interval.
-- **PostgreSQL without Redis**: the transaction sends `NOTIFY studyhall_jobs` before it
-  commits; PostgreSQL delivers it on commit only, to every worker that LISTENs (listen.py).
-- **Redis** (scale-out, STUDYHALL_REDIS_URL): after commit the jobs that became runnable are
-  handed to the broker (broker.py), where workers block for them. A crash between the commit
-  and the hand-over loses nothing: the broker's sweeper hands over what the table holds.
+- **Jobs**: after commit, the jobs the transaction made runnable are handed to huey
+  (carrier.py), where workers take them; a worker in this process is then woken at once. A
+  crash between the commit and the hand-over loses nothing: the sweep hands over what the
+  table holds.
+- **Events**: the commit wakes a worker in this process at once. On PostgreSQL the transaction
+  also sends `NOTIFY studyhall_jobs` before it commits; PostgreSQL delivers it on commit only,
+  to every worker that LISTENs (listen.py), so separate `studyhall worker` processes dispatch at
+  once too.
 
 A worker always checks the table before it runs anything, so a stray wake-up costs a query.
 """
@@ -28,7 +27,7 @@ from sqlalchemy.orm import Session
 from studyhall.jobs.models import Job
 
 if TYPE_CHECKING:
-    from studyhall.jobs.broker import Broker
+    from studyhall.jobs.carrier import Carrier
 
 log = structlog.get_logger(__name__)
 
@@ -62,11 +61,10 @@ def job_ready(session: AsyncSession, job: Job, *, now: datetime) -> None:
     session.sync_session.info.setdefault(_READY, []).append((job, now))
 
 
-def reaches_other_processes(session: AsyncSession) -> bool:
-    """Whether readying a job in this session tells other processes (NOTIFY on PostgreSQL,
-    or the Redis broker); on SQLite alone only this process's worker, which looks anyway."""
-    bind = session.sync_session.get_bind()
-    return bind.dialect.name == "postgresql" or _broker_for(bind) is not None
+def reaches_workers(session: AsyncSession) -> bool:
+    """Whether a job readied in this session is handed to huey after commit (a carrier is
+    attached: the server, the worker and the command line attach one)."""
+    return _carrier_for(session.sync_session.get_bind()) is not None
 
 
 def register(waiter: asyncio.Event) -> None:
@@ -78,17 +76,16 @@ def unregister(waiter: asyncio.Event) -> None:
 
 
 async def handed_over() -> None:
-    """Wait for this process's hand-overs to Redis in flight (tests, shutdown)."""
+    """Wait for this process's hand-overs to huey in flight (tests, shutdown)."""
     while _handing_over:
         await asyncio.gather(*list(_handing_over), return_exceptions=True)
 
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    if not session.info.get(_FLAG):
+    if not session.info.get(_EVENTS):
         return
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql" and _broker_for(bind) is None:
+    if session.get_bind().dialect.name == "postgresql":
         # Delivered when (and only if) this transaction commits; one per transaction.
         session.connection().execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
 
@@ -99,13 +96,13 @@ def _after_commit(session: Session) -> None:
         return
     ready = session.info.pop(_READY, [])
     events = session.info.pop(_EVENTS, False)
-    for waiter in _waiters:
-        waiter.set()
-    broker = _broker_for(session.get_bind())
-    if broker is None:
+    carrier = _carrier_for(session.get_bind())
+    if events or not ready or carrier is None:
+        _wake_local()
+    if not ready or carrier is None:
         return
     jobs = [Ready(job.id, job.priority, job.run_at, job.run_at <= now) for job, now in ready]
-    task = asyncio.get_running_loop().create_task(_hand_over(broker, jobs, events))
+    task = asyncio.get_running_loop().create_task(_hand_over(carrier, jobs))
     _handing_over.add(task)
     task.add_done_callback(_handing_over.discard)
 
@@ -117,14 +114,21 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_EVENTS, None)
 
 
-def _broker_for(bind: object) -> Broker | None:
-    from studyhall.jobs import broker  # broker.py imports this module
+def _wake_local() -> None:
+    for waiter in _waiters:
+        waiter.set()
 
-    return broker.attached_to(bind)
+
+def _carrier_for(bind: object) -> Carrier | None:
+    from studyhall.jobs import carrier  # carrier.py imports this module
+
+    return carrier.attached_to(bind)
 
 
-async def _hand_over(broker: Broker, jobs: list[Ready], events: bool) -> None:
+async def _hand_over(carrier: Carrier, jobs: list[Ready]) -> None:
     try:
-        await broker.hand_over(jobs, dispatch=events)
-    except Exception as exc:  # the sweeper hands them over later
+        await carrier.hand_over_async(jobs)
+    except Exception as exc:  # the sweep hands them over later
         log.warning("jobs.hand_over_failed", jobs=[j.id for j in jobs], error=str(exc))
+    finally:
+        _wake_local()  # a worker here takes them from huey now

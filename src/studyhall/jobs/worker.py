@@ -2,16 +2,16 @@
 
 One loop per process, in `studyhall serve` (embedded) or `studyhall worker` (alone; run as
 many as you like on PostgreSQL or with Redis). Each pass: dispatch the outbox, move due
-schedules, claim as many jobs as there are free slots and run them concurrently, each under
-its timeout. Between passes it waits for work in one of three ways:
+schedules, take as many job ids from huey (carrier.py) as there are free slots, claim those
+rows and run them concurrently, each under its timeout. Between passes it waits for work:
 
-- with STUDYHALL_REDIS_URL it blocks on the Redis broker (broker.py) for job ids, and claims
-  those rows;
-- on PostgreSQL without Redis it LISTENs for the commits that queue work (listen.py) and
-  otherwise sleeps until the next retry, lease or schedule is due;
-- otherwise (SQLite) it is woken by a commit in its own process or polls.
+- on PostgreSQL and Redis in huey's blocking take (LISTEN, BZPOPMIN), for at most a second,
+  while a commit in this process or, on PostgreSQL, an event's NOTIFY (listen.py) still wakes
+  it;
+- on SQLite for a commit in its own process, or the poll interval.
 
-`stop()` stops claiming, lets running jobs finish within a grace period, and gives the rest
+Every STUDYHALL_JOB_SWEEP_SECONDS it hands over again what huey lost (Carrier.sweep).
+`stop()` stops taking, lets running jobs finish within a grace period, and gives the rest
 back to the queue.
 """
 
@@ -25,11 +25,12 @@ import time
 import traceback
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import structlog
 
 from studyhall.events import service as events
-from studyhall.jobs import broker as job_broker
+from studyhall.jobs import carrier as job_carrier
 from studyhall.jobs import queue, registry, schedules, wakeup
 from studyhall.jobs.listen import Listener
 from studyhall.jobs.registry import JobRun, RetryLater, Runtime
@@ -42,9 +43,6 @@ log = structlog.get_logger(__name__)
 # busy worker from taking the write lock on every pass just to find nothing due.
 WAKE_GATHER_SECONDS = 0.02
 SCHEDULE_CHECK_SECONDS = 0.5
-# A worker that LISTENs sleeps until the next timed thing, but never longer than this (in case
-# a notification is lost with its connection in a way nobody noticed).
-LISTEN_IDLE_SECONDS = 30.0
 
 
 class Worker:
@@ -64,14 +62,16 @@ class Worker:
         self.lease_grace = settings.job_lease_grace_seconds
         self.schedules = schedules.configured(settings.job_schedules) if run_schedules else []
         self.sweep_seconds = settings.job_sweep_seconds
-        self.broker: job_broker.Broker | None = None  # set while `run()` runs with Redis
-        self.listener: Listener | None = None  # set while `run()` runs on PostgreSQL
+        self.carrier: job_carrier.Carrier | None = None  # set while connected
+        self.listener: Listener | None = None  # set while connected on PostgreSQL
         self.waiting = False  # idle between passes (the tests wait for it)
         self._running: dict[asyncio.Task[None], int] = {}
         self._wake = asyncio.Event()
         self._stopped = asyncio.Event()
         self._stopping = False
         self._next_schedule_check = 0.0
+        self._next_sweep = 0.0
+        self._taking: asyncio.Future[list[int]] | None = None
         # Webhook calls go through the SSRF guard's transport (checked at connect time).
         self._webhook_http = None
         if runtime.webhook_http is None:
@@ -81,35 +81,39 @@ class Worker:
 
     # --- one pass ------------------------------------------------------------------------
 
-    async def tick(self, *, block: float = 0.0) -> int:
+    async def tick(self, *, block: bool = False) -> int:
         """Dispatch events, move schedules, start jobs; returns the number of jobs started.
-        With the Redis broker, `block` is how long to wait there for a job."""
-        if self.broker is None:
-            await self._dispatch_events()
+        With `block`, waits in huey's take (or for a wake-up) when nothing is there."""
+        carrier = self._connected_carrier()
+        await self._dispatch_events()
         await self._run_schedules()
+        await self._sweep(carrier)
         free = self.concurrency - len(self._running)
-        if free <= 0:
+        if free <= 0 or self._stopping:
             return 0
-        ids: list[int] | None = None
-        if self.broker is not None:
-            ids = await self._take_from_broker(self.broker, free, block)
-            if not ids:
-                return 0
-        elif not await queue.any_runnable(self.runtime.db, self.runtime.clock):
+        ids = await self._take(carrier, free, block)
+        if not ids:
             return 0
+        db, clock = self.runtime.db, self.runtime.clock
         claimed = await queue.claim(
-            self.runtime.db,
-            self.runtime.clock,
-            self.name,
-            limit=free,
-            lease_grace=self.lease_grace,
-            ids=ids,
+            db, clock, self.name, limit=free, lease_grace=self.lease_grace, ids=ids
         )
+        if len(claimed) < len(ids):  # taken before its time by another machine's clock
+            later = await queue.queued_among(db, ids, clock.now(), due=False)
+            await carrier.hand_over_async(later)
         for job in claimed:
             running = asyncio.create_task(self._execute(job), name=f"job-{job.id}")
             self._running[running] = job.id
             running.add_done_callback(self._finished)
         return len(claimed)
+
+    def _connected_carrier(self) -> job_carrier.Carrier:
+        """Its own while `connected()`; otherwise the one the app attached (tests drive passes
+        of a worker that shares the app's)."""
+        found = self.carrier or job_carrier.attached_to(self.runtime.db.engine.sync_engine)
+        if found is None:
+            raise RuntimeError("no job carrier: run passes inside `connected()` or the app")
+        return found
 
     async def _run_schedules(self) -> None:
         if self.schedules and time.monotonic() >= self._next_schedule_check:
@@ -117,28 +121,39 @@ class Worker:
             async with self.runtime.db.unit_of_work() as session:
                 await schedules.run_due(self._context(session), self.schedules)
 
-    async def _take_from_broker(
-        self, broker: job_broker.Broker, free: int, block: float
-    ) -> list[int]:
-        """Sweep when it is this worker's turn, then pop job ids (waiting up to `block`
-        seconds, or until `stop()`); dispatches events when the broker says they wait."""
-        await wakeup.handed_over()  # this process's own commits first
+    async def _sweep(self, carrier: job_carrier.Carrier) -> None:
+        if time.monotonic() < self._next_sweep:
+            return
+        self._next_sweep = time.monotonic() + self.sweep_seconds
         now = self.runtime.clock.now()
-        if await broker.sweep_due(self.sweep_seconds):
-            handed = await broker.sweep(self.runtime.db, now)
-            log.debug("worker.swept", jobs_handed_over=handed)
-        popping = asyncio.ensure_future(broker.take(free, now=now, block=block))
-        stopped = asyncio.ensure_future(self._stopped.wait())
-        done, _ = await asyncio.wait({popping, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        stopped.cancel()
-        if popping not in done:  # stopping: an id popped meanwhile is swept up later
-            popping.cancel()
-            await asyncio.gather(popping, return_exceptions=True)
+        handed = await carrier.sweep(self.runtime.db, now, stale_seconds=self.sweep_seconds)
+        if handed:
+            log.info("worker.swept", jobs_handed_over=handed)
+
+    async def _take(self, carrier: job_carrier.Carrier, free: int, block: bool) -> list[int]:
+        """Job ids from huey. One take at a time: a blocking one (up to a second on PostgreSQL
+        or Redis) is left running when a wake-up or `stop()` comes first, and its ids are
+        used by a later pass."""
+        await wakeup.handed_over()  # this process's own commits first
+        if self._taking is None:
+            now = self.runtime.clock.now()
+            self._taking = asyncio.ensure_future(
+                asyncio.to_thread(carrier.take, free, now, block=block)
+            )
+            self._taking.add_done_callback(lambda _: self._wake.set())
+        if block and not self._taking.done():
+            woken = asyncio.ensure_future(self._wake.wait())
+            stopped = asyncio.ensure_future(self._stopped.wait())
+            waits: set[asyncio.Future[Any]] = {self._taking, woken, stopped}
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            woken.cancel()
+            stopped.cancel()
+        elif not block:
+            await asyncio.wait({self._taking})
+        if not self._taking.done():
             return []
-        taken = popping.result()
-        if taken.dispatch:
-            await self._dispatch_events()
-        return taken.job_ids
+        taking, self._taking = self._taking, None
+        return taking.result()
 
     async def _dispatch_events(self) -> None:
         async with self.runtime.db.unit_of_work(write=False, quick=True) as session:
@@ -146,9 +161,7 @@ class Worker:
                 return
         while True:
             async with self.runtime.db.unit_of_work() as session:
-                dispatched = await events.dispatch_pending(
-                    self._context(session), wait=self.broker is not None
-                )
+                dispatched = await events.dispatch_pending(self._context(session))
             if dispatched < 500:
                 return
 
@@ -220,7 +233,7 @@ class Worker:
         wakeup.register(self._wake)
         try:
             async with self.connected():
-                mode = "redis" if self.broker else "listen" if self.listener else "poll"
+                mode = "redis" if self.runtime.settings.redis_url else self.runtime.db.dialect
                 log.info(
                     "worker.started", worker=self.name, concurrency=self.concurrency, mode=mode
                 )
@@ -230,26 +243,39 @@ class Worker:
 
     @contextlib.asynccontextmanager
     async def connected(self) -> AsyncIterator[None]:
-        """While the block runs: the Redis broker (STUDYHALL_REDIS_URL) or, on PostgreSQL
-        without it, the LISTEN connection. `run()` uses it; so do tests around passes."""
+        """While the block runs: huey (carrier.py) and, on PostgreSQL, the LISTEN connection
+        for events. `run()` uses it; so do tests around passes."""
         runtime = self.runtime
-        async with job_broker.attach(runtime.db, runtime.settings) as broker:
-            self.broker = broker
-            if broker is None and runtime.db.dialect == "postgresql":
+        async with job_carrier.attach(runtime.db, runtime.settings) as carrier:
+            self.carrier = carrier
+            if runtime.db.dialect == "postgresql":
                 self.listener = Listener(runtime.db.url, self._wake.set)
             try:
                 yield
             finally:
-                self.broker = None
+                await self._give_back_taken()
+                self.carrier = None
                 if self.listener is not None:
                     await self.listener.close()
                     self.listener = None
 
+    async def _give_back_taken(self) -> None:
+        """A take still running when the worker stops: what it brings goes back to huey."""
+        taking, self._taking = self._taking, None
+        if taking is None or self.carrier is None:
+            return
+        ids = (await asyncio.gather(taking, return_exceptions=True))[0]
+        if isinstance(ids, list) and ids:
+            now = self.runtime.clock.now()
+            back = await queue.queued_among(self.runtime.db, ids, now, due=None)
+            await self.carrier.hand_over_async(back)
+
     async def _loop(self) -> None:
+        blocking = self._connected_carrier().blocking
         while not self._stopping:
             self._wake.clear()
             free = self.concurrency - len(self._running)
-            block = self.poll_seconds if self.broker is not None and free > 0 else 0.0
+            block = blocking and free > 0
             try:
                 if self.listener is not None:
                     # Listen before looking: a commit after this is announced, one before it
@@ -258,36 +284,21 @@ class Worker:
                 started = await self.tick(block=block)
             except Exception:
                 log.exception("worker.pass_failed")
-                started, block = 0, 0.0
+                started, block = 0, False
             if started and len(self._running) < self.concurrency:
                 continue  # there may be more runnable right away
             if block:
-                continue  # it waited on Redis already
+                continue  # it waited in huey's take already
             self.waiting = True
             try:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=await self._idle_seconds())
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
                     # Woken by a commit: let the commits around it land too, so a stream of
                     # answer saves costs one pass (reads and a dispatch) per few saves, not
                     # one each (measured: 7.4 ms of CPU a save paced, 3.9 ms flat out).
                     await asyncio.sleep(WAKE_GATHER_SECONDS)
             finally:
                 self.waiting = False
-
-    async def _idle_seconds(self) -> float:
-        """How long to wait for a wake-up: the poll interval, or while LISTENing until the
-        next timed thing (a retry, a lease, a schedule)."""
-        if self.broker is not None or self.listener is None:
-            return self.poll_seconds
-        if not self.listener.listening:
-            return self.poll_seconds
-        try:
-            soonest = await queue.seconds_to_next(self.runtime.db, self.runtime.clock.now())
-        except Exception:
-            log.exception("worker.pass_failed")
-            return self.poll_seconds
-        idle = max(self.poll_seconds, LISTEN_IDLE_SECONDS)
-        return idle if soonest is None else max(0.01, min(idle, soonest))
 
     async def stop(self, grace: float | None = None) -> None:
         """Stop claiming; wait up to `grace` seconds for running jobs, then give them back."""

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from studyhall.accounts.passwords import configure_hasher
 from studyhall.config import ConfigurationError, Settings
+from studyhall.jobs import carrier as job_carrier
 from studyhall.kit.clock import SystemClock
 from studyhall.kit.context import Context
 from studyhall.kit.db import Database
@@ -83,7 +84,8 @@ def in_unit_of_work(settings: Settings, work: Callable[[Context], Awaitable[T]])
         try:
             # Without this, a missing schema would surface as an SQL traceback.
             await require_schema_at_head(db)
-            async with db.unit_of_work() as session:
+            # Jobs the command queues (a re-queued dead letter) are handed to huey on commit.
+            async with job_carrier.attach(db, settings), db.unit_of_work() as session:
                 ctx = Context(
                     session=session,
                     clock=SystemClock(),

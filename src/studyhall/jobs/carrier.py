@@ -1,0 +1,251 @@
+"""huey carries jobs to workers: its queue, priorities and schedule, on the storage that fits
+how Studyhall runs.
+
+- SQLite (embedded): huey's SQLite storage, in a file beside the database (``<db>-jobs``).
+- PostgreSQL: huey's PostgreSQL storage (tables ``huey_*`` in the same database; workers take
+  tasks with ``FOR UPDATE SKIP LOCKED`` and wait on ``LISTEN``).
+- Redis (``STUDYHALL_REDIS_URL``): huey's priority queue on Redis (``BZPOPMIN``).
+
+The jobs table stays the record of every job. A job row is written in the request's
+transaction, so a rollback queues nothing; only after commit is a huey task carrying its id
+handed over (wakeup.py): at once when it is due, on huey's schedule when it runs later (a
+delay, or a retry's backoff). A worker takes tasks, then claims the rows with the lease and
+state check of queue.py, so a task taken twice, or for a job already done, claims nothing.
+
+huey's own consumer runs task functions in threads, processes or greenlets; Studyhall's
+handlers are coroutines that share the event loop (and in embedded mode the web server's
+loop), so the worker (worker.py) takes huey's tasks itself and runs them there. Nothing is
+lost when huey loses a task — a crash between commit and hand-over, a worker killed after
+taking a task (even by SIGKILL), Redis restarted empty: `sweep` hands over again what the
+table says should run.
+
+Messages are pickled by huey and signed with the installation's secret key (huey's
+SignedSerializer), so a worker never unpickles what someone else wrote into Redis or a table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import weakref
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from huey import Huey, PriorityRedisHuey  # type: ignore[import-untyped]
+from huey.serializer import SignedSerializer  # type: ignore[import-untyped]
+from huey.storage import PostgresStorage, SqliteStorage  # type: ignore[import-untyped]
+from sqlalchemy import make_url
+
+from studyhall.config import Settings
+from studyhall.jobs import wakeup
+from studyhall.jobs.wakeup import Ready
+from studyhall.kit.db import Database
+
+log = structlog.get_logger(__name__)
+
+TASK_NAME = "studyhall.job"
+SWEEP_BATCH = 1000
+# How long one blocking take waits on PostgreSQL or Redis before the worker looks again.
+READ_TIMEOUT_SECONDS = 1.0
+
+
+class _SqliteQueue(SqliteStorage):  # type: ignore[misc]
+    """huey's SQLite storage with `synchronous=NORMAL`: in WAL mode that cannot corrupt the
+    file, and a hand-over lost with a power cut is found again by the sweep (the jobs table,
+    which is synchronous=FULL, is the record)."""
+
+    def _create_connection(self) -> Any:
+        connection = super()._create_connection()
+        connection.execute("pragma synchronous=NORMAL")
+        return connection
+
+
+def _build_huey(db: Database, settings: Settings) -> Huey:
+    options: dict[str, Any] = {
+        "results": False,  # outcomes live in the jobs table
+        "serializer": SignedSerializer(secret=settings.secret_key, salt="studyhall-jobs"),
+    }
+    if settings.redis_url:
+        return PriorityRedisHuey(
+            settings.redis_prefix,
+            url=settings.redis_url,
+            read_timeout=READ_TIMEOUT_SECONDS,
+            **options,
+        )
+    if db.dialect == "postgresql":
+        dsn = make_url(db.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        return Huey(
+            settings.redis_prefix,
+            storage_class=PostgresStorage,
+            dsn=dsn,
+            read_timeout=READ_TIMEOUT_SECONDS,
+            create_tables=False,  # on first use (Carrier._ensure_tables)
+            **options,
+        )
+    database = make_url(db.url).database
+    if not database or database == ":memory:":
+        raise ValueError("the embedded job queue needs a SQLite database file")
+    return Huey(
+        settings.redis_prefix,
+        storage_class=_SqliteQueue,
+        filename=f"{database}-jobs",
+        create_tables=False,  # on first use (Carrier._ensure_tables)
+        **options,
+    )
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    """huey compares naive UTC datetimes (its `utc=True` default)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+class Carrier:
+    def __init__(self, huey: Huey) -> None:
+        self.huey = huey
+        self.task = huey.task(name=TASK_NAME)(_run_by_studyhall)
+        # A blocking take waits on PostgreSQL or Redis; on SQLite the worker polls instead
+        # (commits in its own process wake it).
+        self.blocking = bool(getattr(huey.storage, "blocking", False))
+        # huey's SQL storages create their tables when built; that waits for first use here,
+        # so that a server starts (and says it is not ready) while its database is away.
+        self._tables_made = not hasattr(huey.storage, "initialize_schema")
+        self._tables_lock = threading.Lock()
+
+    def _ensure_tables(self) -> None:
+        if self._tables_made:
+            return
+        with self._tables_lock:
+            if not self._tables_made:
+                self.huey.storage.initialize_schema()
+                self._tables_made = True
+
+    @classmethod
+    def build(cls, db: Database, settings: Settings) -> Carrier:
+        return cls(_build_huey(db, settings))
+
+    # --- giving ------------------------------------------------------------------------
+
+    def hand_over(self, jobs: Iterable[Ready]) -> None:
+        """Blocking: make `jobs` (committed rows) known to workers."""
+        self._ensure_tables()
+        for job in jobs:
+            task = self.task.s(job.id, priority=job.priority)
+            if job.due:
+                self.huey.enqueue(task)
+            else:
+                task.eta = _naive_utc(job.run_at)
+                self.huey.add_schedule(task)
+
+    async def hand_over_async(self, jobs: Sequence[Ready]) -> None:
+        if jobs:
+            await asyncio.to_thread(self.hand_over, jobs)
+
+    # --- taking ------------------------------------------------------------------------
+
+    def take(self, limit: int, now: datetime, *, block: bool = False) -> list[int]:
+        """Blocking: up to `limit` job ids, highest priority first. Tasks on the schedule whose
+        time has come by `now` (the worker's clock) move to the queue first. With `block`, on
+        PostgreSQL and Redis, waits up to READ_TIMEOUT_SECONDS for the first."""
+        self._ensure_tables()
+        for due in self.huey.read_schedule(_naive_utc(now)):
+            self.huey.enqueue(due)
+        ids: list[int] = []
+        storage = self.huey.storage
+        while len(ids) < limit:
+            storage.blocking = block and not ids and self.blocking
+            try:
+                data = storage.dequeue()
+            finally:
+                storage.blocking = self.blocking
+            if data is None:
+                break
+            job_id = self._job_id(data)
+            if job_id is not None:
+                ids.append(job_id)
+        return ids
+
+    def _job_id(self, data: bytes) -> int | None:
+        """The job a message carries; None (and a warning) for one that is not signed with
+        this installation's key or not ours: it is dropped, never run."""
+        try:
+            task = self.huey.deserialize_task(data)
+        except Exception as exc:  # a bad signature, or a task this registry does not know
+            log.warning("jobs.message_refused", error=f"{type(exc).__name__}: {exc}")
+            return None
+        if task.name != self.task.name or len(task.args) != 1:
+            log.warning("jobs.message_refused", error=f"not a Studyhall job: {task.name}")
+            return None
+        return int(task.args[0])
+
+    def waiting(self) -> tuple[int, int]:
+        """Blocking: tasks queued and tasks on the schedule."""
+        self._ensure_tables()
+        return self.huey.pending_count(), self.huey.scheduled_count()
+
+    # --- finding what huey lost --------------------------------------------------------
+
+    async def sweep(self, db: Database, now: datetime, *, stale_seconds: float) -> int:
+        """Hand over again what the table says should run and huey may have lost; returns how
+        many jobs. Jobs whose worker's lease ran out always (the worker died, and huey dropped
+        the task when it was taken). Jobs due for longer than `stale_seconds` only when huey's
+        queue is empty: while it holds tasks those jobs are most likely among them, and once
+        it has drained anything still due was lost (a crash between commit and hand-over, or
+        Redis restarted empty)."""
+        from studyhall.jobs import queue  # queue -> wakeup -> (lazily) this module
+
+        queued, _scheduled = await asyncio.to_thread(self.waiting)
+        jobs = await queue.handover_candidates(
+            db, now, limit=SWEEP_BATCH, stale_seconds=stale_seconds, include_queued=queued == 0
+        )
+        await self.hand_over_async(jobs)
+        return len(jobs)
+
+    def flush(self) -> None:
+        """Blocking: drop everything huey holds for this queue (tests start from nothing)."""
+        self._ensure_tables()
+        self.huey.flush()
+
+    def close(self) -> None:
+        self.huey.storage.close()
+
+
+def _run_by_studyhall(job_id: int) -> None:
+    raise RuntimeError(
+        f"job {job_id}: Studyhall's jobs run in `studyhall worker` or `studyhall serve`, "
+        "not huey_consumer (their handlers are coroutines on the worker's event loop)"
+    )
+
+
+_attached: weakref.WeakKeyDictionary[Any, tuple[Carrier, list[int]]] = weakref.WeakKeyDictionary()
+
+
+def attached_to(bind: Any) -> Carrier | None:
+    """The carrier that jobs written through `bind` (an engine) are handed to, if any."""
+    found = _attached.get(bind)
+    return found[0] if found else None
+
+
+@asynccontextmanager
+async def attach(db: Database, settings: Settings) -> AsyncIterator[Carrier]:
+    """Hand jobs committed through `db` to huey while the block runs (one carrier per database
+    however many callers: the server and its embedded worker)."""
+    engine = db.engine.sync_engine
+    found = _attached.get(engine)
+    if found is None:
+        found = (await asyncio.to_thread(Carrier.build, db, settings), [0])
+        _attached[engine] = found
+    carrier, users = found
+    users[0] += 1
+    try:
+        yield carrier
+    finally:
+        users[0] -= 1
+        if users[0] == 0:
+            await wakeup.handed_over()  # commits already made reach huey first
+            _attached.pop(engine, None)
+            await asyncio.to_thread(carrier.close)
