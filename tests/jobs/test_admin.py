@@ -107,6 +107,9 @@ async def test_stats_count_states_durations_failures_and_depth(
     assert kinds["test.record"]["p95_ms"] >= kinds["test.record"]["p50_ms"]
     assert kinds["test.fail"]["states"] == {"queued": 1}
     assert kinds["test.fail"]["failed_runs"] == 1
+    # huey holds the runnable job in its queue and the retry on its schedule.
+    huey = {"storage": runtime.db.dialect, "queued": 1, "scheduled": 1, "error": None}
+    assert stats["carrier"] == huey
 
 
 def test_the_cli_lists_requeues_and_counts(tmp_path: Path) -> None:
@@ -138,6 +141,7 @@ def test_the_cli_lists_requeues_and_counts(tmp_path: Path) -> None:
     table = runner.invoke(main, ["jobs", "stats"], env=env)
     assert "test.fail" in table.output
     assert "dead letters 1" in table.output
+    assert "huey (sqlite): 0 queued, 0 on its schedule" in table.output
     requeued = runner.invoke(main, ["jobs", "requeue", "1"], env=env)
     assert requeued.exit_code == 0, requeued.output
     assert "job 1 (test.fail) is queued again" in requeued.output

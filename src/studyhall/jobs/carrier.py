@@ -105,8 +105,9 @@ def _naive_utc(moment: datetime) -> datetime:
 
 
 class Carrier:
-    def __init__(self, huey: Huey) -> None:
+    def __init__(self, huey: Huey, storage: str) -> None:
         self.huey = huey
+        self.storage = storage  # sqlite, postgresql or redis
         self.task = huey.task(name=TASK_NAME)(_run_by_studyhall)
         # A blocking take waits on PostgreSQL or Redis; on SQLite the worker polls instead
         # (commits in its own process wake it).
@@ -126,7 +127,8 @@ class Carrier:
 
     @classmethod
     def build(cls, db: Database, settings: Settings) -> Carrier:
-        return cls(_build_huey(db, settings))
+        storage = "redis" if settings.redis_url else db.dialect
+        return cls(_build_huey(db, settings), storage)
 
     # --- giving ------------------------------------------------------------------------
 
@@ -235,10 +237,13 @@ async def attach(db: Database, settings: Settings) -> AsyncIterator[Carrier]:
     """Hand jobs committed through `db` to huey while the block runs (one carrier per database
     however many callers: the server and its embedded worker)."""
     engine = db.engine.sync_engine
+    # Read sessions (statistics) may run on the database's other engines: same carrier.
+    engines = {e.sync_engine for e in (db.engine, db.read_engine, db.lookup_engine) if e}
     found = _attached.get(engine)
     if found is None:
         found = (await asyncio.to_thread(Carrier.build, db, settings), [0])
-        _attached[engine] = found
+        for each in engines:
+            _attached[each] = found
     carrier, users = found
     users[0] += 1
     try:
@@ -247,5 +252,6 @@ async def attach(db: Database, settings: Settings) -> AsyncIterator[Carrier]:
         users[0] -= 1
         if users[0] == 0:
             await wakeup.handed_over()  # commits already made reach huey first
-            _attached.pop(engine, None)
+            for each in engines:
+                _attached.pop(each, None)
             await asyncio.to_thread(carrier.close)

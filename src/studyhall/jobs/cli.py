@@ -101,6 +101,9 @@ def jobs_stats(as_json: bool) -> None:
         else f"queue depth {found.queued}"
     )
     click.echo(f"scheduled {found.scheduled}  running {found.running}  dead letters {found.dead}")
+    if (huey := found.carrier) is not None:
+        held = huey.error or f"{huey.queued} queued, {huey.scheduled} on its schedule"
+        click.echo(f"huey ({huey.storage}): {held}")
     click.echo(
         f"{'kind':34} {'queued':>6} {'running':>7} {'done':>6} {'dead':>5} "
         f"{'failed':>6} {'p50 ms':>8} {'p95 ms':>8}"

@@ -8,7 +8,13 @@ from fastapi import APIRouter, Query, Request
 
 from studyhall.jobs import service
 from studyhall.jobs.permissions import InstanceAdmin
-from studyhall.jobs.schemas import DeadLetterOut, KindStatsOut, RequeuedOut, StatsOut
+from studyhall.jobs.schemas import (
+    CarrierStatsOut,
+    DeadLetterOut,
+    KindStatsOut,
+    RequeuedOut,
+    StatsOut,
+)
 from studyhall.kit.errors import BadRequest, Forbidden, NotFound, Unauthenticated, responses
 from studyhall.kit.pagination import (
     DEFAULT_LIMIT,
@@ -40,6 +46,7 @@ async def job_stats(caller: InstanceAdmin) -> StatsOut:
         dead=found.dead,
         oldest_queued_seconds=found.oldest_queued_seconds,
         kinds=[KindStatsOut(**vars(k)) for k in found.kinds],
+        carrier=CarrierStatsOut(**vars(found.carrier)) if found.carrier else None,
     )
 
 

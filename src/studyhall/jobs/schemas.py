@@ -18,6 +18,13 @@ class KindStatsOut(BaseModel):
     p95_ms: float | None
 
 
+class CarrierStatsOut(BaseModel):
+    storage: str = Field(description="Where huey keeps the job queue: sqlite, postgresql, redis.")
+    queued: int | None = Field(description="Tasks in huey's queue; null when unreachable.")
+    scheduled: int | None = Field(description="Tasks on huey's schedule (retries, delays).")
+    error: str | None = Field(description="Why huey's storage could not be read.")
+
+
 class StatsOut(BaseModel):
     window_hours: int
     queued: int = Field(description="Queue depth: jobs runnable now.")
@@ -26,6 +33,7 @@ class StatsOut(BaseModel):
     dead: int = Field(description="Dead letters not yet re-queued.")
     oldest_queued_seconds: float | None
     kinds: list[KindStatsOut]
+    carrier: CarrierStatsOut | None = Field(description="What huey, which carries jobs, holds.")
 
 
 class DeadLetterOut(BaseModel):

@@ -3,6 +3,7 @@ Instance-wide, for site administrators and the command line. Never commits."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,6 +12,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 
 from studyhall.audit import service as audit
+from studyhall.jobs import carrier as job_carrier
 from studyhall.jobs import registry, wakeup
 from studyhall.jobs.models import DeadLetter, Job
 from studyhall.kit.context import Context
@@ -34,6 +36,14 @@ class KindStats:
 
 
 @dataclass(frozen=True)
+class CarrierStats:
+    storage: str  # where huey keeps its queue: sqlite, postgresql or redis
+    queued: int | None  # tasks in huey's queue; None when it cannot be reached
+    scheduled: int | None  # tasks on huey's schedule (retries, delays)
+    error: str | None = None  # why it cannot be reached
+
+
+@dataclass(frozen=True)
 class Stats:
     window_hours: int
     queued: int  # runnable now (queue depth)
@@ -42,6 +52,7 @@ class Stats:
     dead: int  # dead letters not re-queued
     oldest_queued_seconds: float | None
     kinds: list[KindStats]
+    carrier: CarrierStats | None  # None where no carrier is attached
 
 
 def percentile(values: Sequence[float], fraction: float) -> float | None:
@@ -110,7 +121,21 @@ async def stats(ctx: Context, *, window: timedelta = timedelta(hours=24)) -> Sta
         dead=dead or 0,
         oldest_queued_seconds=(now - oldest).total_seconds() if oldest is not None else None,
         kinds=kinds,
+        carrier=await _carrier_stats(ctx),
     )
+
+
+async def _carrier_stats(ctx: Context) -> CarrierStats | None:
+    """What huey holds: a queue far longer than the table's runnable jobs means duplicates;
+    jobs runnable in the table for long with huey empty, hand-overs lost (the sweep's work)."""
+    found = job_carrier.attached_to(ctx.session.get_bind())
+    if found is None:
+        return None
+    try:
+        queued, scheduled = await asyncio.to_thread(found.waiting)
+    except Exception as exc:  # Redis or the database away: the rest of the figures stand
+        return CarrierStats(found.storage, None, None, f"{type(exc).__name__}: {exc}"[:300])
+    return CarrierStats(found.storage, queued, scheduled)
 
 
 async def dead_letters(
