@@ -92,24 +92,17 @@ async def has_pending(ctx: Context) -> bool:
     return await ctx.session.scalar(_ANY_PENDING) is not None
 
 
-async def dispatch_pending(ctx: Context, *, limit: int = 500, wait: bool = False) -> int:
+async def dispatch_pending(ctx: Context, *, limit: int = 500) -> int:
     """Hand the oldest undispatched events to the subscribers; returns how many.
 
-    On PostgreSQL one worker dispatches at a time. Without `wait` another finds the lock
-    taken and leaves (it polls again soon); with `wait` (a worker told by the Redis broker
-    that events wait, and told only once) it waits its turn, then sees what the other did
-    not."""
+    On PostgreSQL one worker dispatches at a time: another finds the lock taken and leaves
+    (it polls again soon, or is woken by the next NOTIFY), so the order per aggregate holds."""
     if ctx.session.get_bind().dialect.name == "postgresql":
-        if wait:
-            await ctx.session.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": DISPATCH_LOCK}
-            )
-        else:
-            locked = await ctx.session.scalar(
-                text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": DISPATCH_LOCK}
-            )
-            if not locked:  # another worker is dispatching; it keeps the order
-                return 0
+        locked = await ctx.session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": DISPATCH_LOCK}
+        )
+        if not locked:  # another worker is dispatching; it keeps the order
+            return 0
     pending = (await ctx.session.scalars(_OLDEST_PENDING, {"limit": limit})).all()
     ctx.session.info[_MEMO_KEY] = {}
     for event in pending:
