@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 PASSWORD = "violet-harbour-42-lantern"
 _counter = itertools.count(1)
+
+
+@asynccontextmanager
+async def running(url: str, **settings: object) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """The app on a database of its own (outside the shared `app` fixture), and a client."""
+    from studyhall.app import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(url, **settings), configure_logs=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            yield app, client
+    await app.state.db.dispose()
 
 
 @dataclass

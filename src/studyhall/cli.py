@@ -122,7 +122,10 @@ def migrate_downgrade(revision: str) -> None:
     """Downgrade to REVISION (`base` removes every table: all data is lost)."""
     settings = load_settings()
     with database_errors_reported():
-        migrations.downgrade(settings.resolved_database_url, revision)
+        try:
+            migrations.downgrade(settings.resolved_database_url, revision)
+        except migrations.MigrationRefused as refused:
+            raise click.ClickException(f"schema: {refused}") from refused
     click.echo(f"schema at {_current(settings) or 'nothing'}")
 
 
@@ -235,6 +238,31 @@ def orgs_create(slug: str, name: str, owner_email: str) -> None:
 
     org = in_unit_of_work(load_settings(), work)
     click.echo(f"created organisation {org.slug} ({org.id})")
+
+
+@main.group("secrets")
+def secrets_group() -> None:
+    """Look after the secrets the server keeps sealed (webhook signing secrets)."""
+
+
+@secrets_group.command("reseal")
+def secrets_reseal() -> None:
+    """Seal every stored secret under the current STUDYHALL_SECRET_KEY.
+
+    After replacing the secret key (with the old one in STUDYHALL_PREVIOUS_SECRET_KEYS), run
+    this, then drop the old key. The hourly `reseal-secrets` schedule does the same.
+    """
+    from studyhall.webhooks import service as webhooks
+
+    settings = load_settings()
+    resealed = in_unit_of_work(settings, webhooks.reseal_secrets)
+    unreadable = in_unit_of_work(settings, webhooks.count_unreadable_secrets)
+    click.echo(f"resealed {resealed} secret(s) under the current key")
+    if unreadable:
+        raise click.ClickException(
+            f"{unreadable} webhook secret(s) open under no key this server has: list the key "
+            "that sealed them in STUDYHALL_PREVIOUS_SECRET_KEYS, or replace those secrets"
+        )
 
 
 @main.command()

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     database_url: str | None = None
     secret_key: str = DEVELOPMENT_SECRET_KEY
+    # Keys replaced by `secret_key`, as a JSON list: what they sealed (webhook signing secrets)
+    # still opens until housekeeping has sealed it again under the new key (kit/sealing.py).
+    previous_secret_keys: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -6,34 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from studyhall.app import create_app
 from studyhall.bank.models import Question
 from studyhall.ops import migrations
 from tests.bank.rows import Spec, write_questions
 from tests.bank.test_search import topic_ids
-from tests.conftest import ENGINES, fresh_database_url, make_settings
-from tests.factories import Person, make_org, make_track, sign_up
-
-
-@asynccontextmanager
-async def running(url: str) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    app = create_app(make_settings(url), configure_logs=False)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield app, client
-    await app.state.db.dispose()
+from tests.conftest import ENGINES, fresh_database_url
+from tests.factories import Person, make_org, make_track, running, sign_up
 
 
 async def found_by_0002(url: str, word: str) -> set[str]:

@@ -349,3 +349,49 @@ def test_serve_answers_health_checks_and_stops_cleanly_on_sigterm(cli: Cli, tmp_
         line.get("route") == "/readyz" and line.get("request_id") == "probe-from-the-test-1"
         for line in lines
     )
+
+
+# --- sealed secrets --------------------------------------------------------------------------
+
+
+def test_secrets_reseal_moves_webhook_secrets_to_a_replaced_secret_key(cli: Cli) -> None:
+    from tests.conftest import TEST_SECRET
+    from tests.factories import make_org, running, sign_up
+
+    cli.ok("migrate", "upgrade")
+
+    async def register_endpoint() -> None:
+        async with running(cli.url) as (_, client):  # sealed under TEST_SECRET
+            owner = await sign_up(client, "owner")
+            await make_org(client, owner, slug="acme")
+            made = await client.post(
+                "/api/v1/orgs/acme/webhooks",
+                json={"url": "https://hooks.example.com/in", "event_types": ["*"]},
+                headers=owner.auth,
+            )
+            assert made.status_code == 201, made.text
+
+    asyncio.run(register_endpoint())
+    (before,) = query(cli.url, "SELECT secret FROM webhook_endpoints")
+    new_key = "a-replacement-secret-key-for-this-installation"
+
+    def reseal(**env: str) -> subprocess.CompletedProcess[str]:
+        return cli.run("secrets", "reseal", STUDYHALL_SECRET_KEY=new_key, **env)
+
+    forgot = reseal()  # the old key not listed: nothing can move, and the operator is told
+    assert forgot.returncode != 0
+    assert "1 webhook secret(s) open under no key" in forgot.stderr
+    assert "Traceback" not in forgot.stderr
+    assert query(cli.url, "SELECT secret FROM webhook_endpoints") == [before]
+
+    previous = json.dumps([TEST_SECRET])
+    moved = reseal(STUDYHALL_PREVIOUS_SECRET_KEYS=previous)
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stdout.strip() == "resealed 1 secret(s) under the current key"
+    again = reseal()  # the old key can go: the secret opens under the new one alone
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "resealed 0 secret(s) under the current key"
+
+    refused = cli.fails("migrate", "downgrade", "0007")  # the schema before cannot read it
+    assert "remove those endpoints first" in refused
+    assert query(cli.url, "SELECT version_num FROM alembic_version") == [("0008",)]

@@ -1,5 +1,6 @@
 """Housekeeping jobs run on schedules (jobs/schedules.py): settle attempts whose time ran out,
-prune what has expired, back up the SQLite database, and refresh the planner's statistics."""
+prune what has expired, back up the SQLite database, refresh the planner's statistics, and
+seal stored secrets under the current secret key."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from studyhall.jobs.models import Job
 from studyhall.jobs.registry import JobRun, task
 from studyhall.kit.tenancy import across_orgs, across_orgs_delete
 from studyhall.orgs.models import Invitation
+from studyhall.webhooks import service as webhooks
 from studyhall.webhooks.models import WebhookDelivery
 
 log = structlog.get_logger(__name__)
@@ -148,3 +150,13 @@ async def refresh_statistics(run: JobRun) -> None:
             await ctx.session.execute(text("PRAGMA optimize"))
         else:
             await ctx.session.execute(text("ANALYZE"))
+
+
+@task("housekeeping.reseal_secrets", timeout=300)
+async def reseal_secrets(run: JobRun) -> None:
+    """Seal webhook signing secrets under the current secret key (kit/sealing.py): the ones
+    from before sealing, and the ones a replaced key sealed, so that key can be dropped."""
+    async with run.unit() as ctx:
+        resealed = await webhooks.reseal_secrets(ctx)
+    if resealed:
+        log.info("secrets.resealed", count=resealed)

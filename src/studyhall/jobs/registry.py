@@ -76,6 +76,7 @@ class JobRun:
                 clock=self.runtime.clock,
                 request_id=f"job-{self.job_id}",
                 secret_key=self.runtime.settings.secret_key,
+                previous_secret_keys=tuple(self.runtime.settings.previous_secret_keys),
             )
 
 

@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Schedule] = {
         Schedule("prune", "17 * * * *", "housekeeping.prune", {}),
         Schedule("backup", "30 3 * * *", "housekeeping.backup", {}),
         Schedule("refresh-statistics", "45 4 * * *", "housekeeping.analyze", {}),
+        Schedule("reseal-secrets", "23 * * * *", "housekeeping.reseal_secrets", {}),
     ]
 }
 

@@ -171,6 +171,7 @@ class Worker:
             clock=self.runtime.clock,
             request_id=f"worker-{self.name}",
             secret_key=self.runtime.settings.secret_key,
+            previous_secret_keys=tuple(self.runtime.settings.previous_secret_keys),
         )
 
     def _finished(self, task: asyncio.Task[None]) -> None:

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from studyhall.kit import sealing
 from studyhall.kit.clock import Clock
 
 
@@ -23,9 +24,14 @@ class Context:
     user_id: UUID | None = None
     api_key_id: UUID | None = None
     secret_key: str = ""
+    previous_secret_keys: tuple[str, ...] = ()
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def sealer(self) -> sealing.Sealer:
+        """Seals and opens the secrets the server must read back (webhook signing secrets)."""
+        return sealing.sealer(self.secret_key, self.previous_secret_keys)
 
     def acting_as(self, *, user_id: UUID | None = None, api_key_id: UUID | None = None) -> Context:
         return dataclasses.replace(self, user_id=user_id, api_key_id=api_key_id)

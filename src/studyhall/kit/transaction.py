@@ -195,6 +195,7 @@ async def request_context(request: Request) -> Context:
         request_id=str(request.scope.get("state", {}).get("request_id", "-")),
         client_ip=client_ip(request),
         secret_key=state.settings.secret_key,
+        previous_secret_keys=tuple(state.settings.previous_secret_keys),
     )
     request.state.context = ctx
     return ctx

@@ -13,6 +13,9 @@ import click
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
+# Every model, so a command's unit of work can use any of them: a model alone (a webhook
+# endpoint) cannot be mapped while the tables its foreign keys name are unknown.
+import studyhall.models  # noqa: F401
 from studyhall.accounts.passwords import configure_hasher
 from studyhall.config import ConfigurationError, Settings
 from studyhall.jobs import carrier as job_carrier
@@ -91,6 +94,7 @@ def in_unit_of_work(settings: Settings, work: Callable[[Context], Awaitable[T]])
                     clock=SystemClock(),
                     request_id="cli",
                     secret_key=settings.secret_key,
+                    previous_secret_keys=tuple(settings.previous_secret_keys),
                 )
                 return await work(ctx)
         finally:

@@ -14,6 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from studyhall.kit.db import ensure_sqlite_directory
 
 
+class MigrationRefused(RuntimeError):
+    """A migration that would lose data stops before changing anything, saying what to do."""
+
+
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", "studyhall:migrations")

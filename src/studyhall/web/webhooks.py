@@ -79,7 +79,7 @@ async def register(request: Request, caller: WebhooksPage) -> Response:
     except InvalidInput as problem:
         errors = problem_errors(problem, "url")
         return await _list_page(request, caller, 422, values=fields, errors=errors)
-    return await _list_page(request, caller, 201, made=made, secret=made.secret)
+    return await _list_page(request, caller, 201, made=made.endpoint, secret=made.secret)
 
 
 async def _endpoint_page(
@@ -161,8 +161,8 @@ async def ping(request: Request, webhook_id: UUID, caller: WebhooksPage) -> Resp
 @router.post("/o/{org}/admin/webhooks/{webhook_id}/rotate-secret")
 async def rotate_secret(request: Request, webhook_id: UUID, caller: WebhooksPage) -> Response:
     """The new secret is on this page once."""
-    endpoint = await service.rotate_secret(caller.ctx, caller.org, webhook_id)
-    return await _endpoint_page(request, caller, endpoint, 201, secret=endpoint.secret)
+    rotated = await service.rotate_secret(caller.ctx, caller.org, webhook_id)
+    return await _endpoint_page(request, caller, rotated.endpoint, 201, secret=rotated.secret)
 
 
 @router.post("/o/{org}/admin/webhooks/{webhook_id}/remove")

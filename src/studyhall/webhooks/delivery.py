@@ -18,6 +18,7 @@ import httpx
 from studyhall.audit import service as audit
 from studyhall.jobs.registry import JobRun, RetryLater, task
 from studyhall.kit.context import Context
+from studyhall.kit.sealing import Unreadable
 from studyhall.kit.tenancy import get_scoped, scoped
 from studyhall.webhooks import signing, ssrf
 from studyhall.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -66,11 +67,16 @@ async def deliver(run: JobRun) -> None:
         if delivery.status != "pending":
             return  # done by an earlier run of this job (at least once: not twice)
         ping = delivery.event_type == "webhook.ping"
+        outcome: Outcome | None = None
+        secret = ""
         if not endpoint.enabled and not ping:
-            outcome: Outcome | None = Outcome(None, 0.0, "the endpoint is disabled")
+            outcome = Outcome(None, 0.0, "the endpoint is disabled")
         else:
-            outcome = None
-        url, secret, message_id = endpoint.url, endpoint.secret, delivery.message_id
+            try:
+                secret = ctx.sealer().open(endpoint.secret)
+            except Unreadable as exc:  # the secret key was replaced and the old one dropped
+                outcome = Outcome(None, 0.0, f"the signing secret cannot be read: {exc}")
+        url, message_id = endpoint.url, delivery.message_id
         body = json.dumps(delivery.payload, separators=(",", ":")).encode()
     if outcome is None:
         outcome = await post(

@@ -46,7 +46,7 @@ async def create_webhook(
     """Events of the chosen types are POSTed to the URL, signed with the secret returned here
     (only here: keep it). Loopback and private addresses are refused unless the operator
     allows them."""
-    endpoint = await service.create_endpoint(
+    made = await service.create_endpoint(
         caller.ctx,
         caller.org,
         url=body.url,
@@ -54,7 +54,7 @@ async def create_webhook(
         description=body.description,
         allow_private=_allow_private(request),
     )
-    return WebhookWithSecret.model_validate(endpoint)
+    return WebhookWithSecret.shown_once(made.endpoint, made.secret)
 
 
 @router.get(
@@ -124,8 +124,8 @@ async def delete_webhook(webhook_id: UUID, caller: WebhooksManager) -> Response:
 )
 async def rotate_webhook_secret(webhook_id: UUID, caller: WebhooksManager) -> WebhookWithSecret:
     """A new secret signs every delivery from now on (tries already queued too)."""
-    endpoint = await service.rotate_secret(caller.ctx, caller.org, webhook_id)
-    return WebhookWithSecret.model_validate(endpoint)
+    rotated = await service.rotate_secret(caller.ctx, caller.org, webhook_id)
+    return WebhookWithSecret.shown_once(rotated.endpoint, rotated.secret)
 
 
 @router.post(

@@ -14,8 +14,9 @@ BIGINT = BigInteger().with_variant(Integer, "sqlite")
 
 
 class WebhookEndpoint(Base):
-    """Where an organisation wants its events sent. The signing secret is kept as given
-    (it must sign every delivery) and shown to people only when made."""
+    """Where an organisation wants its events sent. The signing secret must sign every
+    delivery, so it cannot be hashed: it is kept sealed (kit/sealing.py) and shown to people
+    only when made."""
 
     __tablename__ = "webhook_endpoints"
 
@@ -24,7 +25,7 @@ class WebhookEndpoint(Base):
     url: Mapped[str] = mapped_column(String(2048))
     description: Mapped[str] = mapped_column(String(200), default="")
     event_types: Mapped[list[str]] = mapped_column(JSON)  # ["*"] for every type
-    secret: Mapped[str] = mapped_column(String(100))
+    secret: Mapped[str] = mapped_column(String(400))  # "sealed:v1:<Fernet token>"
     enabled: Mapped[bool] = mapped_column(default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(200))
     failure_streak: Mapped[int] = mapped_column(default=0)  # failed deliveries in a row

@@ -42,6 +42,13 @@ class WebhookOut(BaseModel):
 class WebhookWithSecret(WebhookOut):
     secret: str = Field(description="Signs every delivery (Standard Webhooks). Shown only now.")
 
+    @classmethod
+    def shown_once(cls, endpoint: object, secret: str) -> WebhookWithSecret:
+        # The row holds the secret sealed; the plain one exists only in this response.
+        return cls.model_validate(
+            {**WebhookOut.model_validate(endpoint).model_dump(), "secret": secret}
+        )
+
 
 class DeliveryOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)

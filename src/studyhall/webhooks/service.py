@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +19,7 @@ from studyhall.events.types import ALL, EVENT_TYPES
 from studyhall.jobs import queue
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Conflict, InvalidInput, NotFound
+from studyhall.kit.sealing import Unreadable
 from studyhall.kit.tenancy import across_orgs, get_scoped, scoped
 from studyhall.orgs.models import Org
 from studyhall.webhooks import signing, ssrf
@@ -29,6 +31,15 @@ DELIVER = "webhooks.deliver"
 class DeliveryPending(Conflict):
     slug = "delivery-pending"
     title = "This delivery is still being tried"
+
+
+@dataclass(frozen=True)
+class WithSecret:
+    """An endpoint and its new signing secret, which only the response that made it shows:
+    the row holds it sealed (kit/sealing.py)."""
+
+    endpoint: WebhookEndpoint
+    secret: str
 
 
 def check_event_types(types: Sequence[str]) -> list[str]:
@@ -60,7 +71,7 @@ async def create_endpoint(
     event_types: Sequence[str],
     description: str,
     allow_private: bool,
-) -> WebhookEndpoint:
+) -> WithSecret:
     now = ctx.now()
     newest = await ctx.session.scalar(
         across_orgs(OutboxEvent, reason="only the newest id, to start after it").with_only_columns(
@@ -73,13 +84,14 @@ async def create_endpoint(
         url=check_url(url, allow_private=allow_private),
         description=description,
         event_types=check_event_types(event_types),
-        secret=signing.new_secret(),
+        secret="",
         enabled=True,
         failure_streak=0,
         created_by=ctx.user_id,
         created_at=now,
         updated_at=now,
     )
+    secret = _new_secret(ctx, endpoint)
     ctx.session.add(endpoint)
     await ctx.session.flush()
     audit.record(
@@ -90,7 +102,13 @@ async def create_endpoint(
         target_id=endpoint.id,
         summary={"url": url, "event_types": endpoint.event_types},
     )
-    return endpoint
+    return WithSecret(endpoint, secret)
+
+
+def _new_secret(ctx: Context, endpoint: WebhookEndpoint) -> str:
+    secret = signing.new_secret()
+    endpoint.secret = ctx.sealer().seal(secret)
+    return secret
 
 
 async def list_endpoints(ctx: Context, org: Org) -> Sequence[WebhookEndpoint]:
@@ -134,14 +152,55 @@ async def update_endpoint(
     return endpoint
 
 
-async def rotate_secret(ctx: Context, org: Org, endpoint_id: UUID) -> WebhookEndpoint:
+async def rotate_secret(ctx: Context, org: Org, endpoint_id: UUID) -> WithSecret:
     endpoint = await get_endpoint(ctx, org, endpoint_id)
-    endpoint.secret = signing.new_secret()
+    secret = _new_secret(ctx, endpoint)
     endpoint.updated_at = ctx.now()
     audit.record(
         ctx, "webhook.secret_rotated", org_id=org.id, target_type="webhook", target_id=endpoint.id
     )
-    return endpoint
+    return WithSecret(endpoint, secret)
+
+
+_EVERY_ENDPOINT = "sealing looks after every organisation's webhook endpoints"
+
+
+async def reseal_secrets(ctx: Context) -> int:
+    """Seal again, under the current secret key, every signing secret stored plain (before
+    sealing existed) or sealed under a previous key; returns how many. A secret no key opens
+    is left as it is: its deliveries fail saying why (count_unreadable_secrets finds them)."""
+    sealer = ctx.sealer()
+    endpoints = await ctx.session.scalars(across_orgs(WebhookEndpoint, reason=_EVERY_ENDPOINT))
+    resealed = 0
+    for endpoint in endpoints.all():
+        try:
+            anew = sealer.sealed_anew(endpoint.secret)
+        except Unreadable:
+            continue
+        if anew is None:
+            continue
+        endpoint.secret = anew
+        resealed += 1
+        audit.record(
+            ctx,
+            "webhook.secret_resealed",
+            org_id=endpoint.org_id,
+            target_type="webhook",
+            target_id=endpoint.id,
+        )
+    return resealed
+
+
+async def count_unreadable_secrets(ctx: Context) -> int:
+    sealer = ctx.sealer()
+    endpoints = await ctx.session.scalars(across_orgs(WebhookEndpoint, reason=_EVERY_ENDPOINT))
+    unreadable = 0
+    for endpoint in endpoints.all():
+        try:
+            sealer.open(endpoint.secret)
+        except Unreadable:
+            unreadable += 1
+    return unreadable
 
 
 async def delete_endpoint(ctx: Context, org: Org, endpoint_id: UUID) -> None:
