@@ -182,6 +182,15 @@ OVERFLOW = """() => {
 }"""
 
 
+async def stop_the_page_clock(page: Page) -> None:
+    """Stop the page's clock (after `page.clock.install()`): from now on its time moves only
+    when the test moves it (run_for, fast_forward), so what a countdown shows does not depend
+    on how quickly a loaded machine gets from one step of the test to the next. It stops a few
+    seconds ahead of now, since a time in the past is refused and the page's time runs on
+    while this call travels; call it before the exam screen opens, where nothing counts yet."""
+    await page.clock.pause_at(time.time() + 5)
+
+
 async def start_custom_sql_attempt(page: Page, count: int, minutes: int | None = None) -> None:
     """From the signed-in learner's dashboard: a custom attempt on the demo SQL track."""
     sql = page.locator("article", has_text="Relational SQL Foundations")

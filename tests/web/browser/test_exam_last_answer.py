@@ -10,7 +10,7 @@ import re
 
 from playwright.async_api import Page, Route, expect
 
-from tests.web.browser.conftest import Server, start_custom_sql_attempt
+from tests.web.browser.conftest import Server, start_custom_sql_attempt, stop_the_page_clock
 from tests.web.browser.test_author_journey import sign_in
 
 
@@ -47,16 +47,17 @@ async def test_text_being_typed_when_time_runs_out_is_saved_before_the_exam_subm
 ) -> None:
     await page.clock.install()
     await sign_in(page, server, "learner")
+    # The page's time stands still from the start, so the steps below land on the same ticks
+    # however long a loaded machine takes between them.
+    await stop_the_page_clock(page)
     await start_custom_sql_attempt(page, 31, minutes=1)
     await expect(page.locator("#timer-value")).to_have_text("1:00")
     text_question = page.locator("section.question[data-type=short_text]").first
     position = await text_question.get_attribute("data-position")
     await page.locator(f"[data-goto='{position}']").click()
 
-    # Stop the page's time, then step it to the tick that first shows 0:01: the next tick,
-    # a second later, is the one that submits.
-    # (A moment ahead: the page's time moves on while this call travels; seconds here.)
-    await page.clock.pause_at((await page.evaluate("Date.now()") + 500) / 1000)
+    # Step the page's time to the tick that first shows 0:01: the next tick, a second later,
+    # is the one that submits.
     await page.clock.run_for(55_000)
     for _ in range(60):
         if await page.locator("#timer-value").text_content() == "0:01":
