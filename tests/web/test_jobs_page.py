@@ -90,7 +90,14 @@ async def test_a_site_admin_sees_the_queue_and_requeues_a_dead_letter(
     after = await client.get(requeued.headers["location"])
     assert "is back on the queue" in after.text
     assert f'id="dead-letter-{letter_id}"' not in after.text
-    assert "No dead letters." in after.text
+    assert "No dead letters waiting to be re-queued." in after.text
+    assert 'href="/admin/jobs?all=1">Show re-queued ones too' in after.text
+    # The re-queued one is still there to look at, saying when and by whom; not again.
+    everything = await client.get(f"{PAGE}?all=1")
+    shown = re.search(rf'<li id="dead-letter-{letter_id}">(.*?)</li>', everything.text, re.S)
+    assert shown, everything.text
+    assert re.search(r"Re-queued <time [^>]+>[^<]+</time> by Siteadmin\.", shown.group(1))
+    assert "/requeue" not in shown.group(1)  # no button: it is on the queue already
 
     async def state(ctx: Context) -> tuple[str, int, bool]:
         job = (await ctx.session.scalars(select(Job))).one()

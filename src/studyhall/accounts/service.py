@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import InstrumentedAttribute
@@ -65,6 +67,15 @@ def check_password_policy(password: str, *, email: str, field: str = "body.passw
 
 async def get_user_by_email(ctx: Context, email: str) -> User | None:
     return await ctx.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+async def display_names(ctx: Context, user_ids: Iterable[UUID | None]) -> dict[UUID, str]:
+    """Who these people are, as pages name them (accounts are site-wide, not an org's)."""
+    wanted = {i for i in user_ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await ctx.session.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))
+    return {user_id: name for user_id, name in rows}
 
 
 async def register(

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from studyhall.accounts import service as accounts
 from studyhall.jobs import service
 from studyhall.kit.errors import Conflict, NotFound
 from studyhall.web.access import PageRoute, SiteAdminPage, see_other
@@ -26,12 +27,14 @@ async def jobs_page(
     caller: SiteAdminPage,
     before: Annotated[int | None, Query(ge=1)] = None,
     done: Annotated[str | None, Query(max_length=32)] = None,
+    requeued: Annotated[bool, Query(alias="all")] = False,
 ) -> Response:
-    """Statistics over the last 24 hours, then the newest dead letters not re-queued yet."""
+    """Statistics over the last 24 hours, then the newest dead letters not re-queued yet (with
+    `?all=1`, the re-queued ones too: when and by whom, as `studyhall jobs dead-letters --all`)."""
     stats = await service.stats(caller.ctx)
     letters = list(
         await service.dead_letters(
-            caller.ctx, include_requeued=False, before_id=before, limit=LETTERS_SHOWN
+            caller.ctx, include_requeued=requeued, before_id=before, limit=LETTERS_SHOWN
         )
     )
     next_url = None
@@ -42,6 +45,8 @@ async def jobs_page(
     return render(
         request, "site/jobs.html", stats=stats, letters=letters, states=states,
         next_url=next_url, done=done, refused=request.query_params.get("refused"),
+        show_requeued=requeued,
+        requeued_by=await accounts.display_names(caller.ctx, (d.requeued_by for d in letters)),
     )  # fmt: skip
 
 
