@@ -30,12 +30,17 @@ from tests.jobs.conftest import enqueue, in_unit, redis_overrides
 from tests.jobs.tasks import EFFECT, RAN, effects
 
 SWEEP_SECONDS = 5.0
+# A secret key the operator replaced and still lists (STUDYHALL_PREVIOUS_SECRET_KEYS).
+FORMER_KEY = "the-secret-key-this-installation-had-until-yesterday"
 
 
 @pytest.fixture(params=["database", "redis"])
 def settings_overrides(request: pytest.FixtureRequest) -> dict[str, object]:
     """huey on the database's engine (SQLite file or PostgreSQL tables), or on Redis."""
-    found: dict[str, object] = {"job_sweep_seconds": SWEEP_SECONDS}
+    found: dict[str, object] = {
+        "job_sweep_seconds": SWEEP_SECONDS,
+        "previous_secret_keys": [FORMER_KEY],
+    }
     if request.param == "redis":
         found |= redis_overrides(request.getfixturevalue("redis_url"))
     return found
@@ -249,18 +254,49 @@ async def test_a_message_not_signed_with_the_installations_key_is_dropped_never_
         job_id = await enqueue(runtime, "test.record", {"key": "forged"})
         await worker.run_until_idle()
         # Someone who can write to the queue but does not know the secret key.
-        forger = Huey(
-            found.huey.name,
-            storage_class=type(found.huey.storage),
-            serializer=SignedSerializer(secret="not-the-key", salt="studyhall-jobs"),
-            **found.huey.storage_kwargs,
-        )
+        forger = signing_with(found, "not-the-key")
         forged = forger.task(name=carrier.TASK_NAME)(lambda job_id: None)
         await asyncio.to_thread(forger.enqueue, forged.s(job_id))
         await asyncio.to_thread(found.huey.storage.enqueue, b"not a message at all", 0)
         assert await asyncio.to_thread(found.take, 10, runtime.clock.now()) == []
         assert await count(runtime, "forged") == 1
         await asyncio.to_thread(forger.storage.close)
+
+
+async def test_a_message_signed_before_the_secret_key_was_replaced_still_runs(
+    runtime: Runtime, worker: Worker
+) -> None:
+    async with worker.connected():
+        found = worker.carrier
+        assert found is not None
+        no_sweeps(worker)
+        job_id = await enqueue(runtime, "test.record", {"key": "queued-before"})
+        await worker.run_until_idle()
+        await reset_to_queued(runtime, job_id)
+        # Queued by a server still running with the former key, taken by one with the new.
+        message = found.huey._registry.create_message(found.task.s(job_id))
+        signed = SignedSerializer(secret=FORMER_KEY, salt="studyhall-jobs").serialize(message)
+        await asyncio.to_thread(found.huey.storage.enqueue, signed, 0)
+        assert await asyncio.to_thread(found.take, 10, runtime.clock.now()) == [job_id]
+
+
+def signing_with(found: Carrier, secret_key: str) -> Huey:
+    """Another writer to the same huey queue, signing with `secret_key`."""
+    return Huey(
+        found.huey.name,
+        storage_class=type(found.huey.storage),
+        serializer=SignedSerializer(secret=secret_key, salt="studyhall-jobs"),
+        **found.huey.storage_kwargs,
+    )
+
+
+async def reset_to_queued(runtime: Runtime, job_id: int) -> None:
+    async def work(ctx: Context) -> None:
+        found = await ctx.session.get(Job, job_id)
+        assert found is not None
+        found.state = "queued"
+
+    await in_unit(runtime, work)
 
 
 async def test_with_redis_away_requests_still_commit_and_the_sweep_catches_up(

@@ -20,7 +20,8 @@ taking a task (even by SIGKILL), Redis restarted empty: `sweep` hands over again
 table says should run.
 
 Messages are pickled by huey and signed with the installation's secret key (huey's
-SignedSerializer), so a worker never unpickles what someone else wrote into Redis or a table.
+SignedSerializer; a replaced key still listed in STUDYHALL_PREVIOUS_SECRET_KEYS is accepted
+too), so a worker never unpickles what someone else wrote into Redis or a table.
 """
 
 from __future__ import annotations
@@ -63,10 +64,33 @@ class _SqliteQueue(SqliteStorage):  # type: ignore[misc]
         return connection
 
 
+class _KeyedSerializer(SignedSerializer):  # type: ignore[misc]
+    """huey's signed messages, also accepted when signed by a key the operator replaced
+    (STUDYHALL_PREVIOUS_SECRET_KEYS): tasks queued before the change still run after it."""
+
+    def __init__(self, secret_key: str, previous_keys: Sequence[str]) -> None:
+        super().__init__(secret=secret_key, salt=SALT)
+        self._previous = [SignedSerializer(secret=key, salt=SALT) for key in previous_keys]
+
+    def _unsign(self, signed: bytes) -> bytes:
+        try:
+            return bytes(super()._unsign(signed))
+        except ValueError:
+            for previous in self._previous:
+                try:
+                    return bytes(previous._unsign(signed))
+                except ValueError:
+                    continue
+            raise
+
+
+SALT = "studyhall-jobs"
+
+
 def _build_huey(db: Database, settings: Settings) -> Huey:
     options: dict[str, Any] = {
         "results": False,  # outcomes live in the jobs table
-        "serializer": SignedSerializer(secret=settings.secret_key, salt="studyhall-jobs"),
+        "serializer": _KeyedSerializer(settings.secret_key, settings.previous_secret_keys),
     }
     if settings.redis_url:
         return PriorityRedisHuey(
