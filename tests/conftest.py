@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -37,6 +38,12 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-for-production"
 
 # `acme`, its owner, an author and a track, for the packages that test one organisation's bank.
 pytest_plugins = ["tests.acme"]
+
+# Hypothesis fails any example that runs past 200 ms, and calls the test flaky when the rerun
+# is quick: a garbage collection or a busy CI machine is enough. The properties are about what
+# the code does, not how fast (bench/ measures that), so no test here has a deadline.
+settings.register_profile("studyhall", deadline=None)
+settings.load_profile("studyhall")
 
 
 def pytest_configure(config: pytest.Config) -> None:
