@@ -11,7 +11,7 @@ import re
 import uuid
 
 from tests.factories import PASSWORD
-from tests.walk.search_media import Upload
+from tests.walk.search_media import Upload, png
 from tests.walk.world import Entries, FormBody, World
 
 ORG = "/o/{org}"
@@ -34,6 +34,13 @@ def _delivery(w: World) -> dict[str, str]:
 
 def form(w: World, **fields: str) -> FormBody:
     return FormBody(csrf_token=w.ids["csrf"], **fields)
+
+
+def image_form(w: World) -> Upload:
+    """The images page's multipart form, as a browser without JavaScript sends it."""
+    return Upload(
+        {"file": ("walk.png", png("olive"), "image/png"), "csrf_token": (None, w.ids["csrf"])}
+    )
 
 
 def upload_form(w: World) -> Upload:
@@ -84,6 +91,7 @@ ENTRIES: Entries = {
         "org:attempts:take", lambda w: ({"attempt_id": w.ids["submitted_attempt"]}, None)),
     ("GET", ORG + "/questions"): ("org:questions:read", lambda w: ({"?": "q=question"}, None)),
     ("GET", ORG + "/media"): ("org:questions:read", lambda w: ({}, None)),
+    ("POST", ORG + "/media"): ("org:questions:write", lambda w: ({}, image_form(w))),
     ("GET", ORG + "/tracks/{track_id}/questions/new"): (
         "org:questions:write", lambda w: ({"track_id": w.ids["track"]}, None)),
     ("POST", ORG + "/tracks/{track_id}/questions/new"): (

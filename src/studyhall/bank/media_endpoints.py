@@ -71,8 +71,9 @@ async def _at_most(stream: AsyncIterator[bytes], limit: int) -> AsyncGenerator[b
         yield chunk
 
 
-async def read_upload(request: Request, limit: int) -> tuple[bytes, str | None]:
-    """The bytes and file name of the multipart part `file`, streamed and size-checked."""
+async def read_upload(request: Request, limit: int) -> tuple[bytes, str | None, dict[str, str]]:
+    """The bytes and file name of the multipart part `file`, streamed and size-checked, and
+    the form's text fields (a page's CSRF token comes with them)."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise _missing_file("the body is not multipart/form-data")
     declared = request.headers.get("content-length", "")
@@ -92,7 +93,8 @@ async def read_upload(request: Request, limit: int) -> tuple[bytes, str | None]:
         data = await part.read(limit + 1)
         if len(data) > limit:
             raise media.too_large(limit)
-        return data, part.filename
+        fields = {name: value for name, value in form.multi_items() if isinstance(value, str)}
+        return data, part.filename, fields
     finally:
         await form.close()
 
@@ -103,7 +105,8 @@ class Received:
 
     data: bytes = b""
     filename: str | None = None
-    problem: InvalidInput | None = None
+    problem: InvalidInput | media.MediaTooLarge | None = None
+    fields: dict[str, str] | None = None
 
 
 async def receive_upload(request: Request) -> Received:
@@ -116,12 +119,14 @@ async def receive_upload(request: Request) -> Received:
     without the right learn nothing more than that.
     """
     try:
-        data, filename = await read_upload(request, request.app.state.settings.media_max_bytes)
+        data, filename, fields = await read_upload(
+            request, request.app.state.settings.media_max_bytes
+        )
     except media.MediaTooLarge:
         raise
     except InvalidInput as problem:
         return Received(problem=problem)
-    return Received(data, filename)
+    return Received(data, filename, fields=fields)
 
 
 @router.post(

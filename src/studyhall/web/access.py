@@ -113,6 +113,33 @@ class PageOrgAccess(OrgAccess):
         return caller
 
 
+async def upload_caller(
+    rule: OrgAccess,
+    request: Request,
+    org: str,
+    ctx: Context,
+    *,
+    refused: bool,
+    fields: dict[str, str] | None,
+) -> OrgCaller:
+    """A page's access rule for a multipart upload, which was read (streamed, size-limited)
+    before the caller, as the API reads it. The body can be read only once, so the CSRF token
+    comes from the fields read with it (or the `X-CSRF-Token` header), not `request.form()`.
+    An upload `refused` before its fields were read (too large, not multipart) is answered
+    only with the form and its message: nothing is done with it."""
+    try:
+        caller = await OrgAccess.__call__(rule, request, org, ctx)
+    except Unauthenticated as refused_caller:
+        raise SignInRequired() from refused_caller
+    _remember(request, caller.user, caller.org)
+    request.state.page_permissions = caller.permissions
+    if not refused and csrf.needs_check(request.method, dict(request.headers)):
+        given = request.headers.get(csrf.CSRF_HEADER) or (fields or {}).get(csrf.CSRF_FIELD)
+        if not csrf.valid(request, given):
+            raise csrf.CsrfRefused("Reload the page and try again.")
+    return caller
+
+
 def page_rule(permission: Permission) -> Any:
     return Depends(PageOrgAccess(permission))
 

@@ -21,9 +21,9 @@ from studyhall.interchange import endpoints, exporter, importer, runs
 from studyhall.interchange.formats import ExportFormat, ImportFormat
 from studyhall.interchange.models import ImportRun
 from studyhall.kit.context import Context
-from studyhall.kit.errors import InvalidInput, Problem, Unauthenticated
+from studyhall.kit.errors import InvalidInput, Problem
 from studyhall.kit.transaction import request_context
-from studyhall.orgs.permissions import OrgAccess, OrgCaller
+from studyhall.orgs.permissions import OrgCaller
 from studyhall.orgs.roles import Permission
 from studyhall.web import csrf
 from studyhall.web.access import (
@@ -31,10 +31,9 @@ from studyhall.web.access import (
     BankPage,
     PageOrgAccess,
     PageRoute,
-    SignInRequired,
     see_other,
+    upload_caller,
 )
-from studyhall.web.access import _remember as remember_caller
 from studyhall.web.forms import problem_errors
 from studyhall.web.rendering import render
 
@@ -82,11 +81,7 @@ Upload = Annotated[endpoints.ReceivedImport, Depends(receive_upload)]
 
 
 class UploadPageAccess(PageOrgAccess):
-    """A page's access rule for a multipart upload. The body can be read only once, and the
-    upload is streamed to disk before anything else (as the API does), so the CSRF token is
-    taken from the fields read with it (or the `X-CSRF-Token` header) rather than from
-    `request.form()`. An upload refused before its fields were read (too large, not
-    multipart) is only answered with the form and its message: nothing is done with it."""
+    """The page rule for an import's upload (see `upload_caller`)."""
 
     async def __call__(  # type: ignore[override]
         self,
@@ -95,19 +90,9 @@ class UploadPageAccess(PageOrgAccess):
         ctx: Annotated[Context, Depends(request_context)],
         upload: Upload,
     ) -> OrgCaller:
-        try:
-            caller = await OrgAccess.__call__(self, request, org, ctx)
-        except Unauthenticated as refused:
-            raise SignInRequired() from refused
-        remember_caller(request, caller.user, caller.org)
-        request.state.page_permissions = caller.permissions
-        if upload.problem is None and csrf.needs_check(request.method, dict(request.headers)):
-            given = request.headers.get(csrf.CSRF_HEADER) or (upload.fields or {}).get(
-                csrf.CSRF_FIELD
-            )
-            if not csrf.valid(request, given):
-                raise csrf.CsrfRefused("Reload the page and try again.")
-        return caller
+        return await upload_caller(
+            self, request, org, ctx, refused=upload.problem is not None, fields=upload.fields
+        )
 
 
 UploadPage = Annotated[OrgCaller, Depends(UploadPageAccess(Permission.QUESTIONS_WRITE))]
