@@ -45,6 +45,14 @@ async def record(run: JobRun) -> None:
         await _wait_for(Path(wait_for))
 
 
+@task("test.hold", timeout=10)
+async def hold(run: JobRun) -> None:
+    """test.record with a longer timeout, for a job the crash test kills its worker in: the
+    kill must come before the worker's own timeout ends the job, and a loaded machine can take
+    seconds to get there. (Its lease, and so the wait for another worker, is that much longer.)"""
+    await record(run)
+
+
 @task("test.fail", max_attempts=3, backoff_base=10, backoff_cap=100)
 async def always_fail(run: JobRun) -> None:
     async with run.unit() as ctx:

@@ -108,7 +108,7 @@ async def test_a_sigkilled_workers_job_runs_again_to_completion_once_in_effect(
         # Enqueued as a request would: handed to huey when the transaction commits.
         async with carrier.attach(db, settings), db.unit_of_work() as session:
             ctx = Context(session=session, clock=SystemClock(), request_id="test")
-            job = queue.enqueue(ctx, "test.record", payload)
+            job = queue.enqueue(ctx, "test.hold", payload)
             others = [queue.enqueue(ctx, "test.record", {"key": f"other-{n}"}) for n in range(3)]
         log = tmp_path / "workers.log"
 
