@@ -65,6 +65,15 @@
     return null;
   }
 
+  // A matching answer's whole text under its select: a phone's closed select cuts it short.
+  function showChosen(sel) {
+    var line = sel.parentNode.querySelector('[data-chosen-for="' + sel.dataset.premise + '"]');
+    if (!line) return;
+    var option = sel.selectedIndex > 0 ? sel.options[sel.selectedIndex] : null;
+    line.textContent = option ? option.textContent : "";
+    line.hidden = !option;
+  }
+
   // --- saving, with retries ----------------------------------------------------------------
   var pending = {};
   var inFlight = {};
@@ -223,7 +232,10 @@
   sections.forEach(function (s) {
     var n = parseInt(s.dataset.position, 10);
     if (s.dataset.locked) lock(s);
-    s.addEventListener("change", function () { changed(n); });
+    s.addEventListener("change", function (event) {
+      if (event.target.matches("select[data-premise]")) showChosen(event.target);
+      changed(n);
+    });
     s.querySelectorAll(".answer-input").forEach(function (input) {
       input.addEventListener("input", function () {
         if (instant) return;
@@ -481,6 +493,7 @@
     if (text) text.value = a.text !== undefined ? a.text : (a.value !== undefined ? a.value : "");
     s.querySelectorAll("select[data-premise]").forEach(function (sel) {
       sel.value = (a.pairs || {})[sel.dataset.premise] || "";
+      showChosen(sel);
     });
     if (a.order) {
       var list = s.querySelector(".order-list");
