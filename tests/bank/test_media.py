@@ -222,7 +222,7 @@ async def test_a_slow_upload_does_not_hold_up_other_writes(
 ) -> None:
     """The body is read before the access rule's first query: on SQLite, that query would
     take the write lock, and every other writer would wait while the client sends."""
-    boundary, release = "sl0wb0undary", asyncio.Event()
+    boundary, release, under_way = "sl0wb0undary", asyncio.Event(), asyncio.Event()
     head = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.png"\r\n'
         "Content-Type: image/png\r\n\r\n"
@@ -230,15 +230,17 @@ async def test_a_slow_upload_does_not_hold_up_other_writes(
 
     async def slowly() -> AsyncIterator[bytes]:
         yield head
+        under_way.set()  # the server has read the head and asks for the rest
         await release.wait()
         yield image_bytes("PNG") + f"\r\n--{boundary}--\r\n".encode()
 
     headers = {**owner.auth, "Content-Type": f"multipart/form-data; boundary={boundary}"}
     upload_sent = asyncio.create_task(client.post(URL, content=slowly(), headers=headers))
-    await asyncio.sleep(0.2)  # the upload is under way, halfway through its body
+    await asyncio.wait_for(under_way.wait(), timeout=30)  # halfway through its body
     rename = client.patch("/api/v1/orgs/acme", json={"name": "Renamed"}, headers=owner.auth)
     try:
-        assert (await asyncio.wait_for(rename, timeout=3)).status_code == 200
+        # Held up behind the upload, the rename would wait until the release below, forever.
+        assert (await asyncio.wait_for(rename, timeout=30)).status_code == 200
     finally:
         release.set()
     assert (await upload_sent).status_code == 201

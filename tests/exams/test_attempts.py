@@ -240,7 +240,9 @@ async def test_reading_an_attempt_does_not_wait_for_the_write_lock(
     writer = sqlite3.connect(db_url.split("///", 1)[1], isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
     try:
-        async with asyncio.timeout(5):
+        # A read that waited for the lock would wait the writer's full 30 s: well past this,
+        # which in turn leaves a loaded machine ample time for three requests.
+        async with asyncio.timeout(15):
             resumed = await client.get(
                 f"/api/v1/orgs/acme/attempts/{attempt['id']}", headers=exam.learner.auth
             )

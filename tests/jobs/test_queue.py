@@ -199,7 +199,7 @@ async def test_stopping_lets_a_job_that_finishes_within_the_grace_finish(
     worker = Worker(runtime, concurrency=2, run_schedules=False)
     await worker.tick()
     await asyncio.sleep(0.05)
-    stopping = asyncio.create_task(worker.stop(grace=5))
+    stopping = asyncio.create_task(worker.stop(grace=30))  # returns as soon as the job ends
     await asyncio.sleep(0.1)
     release.touch()
     await stopping

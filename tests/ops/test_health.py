@@ -76,14 +76,17 @@ async def test_readyz_is_503_until_the_schema_is_upgraded(engine: str, tmp_path:
 
 
 async def test_readyz_is_503_when_postgresql_is_unreachable() -> None:
-    with socket.socket() as probe:  # a port nobody listens on
+    # A port bound but never listened on refuses connections, and nobody else can take it
+    # while the test holds it (a port merely found free could be taken meanwhile).
+    with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    async with serving(f"postgresql+asyncpg://studyhall:pw@127.0.0.1:{port}/studyhall") as client:
-        response = await client.get("/readyz")
-        assert_not_ready(response, "The database cannot be reached.")
-        assert "pw" not in response.text
-        assert (await client.get("/healthz")).status_code == 200
+        url = f"postgresql+asyncpg://studyhall:pw@127.0.0.1:{port}/studyhall"
+        async with serving(url) as client:
+            response = await client.get("/readyz")
+            assert_not_ready(response, "The database cannot be reached.")
+            assert "pw" not in response.text
+            assert (await client.get("/healthz")).status_code == 200
 
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's read-only /proc")
