@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -159,6 +160,62 @@ async def test_a_job_committed_but_never_handed_over_is_swept_up(
         done = await job(runtime, job_id)
         assert (done.state, done.attempts) == ("done", 1)
         assert await count(runtime, "orphan") == 1
+
+
+async def test_a_lost_job_is_found_while_hueys_queue_never_drains(
+    runtime: Runtime, worker: Worker, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with another_process(runtime) as crashed:  # died between commit and hand-over
+        orphan = await enqueue(crashed, "test.record", {"key": "orphan"})
+    async with worker.connected():
+        found = worker.carrier
+        assert found is not None
+        busy = await enqueue(runtime, "test.record", {"key": "busy"})  # huey's queue never empty
+        clock.advance(timedelta(seconds=SWEEP_SECONDS + 1))
+
+        async def sweep() -> int:
+            return await found.sweep(runtime.db, clock.now(), stale_seconds=SWEEP_SECONDS)
+
+        # A worker's first sweep reads what huey holds: the orphan goes over, the rest not again.
+        assert await sweep() == 1
+        assert await in_huey(found) == (sorted([orphan, busy]), [])
+        assert await sweep() == 0
+
+        # A hand-over of this process fails (huey's storage away a moment): the next sweep
+        # looks, although huey's queue is still not empty.
+        failed = await enqueue_without_hand_over(runtime, monkeypatch, found, "failed")
+        clock.advance(timedelta(seconds=SWEEP_SECONDS + 1))
+        assert await sweep() == 1
+        assert failed in (await in_huey(found))[0]
+
+        # Lost without anyone here noticing: found once RECONCILE_SECONDS have passed.
+        async with another_process(runtime) as crashed:
+            unnoticed = await enqueue(crashed, "test.record", {"key": "unnoticed"})
+        clock.advance(timedelta(seconds=SWEEP_SECONDS + 1))
+        assert await sweep() == 0
+        later = time.monotonic() + carrier.RECONCILE_SECONDS + 1
+        monkeypatch.setattr(carrier.time, "monotonic", lambda: later)
+        assert await sweep() == 1
+        assert unnoticed in (await in_huey(found))[0]
+
+        # Each runs once, however many times it was handed over.
+        await worker.run_until_idle()
+        for key in ("orphan", "busy", "failed", "unnoticed"):
+            assert await count(runtime, key) == 1
+
+
+async def enqueue_without_hand_over(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, found: Carrier, key: str
+) -> int:
+    def away(*_: object, **__: object) -> None:
+        raise ConnectionError("huey's storage is away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(found.huey, "enqueue", away)
+        job_id = await enqueue(runtime, "test.record", {"key": key})
+        await wakeup.handed_over()  # the hand-over after commit fails, and is logged
+    assert job_id not in (await in_huey(found))[0]
+    return job_id
 
 
 async def test_a_job_whose_worker_died_is_handed_over_once_its_lease_runs_out(

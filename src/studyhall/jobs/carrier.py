@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import weakref
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -49,6 +50,10 @@ log = structlog.get_logger(__name__)
 
 TASK_NAME = "studyhall.job"
 SWEEP_BATCH = 1000
+# How often, while huey's queue never drains, a worker compares what huey holds with what the
+# table says should run (once at start and after a failed hand-over besides); seconds.
+RECONCILE_SECONDS = 60.0
+RECONCILE_BATCH = 50_000
 # How long one blocking take waits on PostgreSQL or Redis before the worker looks again.
 READ_TIMEOUT_SECONDS = 1.0
 
@@ -140,6 +145,9 @@ class Carrier:
         # so that a server starts (and says it is not ready) while its database is away.
         self._tables_made = not hasattr(huey.storage, "initialize_schema")
         self._tables_lock = threading.Lock()
+        # At the first sweep: a process that crashed before this one started may have
+        # committed jobs it never handed over.
+        self._next_reconcile = 0.0
 
     def _ensure_tables(self) -> None:
         if self._tables_made:
@@ -158,14 +166,18 @@ class Carrier:
 
     def hand_over(self, jobs: Iterable[Ready]) -> None:
         """Blocking: make `jobs` (committed rows) known to workers."""
-        self._ensure_tables()
-        for job in jobs:
-            task = self.task.s(job.id, priority=job.priority)
-            if job.due:
-                self.huey.enqueue(task)
-            else:
-                task.eta = _naive_utc(job.run_at)
-                self.huey.add_schedule(task)
+        try:
+            self._ensure_tables()
+            for job in jobs:
+                task = self.task.s(job.id, priority=job.priority)
+                if job.due:
+                    self.huey.enqueue(task)
+                else:
+                    task.eta = _naive_utc(job.run_at)
+                    self.huey.add_schedule(task)
+        except Exception:
+            self._next_reconcile = 0.0  # what did not reach huey: looked for at the next sweep
+            raise
 
     async def hand_over_async(self, jobs: Sequence[Ready]) -> None:
         if jobs:
@@ -218,18 +230,39 @@ class Carrier:
     async def sweep(self, db: Database, now: datetime, *, stale_seconds: float) -> int:
         """Hand over again what the table says should run and huey may have lost; returns how
         many jobs. Jobs whose worker's lease ran out always (the worker died, and huey dropped
-        the task when it was taken). Jobs due for longer than `stale_seconds` only when huey's
-        queue is empty: while it holds tasks those jobs are most likely among them, and once
-        it has drained anything still due was lost (a crash between commit and hand-over, or
-        Redis restarted empty)."""
+        the task when it was taken). Jobs due for longer than `stale_seconds`:
+        - when huey's queue is empty: anything still due then was lost (a crash between
+          commit and hand-over, or Redis restarted empty);
+        - while it holds tasks, those huey does not hold, found by reading what it holds:
+          at the first sweep, after a hand-over of this process failed, and every
+          RECONCILE_SECONDS, so a lost job does not wait for the queue to drain."""
         from studyhall.jobs import queue  # queue -> wakeup -> (lazily) this module
 
         queued, _scheduled = await asyncio.to_thread(self.waiting)
-        jobs = await queue.handover_candidates(
-            db, now, limit=SWEEP_BATCH, stale_seconds=stale_seconds, include_queued=queued == 0
-        )
+        if queued == 0 or time.monotonic() < self._next_reconcile:
+            jobs = await queue.handover_candidates(
+                db, now, limit=SWEEP_BATCH, stale_seconds=stale_seconds, include_queued=queued == 0
+            )
+        else:
+            self._next_reconcile = time.monotonic() + RECONCILE_SECONDS
+            try:
+                held = await asyncio.to_thread(self.held)
+            except Exception:
+                self._next_reconcile = 0.0
+                raise
+            candidates = await queue.handover_candidates(
+                db, now, limit=RECONCILE_BATCH, stale_seconds=stale_seconds, include_queued=True
+            )
+            jobs = [job for job in candidates if job.id not in held]
         await self.hand_over_async(jobs)
         return len(jobs)
+
+    def held(self) -> set[int]:
+        """Blocking: the jobs huey holds, queued or on its schedule (read, not taken)."""
+        self._ensure_tables()
+        storage = self.huey.storage
+        messages = [*storage.enqueued_items(), *storage.scheduled_items()]
+        return {job_id for data in messages if (job_id := self._job_id(data)) is not None}
 
     def flush(self) -> None:
         """Blocking: drop everything huey holds for this queue (tests start from nothing)."""
