@@ -412,9 +412,12 @@ async def test_sequential_tracks_refuse_going_back(client: httpx.AsyncClient) ->
 
 
 async def test_progress_shows_trends_weakest_topics_and_readiness(
-    client: httpx.AsyncClient, exam: Exam
+    client: httpx.AsyncClient, exam: Exam, clock: FrozenClock
 ) -> None:
     for right in (True, False):
+        # Attempts are in the order they started; started at one frozen instant, their order
+        # would be whatever order the database happens to return equal times in.
+        clock.advance(timedelta(minutes=1))
         attempt = await start(client, exam, mode="simulation")
         for q in attempt["questions"]:  # type: ignore[union-attr]
             good = right or q["topic_id"] != exam.leaves[2]
