@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from studyhall.accounts.models import User
 from studyhall.audit.models import AuditEvent
 from studyhall.cli import main
-from studyhall.jobs import queue
+from studyhall.jobs import queue, wakeup
 from studyhall.jobs.registry import Runtime
 from studyhall.jobs.worker import Worker
 from studyhall.kit.clock import FrozenClock, SystemClock
@@ -96,6 +96,9 @@ async def test_stats_count_states_durations_failures_and_depth(
     await enqueue(runtime, "test.fail", {"key": "f"})
     await worker.run_until_idle()  # one failed run, retry waiting
     await enqueue(runtime, "test.record", {"key": "waiting"})  # runnable, not run
+    # Committed jobs reach huey from a task that runs after the commit: wait for it, or huey
+    # may not hold them yet when the statistics ask.
+    await wakeup.handed_over()
     answer = await client.get(f"{ADMIN}/stats", headers=admin.auth)
     assert answer.status_code == 200, answer.text
     stats = answer.json()
