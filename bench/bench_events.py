@@ -52,7 +52,7 @@ import httpx
 from studyhall.accounts import service as accounts
 from studyhall.config import Settings
 from studyhall.events import emit
-from studyhall.jobs import registry
+from studyhall.jobs import registry, schedules
 from studyhall.jobs.registry import Runtime
 from studyhall.jobs.worker import Worker
 from studyhall.kit.clock import SystemClock
@@ -95,13 +95,15 @@ def receive(port_out: Any, results: Any, stop: Any, counter: Any) -> None:
     results.put(arrivals)
 
 
-def ctx_of(session: Any) -> Context:
-    return Context(session=session, clock=SystemClock(), request_id="bench")
+def ctx_of(session: Any, settings: Settings | None = None) -> Context:
+    # The endpoint's signing secret is sealed under the key the worker will open it with.
+    key = settings.secret_key if settings is not None else ""
+    return Context(session=session, clock=SystemClock(), request_id="bench", secret_key=key)
 
 
-async def setup(db: Database, url: str) -> Any:
+async def setup(db: Database, url: str, settings: Settings) -> Any:
     async with db.unit_of_work() as session:
-        ctx = ctx_of(session)
+        ctx = ctx_of(session, settings)
         owner = await accounts.register(
             ctx, email="bench@example.org", password="violet-harbour-42-lantern", display_name="B"
         )
@@ -215,16 +217,14 @@ async def measure(
         webhook_allow_private=True,
         log_level="WARNING",
         worker_concurrency=args.concurrency,
-        job_schedules={
-            n: "off" for n in ("settle-expired-attempts", "prune", "backup", "refresh-statistics")
-        },
+        job_schedules=dict.fromkeys(schedules.DEFAULTS, "off"),
     )
     configure_logging(settings.log_level, json=False)
     db_url = settings.resolved_database_url
     await asyncio.to_thread(migrations.upgrade, db_url)
     db = Database(db_url)
     registry.load()
-    org = await setup(db, url)
+    org = await setup(db, url, settings)
     results: dict[str, Any] = {}
     async with httpx.AsyncClient(follow_redirects=False) as http:
         worker = Worker(Runtime(db, SystemClock(), settings, http))

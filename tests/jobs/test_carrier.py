@@ -171,6 +171,7 @@ async def test_a_lost_job_is_found_while_hueys_queue_never_drains(
         found = worker.carrier
         assert found is not None
         busy = await enqueue(runtime, "test.record", {"key": "busy"})  # huey's queue never empty
+        await wakeup.handed_over()
         clock.advance(timedelta(seconds=SWEEP_SECONDS + 1))
 
         async def sweep() -> int:

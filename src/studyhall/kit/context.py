@@ -31,6 +31,8 @@ class Context:
 
     def sealer(self) -> sealing.Sealer:
         """Seals and opens the secrets the server must read back (webhook signing secrets)."""
+        if not self.secret_key:  # sealed under "", a secret would open for anyone with the code
+            raise RuntimeError("this context has no secret key to seal with")
         return sealing.sealer(self.secret_key, self.previous_secret_keys)
 
     def acting_as(self, *, user_id: UUID | None = None, api_key_id: UUID | None = None) -> Context:
