@@ -95,7 +95,7 @@ async def test_the_checkpointer_copies_the_log_back_from_a_thread(database: Data
     running = asyncio.create_task(checkpointer.run())
     for value in range(20):
         await insert(database, value)
-    for _ in range(200):  # until a checkpoint has run after the last write
+    for _ in range(1500):  # until a checkpoint has run after the last write (30 s at most)
         await asyncio.sleep(0.02)
         if checkpointer.last is not None and 0 < checkpointer.last[1] == checkpointer.last[2]:
             break
