@@ -44,7 +44,7 @@ from sqlalchemy import make_url
 from studyhall.config import Settings
 from studyhall.jobs import wakeup
 from studyhall.jobs.wakeup import Ready
-from studyhall.kit.db import Database
+from studyhall.kit.db import Database, postgres_dsn
 
 log = structlog.get_logger(__name__)
 
@@ -105,7 +105,7 @@ def _build_huey(db: Database, settings: Settings) -> Huey:
             **options,
         )
     if db.dialect == "postgresql":
-        dsn = make_url(db.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        dsn = postgres_dsn(db.url)
         return Huey(
             settings.redis_prefix,
             storage_class=PostgresStorage,

@@ -15,9 +15,9 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import structlog
-from sqlalchemy import make_url
 
 from studyhall.jobs.wakeup import CHANNEL
+from studyhall.kit.db import postgres_dsn
 
 log = structlog.get_logger(__name__)
 
@@ -26,8 +26,7 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 
 class Listener:
     def __init__(self, database_url: str, wake: Callable[[], None]) -> None:
-        url = make_url(database_url).set(drivername="postgresql")
-        self._dsn = url.render_as_string(hide_password=False)
+        self._dsn = postgres_dsn(database_url, connect_timeout=False)
         self._wake = wake
         self._connection: Any = None
         self.notifications = 0  # received so far (the tests read these two)

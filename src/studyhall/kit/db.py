@@ -229,3 +229,32 @@ class Database:
             await self.read_engine.dispose()
         if self.lookup_engine is not self.read_engine:
             await self.lookup_engine.dispose()
+
+
+# The app's URL is SQLAlchemy's for asyncpg, whose query options are asyncpg's keyword
+# arguments. Connections made from a plain connection string (huey's PostgreSQL storage through
+# psycopg, the jobs listener through asyncpg's own DSN parser) know other names: those with a
+# libpq meaning are translated, and asyncpg's tuning (statement caches, command timeouts) is
+# left out, since in a connection string it would be sent to the server as a setting.
+_SSL_MODES = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
+_SSL_BOOLEANS = {"true": "require", "1": "require", "false": "disable", "0": "disable"}
+_LIBPQ_AS_IS = ("sslmode", "sslrootcert", "sslcert", "sslkey", "application_name")
+
+
+def postgres_dsn(url: str, *, connect_timeout: bool = True) -> str:
+    """The connection string for the PostgreSQL database at `url` (SQLAlchemy's). Without
+    `connect_timeout` (asyncpg's DSN does not take it), a timeout option is left out."""
+    parsed = make_url(url)
+    options: dict[str, str] = {}
+    for name, value in parsed.query.items():
+        given = value[-1] if isinstance(value, tuple) else value
+        if name == "ssl":
+            mode = given.lower()
+            options["sslmode"] = _SSL_BOOLEANS.get(mode, mode if mode in _SSL_MODES else "require")
+        elif name in ("timeout", "connect_timeout"):
+            if connect_timeout:
+                options["connect_timeout"] = str(max(1, round(float(given))))
+        elif name in _LIBPQ_AS_IS:
+            options[name] = given
+    plain = parsed.set(drivername="postgresql", query=options)
+    return plain.render_as_string(hide_password=False)
