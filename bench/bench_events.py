@@ -213,7 +213,7 @@ async def measure(
         data_dir=folder,
         database_url=database_url,
         redis_url=args.redis,
-        redis_prefix=f"bench-{uuid.uuid4().hex[:8]}",
+        redis_prefix=f"bench_{uuid.uuid4().hex[:8]}",
         webhook_allow_private=True,
         log_level="WARNING",
         worker_concurrency=args.concurrency,

@@ -111,3 +111,16 @@ def test_a_database_url_replaces_the_data_directory(monkeypatch: pytest.MonkeyPa
     settings = Settings()
     assert settings.resolved_database_url == url
     assert not settings.is_sqlite
+
+
+@pytest.mark.parametrize("name", ["studyhall-prod", "a.b", "", "x" * 65, "ünï"])
+def test_a_queue_name_huey_would_change_is_refused(name: str) -> None:
+    # huey keeps only letters, digits and `_` of a Redis queue's name: `a-b` would share `ab`'s.
+    with pytest.raises(ValidationError, match="redis_prefix"):
+        Settings(redis_prefix=name)
+    assert Settings(redis_prefix="studyhall_prod_2").redis_prefix == "studyhall_prod_2"
+
+
+def test_previous_secret_keys_are_a_json_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STUDYHALL_PREVIOUS_SECRET_KEYS", '["old-key-one", "old-key-two"]')
+    assert Settings().previous_secret_keys == ["old-key-one", "old-key-two"]

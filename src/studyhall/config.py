@@ -78,7 +78,9 @@ class Settings(BaseSettings):
     # beside the database; the jobs table stays the record (state, statistics, dead letters).
     redis_url: str | None = None
     # The name of huey's job queue (in Redis: keys `huey.*.<name>`), one per installation.
-    redis_prefix: str = Field(default="studyhall", min_length=1, max_length=64)
+    # Only the characters huey keeps in a Redis key: it would drop any other, and two
+    # installations named `a-b` and `ab` would silently share one queue.
+    redis_prefix: str = Field(default="studyhall", pattern=r"^[A-Za-z0-9_]{1,64}$")
     # How often each worker hands to huey again jobs whose worker died and, when huey's queue
     # is empty, jobs committed but never handed over (a crash between the two); seconds.
     job_sweep_seconds: float = Field(default=5.0, gt=0, le=300)

@@ -47,4 +47,4 @@ async def enqueue(runtime: Runtime, kind: str, payload: dict[str, Any], **option
 
 def redis_overrides(redis_url: str) -> dict[str, object]:
     """Settings for the Redis broker, with keys no other test uses."""
-    return {"redis_url": redis_url, "redis_prefix": f"test-{uuid.uuid4().hex[:12]}"}
+    return {"redis_url": redis_url, "redis_prefix": f"test_{uuid.uuid4().hex[:12]}"}

@@ -97,7 +97,7 @@ async def test_a_sigkilled_workers_job_runs_again_to_completion_once_in_effect(
     if jobs_from == "redis":
         extra |= {
             "STUDYHALL_REDIS_URL": request.getfixturevalue("redis_url"),
-            "STUDYHALL_REDIS_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
+            "STUDYHALL_REDIS_PREFIX": f"test_{uuid.uuid4().hex[:12]}",
         }
     await asyncio.to_thread(migrations.upgrade, url)
     db = Database(url)
