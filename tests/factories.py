@@ -29,6 +29,20 @@ async def running(url: str, **settings: object) -> AsyncIterator[tuple[FastAPI, 
     await app.state.db.dispose()
 
 
+async def org_with_a_webhook(url: str) -> None:
+    """On the database at `url`: an organisation `acme` with one webhook endpoint, made
+    through the API (so its signing secret is sealed under the tests' secret key)."""
+    async with running(url) as (_, client):
+        owner = await sign_up(client, "owner")
+        await make_org(client, owner, slug="acme")
+        made = await client.post(
+            "/api/v1/orgs/acme/webhooks",
+            json={"url": "https://hooks.example.com/in", "event_types": ["*"]},
+            headers=owner.auth,
+        )
+        assert made.status_code == 201, made.text
+
+
 @dataclass
 class Person:
     email: str

@@ -356,22 +356,10 @@ def test_serve_answers_health_checks_and_stops_cleanly_on_sigterm(cli: Cli, tmp_
 
 def test_secrets_reseal_moves_webhook_secrets_to_a_replaced_secret_key(cli: Cli) -> None:
     from tests.conftest import TEST_SECRET
-    from tests.factories import make_org, running, sign_up
+    from tests.factories import org_with_a_webhook
 
     cli.ok("migrate", "upgrade")
-
-    async def register_endpoint() -> None:
-        async with running(cli.url) as (_, client):  # sealed under TEST_SECRET
-            owner = await sign_up(client, "owner")
-            await make_org(client, owner, slug="acme")
-            made = await client.post(
-                "/api/v1/orgs/acme/webhooks",
-                json={"url": "https://hooks.example.com/in", "event_types": ["*"]},
-                headers=owner.auth,
-            )
-            assert made.status_code == 201, made.text
-
-    asyncio.run(register_endpoint())
+    asyncio.run(org_with_a_webhook(cli.url))  # its secret sealed under TEST_SECRET
     (before,) = query(cli.url, "SELECT secret FROM webhook_endpoints")
     new_key = "a-replacement-secret-key-for-this-installation"
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from studyhall.ops import migrations
 from tests.conftest import ENGINES, fresh_database_url
-from tests.factories import make_org, running, sign_up
+from tests.factories import org_with_a_webhook
 
 PLAIN = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
@@ -46,15 +46,7 @@ async def test_0008_keeps_plain_secrets_and_refuses_to_go_back_over_sealed_ones(
 ) -> None:
     url = await fresh_database_url(engine, tmp_path)
     await asyncio.to_thread(migrations.upgrade, url)
-    async with running(url) as (_, client):
-        owner = await sign_up(client, "owner")
-        await make_org(client, owner, slug="acme")
-        made = await client.post(
-            "/api/v1/orgs/acme/webhooks",
-            json={"url": "https://hooks.example.com/in", "event_types": ["*"]},
-            headers=owner.auth,
-        )
-        assert made.status_code == 201, made.text
+    await org_with_a_webhook(url)
     (sealed,), _ = await secrets_and_revision(url)
 
     with pytest.raises(migrations.MigrationRefused, match="remove those endpoints first"):
