@@ -170,6 +170,27 @@ def check() -> None:
             f"schema: at {current or 'nothing'}, head is {head}; run `studyhall migrate upgrade`"
         )
     click.echo(f"schema: at head ({head})")
+    _check_secrets(settings)
+
+
+def _check_secrets(settings: Settings) -> None:
+    """After the secret key was replaced: webhook secrets that no listed key opens fail every
+    delivery, so `check` fails too; those still under a previous key are only reported."""
+    from studyhall.webhooks import service as webhooks
+
+    states = in_unit_of_work(settings, webhooks.secret_states)
+    if states["unreadable"]:
+        raise click.ClickException(
+            f"secrets: {states['unreadable']} webhook signing secret(s) open under no key this "
+            "server has: list the key that sealed them in STUDYHALL_PREVIOUS_SECRET_KEYS"
+        )
+    if states["stale"]:
+        click.echo(
+            f"secrets: {states['stale']} of {states.total()} not yet under the current key "
+            "(`studyhall secrets reseal`, or the hourly schedule, moves them)"
+        )
+    else:
+        click.echo(f"secrets: {states.total()} sealed under the current key")
 
 
 @main.command()
@@ -256,7 +277,7 @@ def secrets_reseal() -> None:
 
     settings = load_settings()
     resealed = in_unit_of_work(settings, webhooks.reseal_secrets)
-    unreadable = in_unit_of_work(settings, webhooks.count_unreadable_secrets)
+    unreadable = in_unit_of_work(settings, webhooks.secret_states)["unreadable"]
     click.echo(f"resealed {resealed} secret(s) under the current key")
     if unreadable:
         raise click.ClickException(

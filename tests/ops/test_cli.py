@@ -75,8 +75,8 @@ class Cli:
             check=False,
         )
 
-    def ok(self, *args: str) -> str:
-        done = self.run(*args)
+    def ok(self, *args: str, **env: str) -> str:
+        done = self.run(*args, **env)
         assert done.returncode == 0, f"studyhall {' '.join(args)}:\n{done.stdout}{done.stderr}"
         assert "Traceback" not in done.stderr
         return done.stdout
@@ -194,6 +194,7 @@ def test_schema_from_nothing_to_head_and_back(cli: Cli) -> None:
         "configuration: ok (development)",
         "database: reachable",
         f"schema: at head ({HEAD})",
+        "secrets: 0 sealed under the current key",
     ]
     assert {"users", "orgs", "memberships", "audit_events"} <= tables(cli.url)
 
@@ -366,19 +367,28 @@ def test_secrets_reseal_moves_webhook_secrets_to_a_replaced_secret_key(cli: Cli)
     def reseal(**env: str) -> subprocess.CompletedProcess[str]:
         return cli.run("secrets", "reseal", STUDYHALL_SECRET_KEY=new_key, **env)
 
+    # `check` with the key replaced and the old one not listed: those secrets fail deliveries.
+    refused = cli.fails("check", STUDYHALL_SECRET_KEY=new_key)
+    assert "secrets: 1 webhook signing secret(s) open under no key" in refused
+    previous = json.dumps([TEST_SECRET])
+    listed = cli.run("check", STUDYHALL_SECRET_KEY=new_key, STUDYHALL_PREVIOUS_SECRET_KEYS=previous)
+    assert listed.returncode == 0, listed.stderr
+    assert "secrets: 1 of 1 not yet under the current key" in listed.stdout
+
     forgot = reseal()  # the old key not listed: nothing can move, and the operator is told
     assert forgot.returncode != 0
     assert "1 webhook secret(s) open under no key" in forgot.stderr
     assert "Traceback" not in forgot.stderr
     assert query(cli.url, "SELECT secret FROM webhook_endpoints") == [before]
 
-    previous = json.dumps([TEST_SECRET])
     moved = reseal(STUDYHALL_PREVIOUS_SECRET_KEYS=previous)
     assert moved.returncode == 0, moved.stderr
     assert moved.stdout.strip() == "resealed 1 secret(s) under the current key"
     again = reseal()  # the old key can go: the secret opens under the new one alone
     assert again.returncode == 0, again.stderr
     assert again.stdout.strip() == "resealed 0 secret(s) under the current key"
+    checked = cli.ok("check", STUDYHALL_SECRET_KEY=new_key)
+    assert "secrets: 1 sealed under the current key" in checked
 
     refused = cli.fails("migrate", "downgrade", "0007")  # the schema before cannot read it
     assert "remove those endpoints first" in refused

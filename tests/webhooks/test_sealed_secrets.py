@@ -130,7 +130,7 @@ async def test_a_secret_no_key_opens_sends_nothing_and_the_delivery_says_why(
     assert logged["status"] == "failed"
     assert "signing secret cannot be read" in logged["last_error"]
     assert "STUDYHALL_PREVIOUS_SECRET_KEYS" in logged["last_error"]
-    assert await in_unit(forgot, service.count_unreadable_secrets) == 1
+    assert (await in_unit(forgot, service.secret_states))["unreadable"] == 1
     assert await in_unit(forgot, service.reseal_secrets) == 0  # left as it is, not destroyed
 
 

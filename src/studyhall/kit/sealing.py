@@ -57,14 +57,23 @@ class Sealer:
                 "STUDYHALL_PREVIOUS_SECRET_KEYS, or replace the secret"
             ) from None
 
+    def under_current_key(self, stored: str) -> bool:
+        """Whether `stored` is sealed under the current key; Unreadable when no key opens it
+        (a value stored plain, from before sealing, is not)."""
+        if not stored.startswith(SEALED):
+            return False
+        token = stored.removeprefix(SEALED).encode()
+        try:
+            self._current.decrypt(token)
+            return True
+        except InvalidToken:
+            self.open(stored)  # Unreadable unless a previous key opens it
+            return False
+
     def sealed_anew(self, stored: str) -> str | None:
         """The value sealed under the current key, or None when it already is."""
-        if stored.startswith(SEALED):
-            try:
-                self._current.decrypt(stored.removeprefix(SEALED).encode())
-                return None
-            except InvalidToken:
-                pass
+        if self.under_current_key(stored):
+            return None
         return self.seal(self.open(stored))
 
 

@@ -4,6 +4,7 @@ and the event subscriber that turns each committed event into deliveries. Never 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -168,7 +169,7 @@ _EVERY_ENDPOINT = "sealing looks after every organisation's webhook endpoints"
 async def reseal_secrets(ctx: Context) -> int:
     """Seal again, under the current secret key, every signing secret stored plain (before
     sealing existed) or sealed under a previous key; returns how many. A secret no key opens
-    is left as it is: its deliveries fail saying why (count_unreadable_secrets finds them)."""
+    is left as it is: its deliveries fail saying why (secret_states counts them)."""
     sealer = ctx.sealer()
     endpoints = await ctx.session.scalars(across_orgs(WebhookEndpoint, reason=_EVERY_ENDPOINT))
     resealed = 0
@@ -191,16 +192,18 @@ async def reseal_secrets(ctx: Context) -> int:
     return resealed
 
 
-async def count_unreadable_secrets(ctx: Context) -> int:
+async def secret_states(ctx: Context) -> Counter[str]:
+    """How many signing secrets are sealed under the current key (`current`), stored plain or
+    under a previous key (`stale`), or open under no key this server has (`unreadable`)."""
     sealer = ctx.sealer()
     endpoints = await ctx.session.scalars(across_orgs(WebhookEndpoint, reason=_EVERY_ENDPOINT))
-    unreadable = 0
+    states: Counter[str] = Counter(current=0, stale=0, unreadable=0)
     for endpoint in endpoints.all():
         try:
-            sealer.open(endpoint.secret)
+            states["current" if sealer.under_current_key(endpoint.secret) else "stale"] += 1
         except Unreadable:
-            unreadable += 1
-    return unreadable
+            states["unreadable"] += 1
+    return states
 
 
 async def delete_endpoint(ctx: Context, org: Org, endpoint_id: UUID) -> None:
