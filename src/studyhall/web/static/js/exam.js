@@ -211,11 +211,14 @@
   }
 
   // --- answering -----------------------------------------------------------------------------
-  function answered(n) {
+  // `keepMessage`: leaving a field in instant-feedback mode must not clear its message, or the
+  // Check answer button under it moves up between the press and the release, and the click
+  // that left the field is lost. Checking clears it.
+  function answered(n, keepMessage) {
     var s = section(n);
     var a = answerOf(s);
     if (a && a.invalid) { setError(n, a.invalid); return null; }
-    setError(n, "");
+    if (!keepMessage) setError(n, "");
     s.dataset.answered = a ? "true" : "false";
     navButtons[n - 1].dataset.answered = s.dataset.answered;
     updateCounts();
@@ -225,7 +228,7 @@
   function changed(n) {
     clearTimeout(typingTimers[n]); // a change event (leaving the field) supersedes the typing timer
     delete typingTimers[n];
-    var result = answered(n);
+    var result = answered(n, instant);
     if (result && !instant) queue(n, result);
   }
 
