@@ -118,3 +118,38 @@ async def test_every_mode_starts_from_the_page_with_topics_ticked(
     assert refused.status_code == 422
     for topic in topics[:2]:  # what was ticked stays ticked
         assert f'value="{topic}" checked' in refused.text
+
+
+async def test_a_bad_time_limit_is_named_beside_its_field(
+    client: httpx.AsyncClient, school: School
+) -> None:
+    await browser_sign_in(client, school.learner.email)
+    start = f"/o/school/tracks/{school.track['id']}/start"
+    page = await post_form(
+        client, start, {"mode": "custom", "count": "3", "time_limit_minutes": "0"}
+    )
+    assert page.status_code == 422
+    assert 'aria-describedby="time_limit_minutes-error"' in page.text
+    assert re.search(r'id="time_limit_minutes-error">[^<]*greater than or equal to 1', page.text)
+    assert 'name="count" type="number" min="1" max="500" inputmode="numeric" value="3"' in page.text
+
+
+async def test_a_bad_mode_is_named_beside_the_modes(
+    client: httpx.AsyncClient, school: School
+) -> None:
+    await browser_sign_in(client, school.learner.email)
+    start = f"/o/school/tracks/{school.track['id']}/start"
+    page = await post_form(client, start, {"mode": "cram"})
+    assert page.status_code == 422
+    assert 'id="mode-error"' in page.text
+
+
+async def test_retrying_mistakes_before_any_says_there_is_nothing_to_retry(
+    client: httpx.AsyncClient, school: School
+) -> None:
+    await browser_sign_in(client, school.learner.email)
+    start = f"/o/school/tracks/{school.track['id']}/start"
+    page = await post_form(client, start, {"mode": "mistakes"})
+    assert page.status_code == 409
+    assert "Nothing to retry" in page.text
+    assert "Publish questions" not in page.text

@@ -103,6 +103,11 @@ async def start(
     )
     plan = await selection.plan(ctx, syllabus, pool, user_id, data)
     if not plan.by_topic or plan.count == 0:
+        if data.mode is Mode.MISTAKES:
+            raise NoQuestions(
+                "Nothing to retry: no question of this track was answered wrong or flagged "
+                "in your submitted attempts yet."
+            )
         raise NoQuestions("Publish questions for these topics first, or choose other topics.")
     recent = await selection.recently_seen(ctx, org.id, track.id, user_id)
     chosen = blueprint.select_questions(_allocation(plan), plan.by_topic, recent, rng)

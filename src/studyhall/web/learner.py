@@ -32,6 +32,7 @@ MODES = [
     (Mode.MISTAKES, "Retry my mistakes", "What you last got wrong or flagged."),
     (Mode.CUSTOM, "Custom", "Your topics, number of questions and time."),
 ]  # fmt: skip
+START_FIELDS = {"mode", "count", "topic_ids", "time_limit_minutes", "form"}
 RECENT = 5
 MISTAKE_ATTEMPTS = 10
 
@@ -106,6 +107,10 @@ async def start(request: Request, track_id: UUID, caller: LearnerPage) -> Respon
         syllabus = await tracks.get_syllabus(caller.ctx, caller.org.id, track_id)
         errors = field_errors(exc) if isinstance(exc, ValidationError) else problem_errors(exc)
         status = 422 if isinstance(exc, ValidationError) else exc.status
+        # A message for a field the form does not show (the API's `tag`, say) goes on top.
+        stray = [m for f, m in errors.items() if f.split(".")[0] not in START_FIELDS]
+        if stray and "form" not in errors:
+            errors["form"] = stray[0]
         return render(
             request, "learner/start.html", status, syllabus=syllabus, modes=MODES,
             values={**one, "topic_ids": topic_ids}, errors=errors,
