@@ -153,3 +153,20 @@ async def test_retrying_mistakes_before_any_says_there_is_nothing_to_retry(
     assert page.status_code == 409
     assert "Nothing to retry" in page.text
     assert "Publish questions" not in page.text
+
+
+async def test_the_mistakes_page_offers_a_retry_only_where_there_is_something_to_retry(
+    client: httpx.AsyncClient, school: School
+) -> None:
+    await browser_sign_in(client, school.learner.email)
+    retry = f'action="/o/school/tracks/{school.track["id"]}/start"'
+    before = await client.get("/o/school/mistakes")
+    assert retry not in before.text  # it would only answer "nothing to retry"
+    assert "Nothing to retry yet" in before.text
+
+    start = f"/o/school/tracks/{school.track['id']}/start"
+    exam_url = (await post_form(client, start, {"mode": "simulation"})).headers["location"]
+    await post_form(client, f"{exam_url}/submit", {}, page=exam_url)  # nothing answered
+    after = await client.get("/o/school/mistakes")
+    assert retry in after.text
+    assert "Nothing to retry yet" not in after.text

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from studyhall.exams import attempt_views as views
-from studyhall.exams import attempts, progress, tracks
+from studyhall.exams import attempts, progress, selection, tracks
 from studyhall.exams.attempt_schemas import AttemptStart, Mode
 from studyhall.exams.models import Attempt
 from studyhall.kit.context import Context
@@ -201,4 +201,11 @@ async def mistakes(request: Request, caller: LearnerPage) -> Response:
         for item, version in await attempts.items_with_versions(caller.ctx, attempt):
             if not item.correct:
                 found.append((attempt, views.review_item(item, version)))
-    return render(request, "learner/mistakes.html", found=found, names=names, tracks=all_tracks)
+    # A retry button only where "retry my mistakes" has something to draw from.
+    user_id = _user(caller)
+    retry = [
+        t
+        for t in all_tracks
+        if await selection.mistaken_questions(caller.ctx, caller.org.id, t.id, user_id)
+    ]
+    return render(request, "learner/mistakes.html", found=found, names=names, tracks=retry)
