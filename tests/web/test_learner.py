@@ -170,3 +170,40 @@ async def test_the_mistakes_page_offers_a_retry_only_where_there_is_something_to
     after = await client.get("/o/school/mistakes")
     assert retry in after.text
     assert "Nothing to retry yet" not in after.text
+
+
+async def test_a_cut_or_mistyped_address_gets_the_error_page_not_json(
+    client: httpx.AsyncClient, school: School
+) -> None:
+    """A browser following a broken link sees a page with the way back; the API keeps its
+    problem JSON."""
+    await browser_sign_in(client, school.learner.email)
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    for address, status in (
+        ("/o/school/attempts/not-an-id", 404),  # an id that is not one names nothing
+        ("/o/school/attempts/not-an-id/review", 404),
+        ("/o/school/no-such-page", 404),  # no page at all
+        ("/nowhere", 404),
+    ):
+        page = await client.get(address, headers=html)
+        assert page.status_code == status, address
+        assert page.headers["content-type"].startswith("text/html"), address
+        assert "There is nothing at this address." in page.text
+        assert "Back to the start" in page.text
+    attempt = (
+        await post_form(
+            client, f"/o/school/tracks/{school.track['id']}/start", {"mode": "simulation"}
+        )
+    ).headers["location"]
+    await post_form(client, f"{attempt}/submit", {}, page=attempt)
+    bad_query = await client.get(f"{attempt}/review?only=everything", headers=html)
+    assert bad_query.status_code == 422
+    assert bad_query.headers["content-type"].startswith("text/html")
+    assert "only" in bad_query.text
+    api = await client.get("/api/v1/no-such-thing", headers=html)
+    assert api.headers["content-type"].startswith("application/problem+json")
+    assert (
+        (await client.get("/o/school/nothing"))
+        .headers["content-type"]
+        .startswith("application/problem+json")
+    )  # no browser: the problem JSON

@@ -6,7 +6,11 @@ API writes. Nothing imports this package but `studyhall.app`.
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import Any
+
+from fastapi import FastAPI, Request
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 from studyhall.web.csrf import ApiCsrfMiddleware
 from studyhall.web.static import CachedStaticFiles
@@ -32,3 +36,29 @@ def install(app: FastAPI) -> None:
         app.include_router(module.router)
     app.mount("/static", CachedStaticFiles(), name="static")
     app.add_middleware(ApiCsrfMiddleware)
+    _answer_unknown_pages_with_a_page(app)
+
+
+def _answer_unknown_pages_with_a_page(app: FastAPI) -> None:
+    """A browser sent to an address that is no page (a mistyped or cut link) gets the error
+    page, not the API's problem JSON; the API and other clients keep the JSON."""
+    from studyhall.kit.errors import NotFound
+    from studyhall.web.rendering import render
+
+    api_answer: Any = app.exception_handlers[HTTPException]
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        wants_page = (
+            exc.status_code == 404
+            and request.method in ("GET", "HEAD")
+            and not request.url.path.startswith(("/api/", "/static/"))
+            and "text/html" in request.headers.get("accept", "")
+        )
+        if not wants_page:
+            response: Response = await api_answer(request, exc)
+            return response
+        problem = NotFound("There is nothing at this address.")
+        return render(request, "error.html", status_code=404, problem=problem)
+
+    app.add_exception_handler(HTTPException, on_http)

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Path, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.responses import HTMLResponse
 
@@ -22,7 +23,7 @@ from studyhall.accounts.models import User
 from studyhall.accounts.permissions import Caller, resolve_user
 from studyhall.kit.access import AccessRule
 from studyhall.kit.context import Context
-from studyhall.kit.errors import Forbidden, Problem, Unauthenticated
+from studyhall.kit.errors import Forbidden, InvalidInput, NotFound, Problem, Unauthenticated
 from studyhall.kit.transaction import TransactionalRoute, request_context
 from studyhall.orgs.models import Org
 from studyhall.orgs.permissions import OrgAccess, OrgCaller
@@ -180,8 +181,24 @@ class PageRoute(TransactionalRoute):
                 return see_other(request, f"/sign-in?next={quote(target, safe='')}")
             except Problem as problem:
                 return render(request, "error.html", status_code=problem.status, problem=problem)
+            except RequestValidationError as invalid:
+                refusal = refusal_of(invalid)
+                return render(request, "error.html", status_code=refusal.status, problem=refusal)
 
         return page
+
+
+def refusal_of(invalid: RequestValidationError) -> Problem:
+    """A page's address that does not parse: an id that is not one names nothing (404, as an
+    unknown one); a bad query parameter is named."""
+    errors = [
+        (".".join(str(p) for p in e.get("loc", ())), str(e.get("msg"))) for e in invalid.errors()
+    ]
+    if any(field.startswith("path.") for field, _ in errors):
+        return NotFound("There is nothing at this address.")
+    field, message = errors[0] if errors else ("", "invalid")
+    name = field.split(".", 1)[-1]
+    return InvalidInput(f"This address is not valid: {name}: {message}.", errors=errors)
 
 
 def see_other(request: Request, url: str) -> Response:
