@@ -118,3 +118,29 @@ async def test_the_track_editor_keeps_topics_and_checks_weights(
     saved = await post_form(client, edit, {**fields, "topics": topics.group(1)})
     assert saved.status_code == 303, saved.text[:1500]
     assert "Renamed" in (await client.get("/o/school/tracks")).text
+
+
+@pytest.mark.parametrize("sent_from", ["question", "queue"])
+async def test_sending_back_without_a_comment_says_so_beside_the_comment(
+    client: httpx.AsyncClient, school: School, sent_from: str
+) -> None:
+    """A comment of spaces passes the browser's `required`: the reviewer gets the page the
+    form was on again, the message beside the comment field (not a dead-end error page)."""
+    await browser_sign_in(client, school.author.email)
+    topic = str(leaf_topics(school.track)[0]["id"])
+    made = await post_form(client, f"/o/school/tracks/{school.track['id']}/questions/new", {
+        "type": "true_false", "topic_id": topic, "stem": "Ice is cold.", "explanation": "It is.",
+        "tf_correct": "true"})  # fmt: skip
+    url = made.headers["location"].split("?")[0]
+    await post_form(client, f"{url}/submit", {}, page=url)
+    client.cookies.clear()
+    await browser_sign_in(client, school.reviewer.email)
+    page = url if sent_from == "question" else "/o/school/review"
+    fields = {"comment": "   "} | ({"back": "/o/school/review"} if sent_from == "queue" else {})
+    refused = await post_form(client, f"{url}/send-back", fields, page=page)
+    assert refused.status_code == 422
+    question_id = url.rsplit("/", 1)[1]
+    assert f'aria-describedby="comment-{question_id}-error"' in refused.text
+    assert "Write what the author should change." in refused.text
+    assert ("Review queue" in refused.text) == (sent_from == "queue")
+    assert "in review" in (await client.get(url)).text  # nothing happened

@@ -16,7 +16,7 @@ from studyhall.bank.schemas import QuestionStatus
 from studyhall.bank.search_query import Filters
 from studyhall.exams import tracks
 from studyhall.kit.context import Context
-from studyhall.kit.errors import InvalidInput, Problem
+from studyhall.kit.errors import Problem
 from studyhall.kit.etag import etag
 from studyhall.orgs.permissions import OrgCaller
 from studyhall.web import question_form
@@ -132,14 +132,27 @@ async def question_page(
     request: Request, question_id: UUID, caller: BankPage, saved: bool = False
 ) -> Response:
     """The head version as learners will see it, its status and the workflow's next steps."""
+    return await _question(request, caller, question_id, saved=saved)
+
+
+async def _question(
+    request: Request,
+    caller: OrgCaller,
+    question_id: UUID,
+    status: int = 200,
+    *,
+    saved: bool = False,
+    refused: dict[str, str] | None = None,
+) -> Response:
     view = await service.get_question(caller.ctx, caller.org.id, question_id)
     versions = await service.list_versions(caller.ctx, caller.org.id, question_id)
     syllabus = await tracks.get_syllabus(caller.ctx, caller.org.id, view.question.track_id)
     return render(
-        request, "author/question.html", view=view, head=view.head,
+        request, "author/question.html", status, view=view, head=view.head,
         rendered=view.head.rendered, content=view.head.content, versions=versions,
         topics={t.id: t.name for t in syllabus.topics}, track=syllabus.track, saved=saved,
         comment=next((r.comment for v in versions for r in v.reviews if r.comment), None),
+        refused=refused or {},
     )  # fmt: skip
 
 
@@ -200,8 +213,12 @@ async def _step(request: Request, caller: OrgCaller, question_id: UUID, action: 
         await workflow.approve(caller.ctx, org, question_id, if_match=if_match)
     else:
         comment = form.get("comment", "").strip()
-        if not comment:
-            raise InvalidInput("Say what to change.", errors=[("comment", "Write a comment.")])
+        back = form.get("back", "")
+        if not comment:  # the page it came from again, the message beside its comment field
+            refused = {str(question_id): "Write what the author should change."}
+            if back == f"/o/{org.slug}/review":
+                return await _review_queue(request, caller, 422, refused=refused)
+            return await _question(request, caller, question_id, 422, refused=refused)
         await workflow.send_back(caller.ctx, org, question_id, comment[:2000], if_match=if_match)
     back = form.get("back", "")
     target = (
@@ -255,6 +272,12 @@ async def versions(
 @router.get("/o/{org}/review")
 async def review_queue(request: Request, caller: ReviewerPage) -> Response:
     """Questions waiting for review, longest waiting first."""
+    return await _review_queue(request, caller)
+
+
+async def _review_queue(
+    request: Request, caller: OrgCaller, status: int = 200, *, refused: dict[str, str] | None = None
+) -> Response:
     rows = await workflow.review_queue(
         caller.ctx, caller.org.id, track_id=None, after=None, limit=100
     )
@@ -262,6 +285,6 @@ async def review_queue(request: Request, caller: ReviewerPage) -> Response:
     items = [(q, v, u, plain_text(v.rendered.get("stem", ""))[:200]) for q, v, u in rows[:100]]
     me = caller.user.id if caller.user else None
     return render(
-        request, "author/review.html", items=items, track_names=track_names,
-        topic_names=topic_names, me=me,
+        request, "author/review.html", status, items=items, track_names=track_names,
+        topic_names=topic_names, me=me, refused=refused or {},
     )  # fmt: skip
