@@ -124,3 +124,12 @@ def test_a_queue_name_huey_would_change_is_refused(name: str) -> None:
 def test_previous_secret_keys_are_a_json_list(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STUDYHALL_PREVIOUS_SECRET_KEYS", '["old-key-one", "old-key-two"]')
     assert Settings().previous_secret_keys == ["old-key-one", "old-key-two"]
+
+
+@pytest.mark.parametrize("field", ["secret_key", "previous_secret_keys"])
+def test_a_key_that_is_not_text_is_refused_at_start(field: str) -> None:
+    # An environment variable holding bytes that are not UTF-8 arrives as lone surrogates.
+    key = "a-key-from-a-file-with-a-stray-byte-\udcff-in-it"
+    value: object = key if field == "secret_key" else [key]
+    with pytest.raises(ConfigurationError, match="must be UTF-8 text"):
+        Settings(**{field: value})  # type: ignore[arg-type]

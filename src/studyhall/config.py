@@ -91,6 +91,19 @@ class Settings(BaseSettings):
     webhook_disable_after: int = Field(default=5, ge=1)
 
     @model_validator(mode="after")
+    def _refuse_keys_that_are_not_text(self) -> Settings:
+        # Bytes that are not UTF-8 in an environment variable arrive as lone surrogates, and
+        # every signature or seal made with the key would then fail at the first request.
+        keys = [("STUDYHALL_SECRET_KEY", self.secret_key)]
+        keys += [("STUDYHALL_PREVIOUS_SECRET_KEYS", key) for key in self.previous_secret_keys]
+        for name, key in keys:
+            try:
+                key.encode()
+            except UnicodeEncodeError:
+                raise ConfigurationError(f"{name} must be UTF-8 text") from None
+        return self
+
+    @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.env is Environment.PRODUCTION:
             if self.secret_key == DEVELOPMENT_SECRET_KEY:
