@@ -49,6 +49,7 @@ from studyhall.kit.db import Database, postgres_dsn
 log = structlog.get_logger(__name__)
 
 TASK_NAME = "studyhall.job"
+SALT = "studyhall-jobs"  # of the messages' signatures: another use of the key never matches
 SWEEP_BATCH = 1000
 # How often, while huey's queue never drains, a worker compares what huey holds with what the
 # table says should run (once at start and after a failed hand-over besides); seconds.
@@ -87,9 +88,6 @@ class _KeyedSerializer(SignedSerializer):  # type: ignore[misc]
                 except ValueError:
                     continue
             raise
-
-
-SALT = "studyhall-jobs"
 
 
 def _build_huey(db: Database, settings: Settings) -> Huey:
