@@ -99,6 +99,12 @@ async def test_mistakes_are_shown_beside_their_fields(
     assert 'aria-describedby="url-error"' in credentials.text
     assert "credentials in the URL are not allowed" in credentials.text
     assert 'value="https://user:pw@example.com/in"' in credentials.text  # kept to correct
+    # Both mistakes at once: the URL's is not held back until the event types are fixed.
+    both = await register(client, "https://user:pw@example.com/in", [])
+    assert both.status_code == 422
+    assert "Choose at least one event type." in both.text
+    assert "credentials in the URL are not allowed" in both.text
+    assert 'aria-describedby="url-error"' in both.text
 
 
 async def test_turn_off_and_on_replace_the_secret_change_and_remove(

@@ -75,6 +75,11 @@ async def register(request: Request, caller: WebhooksPage) -> Response:
         errors = field_errors(exc)
         if "event_types" in errors:
             errors["event_types"] = "Choose at least one event type."
+        if "url" not in errors:  # every mistake at once, not the URL's on the next try
+            try:
+                service.check_url(str(fields.get("url", "")), allow_private=_allow_private(request))
+            except InvalidInput as problem:
+                errors.update(problem_errors(problem, "url"))
         return await _list_page(request, caller, 422, values=fields, errors=errors)
     except InvalidInput as problem:
         errors = problem_errors(problem, "url")
