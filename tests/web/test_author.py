@@ -57,6 +57,14 @@ async def test_mistakes_are_shown_beside_their_fields(
     assert 'id="stem-error"' in page.text
     assert 'id="options-error"' in page.text
     assert "exactly one option must be correct" in page.text
+    # Fields that share one message spot: the message names which one.
+    numeric = await post_form(client, new, {
+        "type": "numeric", "topic_id": topic, "stem": "How many?", "explanation": "x",
+        "num_value": "4", "num_tolerance": "-1"})  # fmt: skip
+    assert numeric.status_code == 422
+    assert re.search(
+        r'id="numeric-error"[^>]*>± tolerance: [^<]*greater than or equal to 0', numeric.text
+    )
 
 
 async def test_edit_versions_diff_and_review(client: httpx.AsyncClient, school: School) -> None:

@@ -34,6 +34,11 @@ FIELD_OF_BODY_PART = {
     "case_sensitive": "accepted", "items": "items", "partial_credit": "items",
     "premises": "pairs", "responses": "pairs", "pairs": "pairs",
 }  # fmt: skip
+# Parts that share one message spot with others: the message names the part it is about.
+LABEL_OF_BODY_PART = {
+    "value": "Value", "tolerance": "± tolerance", "min": "Minimum", "max": "Maximum",
+    "unit": "Unit", "pattern": "Pattern",
+}  # fmt: skip
 TYPE_FIELD = {
     "single_choice": "options", "multiple_response": "options", "true_false": "tf_correct",
     "numeric": "numeric", "short_text": "accepted", "ordering": "items", "matching": "pairs",
@@ -185,6 +190,8 @@ def errors_by_field(exc: ValidationError, kind: str) -> dict[str, str]:
         if loc and loc[0] == "body":
             part = loc[2] if len(loc) > 2 else ""
             name = FIELD_OF_BODY_PART.get(part, TYPE_FIELD.get(kind, "type"))
+            if part in LABEL_OF_BODY_PART:
+                message = f"{LABEL_OF_BODY_PART[part]}: {message}"
             where = " ".join(loc[3:])
             if where:
                 message = f"{message} (line {int(loc[3]) + 1})" if loc[3].isdigit() else message
