@@ -65,6 +65,13 @@ async def test_mistakes_are_shown_beside_their_fields(
     assert re.search(
         r'id="numeric-error"[^>]*>± tolerance: [^<]*greater than or equal to 0', numeric.text
     )
+    # A pair written with another arrow: said so, with its line, and the text kept to correct.
+    arrow = await post_form(client, new, {
+        "type": "matching", "topic_id": topic, "stem": "Match", "explanation": "x",
+        "pairs": "cat => meow\ndog -> woof"})  # fmt: skip
+    assert arrow.status_code == 422
+    assert "Write each pair as premise =&gt; response (line 2)." in arrow.text
+    assert "dog -&gt; woof" in arrow.text
 
 
 async def test_edit_versions_diff_and_review(client: httpx.AsyncClient, school: School) -> None:

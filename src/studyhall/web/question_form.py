@@ -176,6 +176,10 @@ def form_from_content(content: dict[str, Any]) -> dict[str, str]:
 
 def parse(form: dict[str, str]) -> tuple[QuestionContent | None, dict[str, str]]:
     """The validated content, or the messages to show beside each field."""
+    if form.get("type") == "matching":
+        for number, line in enumerate(_lines(form.get("pairs", "")), start=1):
+            if "=>" not in line:  # `->`, `=`, a tab: the premise would have no response
+                return None, {"pairs": f"Write each pair as premise => response (line {number})."}
     try:
         return QuestionContent.model_validate(content_from_form(form)), {}
     except ValidationError as exc:
