@@ -456,3 +456,34 @@ async def test_adaptive_practice_keeps_every_topic_and_leans_to_the_weakest(
     counts = Counter(q["topic_id"] for q in adaptive["questions"])  # type: ignore[union-attr]
     assert set(counts) == set(exam.leaves)
     assert counts[exam.leaves[0]] == max(counts.values())
+
+
+async def test_the_authors_option_ids_cannot_be_used_to_read_the_key(
+    client: httpx.AsyncClient, exam: Exam
+) -> None:
+    """The save accepts only the screen's names: sending the author's own ids (here `a`, `b`,
+    `c`; in real banks often `right` or `true`) must not be translated, or the answer echoed
+    back would tell which screen option each author id is."""
+    attempt = await start(client, exam, mode="simulation")
+    url = f"/api/v1/orgs/acme/attempts/{attempt['id']}/answers/1"
+    replies = [
+        await client.put(url, json={"answer": {"choice": name}}, headers=exam.learner.auth)
+        for name in ("a", "b", "c", "zz", "o9")
+    ]
+    assert [r.status_code for r in replies] == [422] * 5
+    # Whatever the name, the same refusal: nothing tells an author id from a made-up one.
+    bodies = [{k: v for k, v in r.json().items() if k != "request_id"} for r in replies]
+    masked = [str(b).replace(repr(n), "NAME") for b, n in zip(bodies, "abc", strict=False)]
+    assert len(set(masked)) == 1, masked
+    assert bodies[0]["errors"][0]["field"] == "body.answer.choice"
+    assert "o1 to o3" in bodies[0]["errors"][0]["message"]
+    for name in ("a", "b", "c"):
+        multiple = await client.put(
+            url, json={"answer": {"choices": ["o1", name]}}, headers=exam.learner.auth
+        )
+        assert multiple.status_code == 422
+        assert [e["field"] for e in multiple.json()["errors"]] == ["body.answer.choices.1"]
+    state = await client.get(
+        f"/api/v1/orgs/acme/attempts/{attempt['id']}", headers=exam.learner.auth
+    )
+    assert state.json()["questions"][0]["answer"] is None  # nothing was saved
