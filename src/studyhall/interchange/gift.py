@@ -219,10 +219,7 @@ def _body(answers: str, text: Any) -> dict[str, Any]:
     if all(m == "=" for m, _ in entries):
         if any(_find(p, "->") >= 0 for _, p in entries):
             return _matching(entries, text)
-        return {
-            "type": "short_text",
-            "accepted_answers": [{"text": a["text"]} for a in parsed if a["weight"] > 0],
-        }
+        return _short_text(parsed)
     weighted = any(a["weighted"] for a in parsed)
     options = [
         {"id": i, "text": a["text"], "correct": a["weight"] > 0, "feedback": a["feedback"]}
@@ -236,6 +233,22 @@ def _body(answers: str, text: Any) -> dict[str, Any]:
     if kind == "multiple_response":
         body["scoring"] = "partial"
     return body
+
+
+def _short_text(parsed: list[dict[str, Any]]) -> dict[str, Any]:
+    """Answers with a positive weight are accepted, worth that share of the marks (`=%50%Cat`
+    earns half); a zero or negative weight only carries feedback for a wrong reply."""
+    accepted = [accepted_answer(a["text"], a["weight"]) for a in parsed if a["weight"] > 0]
+    if not any(a["weight"] >= 100 for a in parsed):
+        raise _Refused("no answer earns full marks (`=answer` or `=%100%answer`)")
+    return {"type": "short_text", "accepted_answers": accepted}
+
+
+def accepted_answer(text: str, percent: float) -> dict[str, Any]:
+    """A short-text accepted answer worth `percent` of the marks (100 or more: all of them)."""
+    if percent >= 100:
+        return {"text": text}
+    return {"text": text, "credit": percent / 100}
 
 
 def _answer(marker: str, piece: str, text: Any) -> dict[str, Any]:
@@ -343,6 +356,10 @@ def _ends_with_separator(answers: str) -> bool:
     return run % 2 == 0
 
 
+def _weight(credit: float) -> str:
+    return "" if credit >= 1 else f"%{number(round(credit * 100, 5))}%"
+
+
 def _feedback(text: str | None) -> str:
     return f"#{escape(text)}" if text else ""
 
@@ -377,7 +394,9 @@ def _answers(body: dict[str, Any]) -> str:
             return f"#{number(body['value'])}:{number(body.get('tolerance') or 0)}"
         return f"#{number(body['min'])}..{number(body['max'])}"
     if kind == "short_text":
-        return " ".join(f"={escape(a['text'])}" for a in body["accepted_answers"])
+        return " ".join(
+            f"={_weight(a.get('credit', 1))}{escape(a['text'])}" for a in body["accepted_answers"]
+        )
     # matching
     texts = {r["id"]: r["text"] for r in body["responses"]}
     used = set(body["pairs"].values())
