@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from studyhall.interchange.items import Exported, FormatError, Parsed, Rejected, Where
-from studyhall.interchange.textutil import html_to_markdown, ids, number
+from studyhall.interchange.textutil import html_to_markdown, ids, number, plain_to_markdown
 
 SPECIAL = "~=#{}:\\"
 _TAG_COMMENT = re.compile(r"^//\s*\[tag:([^\]]+)\]\s*$")
@@ -153,6 +153,27 @@ class _Refused(Exception):
     pass
 
 
+def formatted(raw: str, default: str | None) -> str:
+    """One piece of GIFT text (stem, option, feedback, premise…) as our Markdown.
+
+    As in Moodle, every piece may open with its own `[html]`, `[moodle]`, `[plain]` or
+    `[markdown]` marker, and otherwise has the question's format. HTML (and Moodle's auto
+    format, which allows it) becomes Markdown; plain text is escaped so that it shows
+    literally; Markdown, and text with no marker anywhere, is kept as written.
+    """
+    value = raw.strip()
+    kind = default
+    if found := _FORMAT.match(value):
+        kind = found.group(1).lower()
+        value = value[found.end() :]
+    value = unescape(value).strip()
+    if kind in ("html", "moodle"):
+        return html_to_markdown(value, set())
+    if kind == "plain":
+        return plain_to_markdown(value)
+    return value
+
+
 def _question(block: str, where: Where) -> Parsed:
     title = None
     if block.startswith("::"):
@@ -161,9 +182,9 @@ def _question(block: str, where: Where) -> Parsed:
             raise _Refused("the title `::` is never closed")
         title = unescape(block[2:end]).strip() or None
         block = block[end + 2 :].lstrip()
-    is_html = False
+    default_format = None
     if found := _FORMAT.match(block):
-        is_html = found.group(1).lower() in ("html", "moodle")
+        default_format = found.group(1).lower()
         block = block[found.end() :]
     opening = _find(block, "{")
     if opening < 0:
@@ -172,8 +193,7 @@ def _question(block: str, where: Where) -> Parsed:
     before, inside, after = block[:opening], block[opening + 1 : closing], block[closing + 1 :]
 
     def text(raw: str) -> str:
-        value = unescape(raw).strip()
-        return html_to_markdown(value, set()) if is_html else value
+        return formatted(raw, default_format)
 
     stem = text(before)
     if after.strip():
