@@ -9,6 +9,9 @@ The stem is every line before the first option; options are a letter with `.` or
 `ANSWER:` line ends the question and names the right letter. Blank lines between questions
 are optional. A question without options or answer, or whose answer names no option, is
 rejected with its line.
+
+Aiken is plain text: what it holds is escaped into our Markdown, so `<b> & *x*` shows exactly
+so; writing, the Markdown is rendered and what a learner would read is written.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from studyhall.interchange.items import Exported, Parsed, Rejected, Where
+from studyhall.interchange.textutil import markdown_to_plain, plain_to_markdown
 
 _OPTION = re.compile(r"^([A-Za-z])[.)]\s+(.*)$")
 _ANSWER = re.compile(r"^ANSWER:\s*(.*)$", re.IGNORECASE)
@@ -68,11 +72,15 @@ def _question(
     body = {
         "type": "single_choice",
         "options": [
-            {"id": letter.lower(), "text": text, "correct": letter == answer.upper()}
+            {
+                "id": letter.lower(),
+                "text": plain_to_markdown(text),
+                "correct": letter == answer.upper(),
+            }
             for letter, text in options
         ],
     }
-    return Parsed(where, "\n".join(stem).strip(), body)
+    return Parsed(where, plain_to_markdown("\n".join(stem).strip()), body)
 
 
 def render(questions: Iterable[Exported]) -> tuple[str, list[tuple[Exported, str]]]:
@@ -85,10 +93,10 @@ def render(questions: Iterable[Exported]) -> tuple[str, list[tuple[Exported, str
             skipped.append((item, "Aiken holds only single-choice questions"))
             continue
         letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-        lines = [item.content["stem"]]
+        lines = [markdown_to_plain(item.content["stem"])]
         right = ""
         for letter, option in zip(letters, body["options"], strict=False):
-            lines.append(f"{letter}. {option['text']}")
+            lines.append(f"{letter}. {' '.join(markdown_to_plain(option['text']).split())}")
             right = letter if option["correct"] else right
         lines.append(f"ANSWER: {right}")
         out.append("\n".join(lines))

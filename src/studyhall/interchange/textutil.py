@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+from studyhall.bank.render import plain_text, render_markdown
 from studyhall.interchange.items import IMPORT_SCHEME
 
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
@@ -63,6 +64,13 @@ def plain_to_markdown(text: str) -> str:
             line = "\\" + line
         lines.append(line)
     return "\n".join(lines)
+
+
+def markdown_to_plain(text: str) -> str:
+    """What a learner reads of our Markdown, as plain text (for formats that hold only that):
+    rendered, then every tag dropped; images (which plain text cannot show) go. Text that
+    renders as nothing (a lone `#` is an empty heading) is kept as written."""
+    return plain_text(render_markdown(text, "-")).strip() or text.strip()
 
 
 def escape_label(text: str) -> str:
