@@ -59,3 +59,16 @@ PRINTABLE = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_character
 @given(st.lists(st.text(PRINTABLE, max_size=40), min_size=1, max_size=4).map("\n".join))
 def test_plain_text_as_markdown_renders_as_the_same_characters(text: str) -> None:
     assert " ".join(shown(plain_to_markdown(text)).split()) == " ".join(text.split())
+
+
+def test_options_without_a_space_after_the_letter_as_moodle_reads_them() -> None:
+    item = only("Which is largest?\nA)Mars\nB.Jupiter\nC) Venus\nANSWER: B\n")
+    assert [(o["text"], o["correct"]) for o in item.body["options"]] == [
+        ("Mars", False), ("Jupiter", True), ("Venus", False),
+    ]  # fmt: skip
+
+
+def test_a_stem_opening_like_an_option_without_a_space_stays_the_stem() -> None:
+    item = only("A.D. 1066 was the year of which battle?\nA. Hastings\nB. Agincourt\nANSWER: A\n")
+    assert item.stem.startswith("A.D. 1066") or shown(item.stem).startswith("A.D. 1066")
+    assert len(item.body["options"]) == 2

@@ -74,3 +74,39 @@ def test_markers_after_a_weight_and_in_true_false_feedback() -> None:
     tf = one("[html]<p>42 is the answer</p>{FALSE#[html]<i>No</i>.#[plain]Yes.}")
     assert tf.stem == "42 is the answer"
     assert (tf.body["feedback_true"], tf.body["feedback_false"]) == ("No.", "Yes.")
+
+
+def numeric(text: str) -> dict[str, Any]:
+    item = one(text)
+    assert item.body["type"] == "numeric"
+    return item.body
+
+
+def test_numeric_answers_as_moodle_writes_them() -> None:
+    # `{#3:2}` is 3 ± 2, with or without wrong-answer feedback after `~` (Moodle's fixture).
+    assert numeric("What is a number from 1 to 5? {#3:2}") == {
+        "type": "numeric", "value": 3.0, "tolerance": 2.0,
+    }  # fmt: skip
+    assert numeric("What is a number from 1 to 5? {#3:2~#Completely wrong}")["value"] == 3.0
+    assert numeric("Pi? {# 3.14 : 0.01 }")["tolerance"] == 0.01
+    assert numeric("A year between {#1990..2000}") == {
+        "type": "numeric",
+        "min": 1990.0,
+        "max": 2000.0,
+    }
+    assert numeric("Exactly {#=42#Yes ~#No}")["value"] == 42.0
+
+
+def test_a_numeric_answer_worth_part_of_the_marks_is_reported_not_silently_dropped() -> None:
+    # Moodle's documentation example: full marks for 1822, half for 1822 ± 2.
+    item = one("When was Ulysses S. Grant born? {#=1822:0 # Correct! =%50%1822:2 # Close.}")
+    assert (item.body["value"], item.body["tolerance"]) == (1822.0, 0.0)
+    assert len(item.warnings) == 1
+    assert "1822:2" in item.warnings[0]
+    assert "50%" in item.warnings[0]
+
+
+def test_several_different_fully_right_numbers_are_refused_with_the_reason() -> None:
+    (item,) = parse("Two roots {#=2 =-2}")
+    assert isinstance(item, Rejected)
+    assert "one right number" in item.reason

@@ -5,7 +5,8 @@
     B) Jupiter
     ANSWER: B
 
-The stem is every line before the first option; options are a letter with `.` or `)`; the
+The stem is every line before the first option; options are a letter with `.` or `)` (and,
+as Moodle reads them, a space or not after it); the
 `ANSWER:` line ends the question and names the right letter. Blank lines between questions
 are optional. A question without options or answer, or whose answer names no option, is
 rejected with its line.
@@ -23,6 +24,9 @@ from studyhall.interchange.items import Exported, Parsed, Rejected, Where
 from studyhall.interchange.textutil import markdown_to_plain, plain_to_markdown
 
 _OPTION = re.compile(r"^([A-Za-z])[.)]\s+(.*)$")
+# Moodle also reads `A)Text` and `A.Text` (a capital, no space) as options; a question's
+# first line that looks so (`A.D. 1066 …`) is still its stem.
+_TIGHT_OPTION = re.compile(r"^([A-Z])[.)](\S.*)$")
 _ANSWER = re.compile(r"^ANSWER:\s*(.*)$", re.IGNORECASE)
 
 
@@ -40,7 +44,7 @@ def parse(text: str, filename: str = "questions.txt") -> Iterator[Parsed | Rejec
         if answer := _ANSWER.match(line):
             yield _question(Where(filename, start), stem, options, answer.group(1).strip())
             stem, options = [], []
-        elif option := _OPTION.match(line):
+        elif option := _OPTION.match(line) or (_TIGHT_OPTION.match(line) if stem else None):
             if not stem:
                 yield Rejected(Where(filename, number), "an option with no question before it")
                 continue

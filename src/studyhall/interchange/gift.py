@@ -15,6 +15,7 @@ Every error is a `Rejected` (one question) or a `FormatError` (the file), with a
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -201,9 +202,12 @@ def _question(block: str, where: Where) -> Parsed:
     answers, _, general = _split_general(inside)
     if not stem:
         raise _Refused("the question has no text")
-    body = _body(answers.strip(), text)
+    warnings: list[str] = []
+    body = _body(answers.strip(), text, warnings)
     explanation = text(general) if general is not None else None
-    return Parsed(where, stem, body, explanation=explanation or None, title=title)
+    return Parsed(
+        where, stem, body, explanation=explanation or None, title=title, warnings=warnings
+    )
 
 
 def _split_general(inside: str) -> tuple[str, str, str | None]:
@@ -213,11 +217,11 @@ def _split_general(inside: str) -> tuple[str, str, str | None]:
     return inside[:at], "####", inside[at + 4 :]
 
 
-def _body(answers: str, text: Any) -> dict[str, Any]:
+def _body(answers: str, text: Any, warnings: list[str]) -> dict[str, Any]:
     if not answers:
         raise _Refused("an essay question (empty answer block): we only hold marked questions")
     if answers.startswith("#"):
-        return _numeric(answers[1:])
+        return _numeric(answers[1:], warnings)
     head = _split(answers, "#")
     if head[0][1].strip().upper() in ("T", "TRUE", "F", "FALSE"):
         correct = head[0][1].strip().upper().startswith("T")
@@ -313,31 +317,57 @@ def _matching(entries: list[tuple[str, str]], text: Any) -> dict[str, Any]:
     }
 
 
-def _numeric(spec: str) -> dict[str, Any]:
-    answers = [p for m, p in _split(spec, "=") if p.strip()] if "=" in spec else [spec]
-    for raw in answers:
+def _numeric(spec: str, warnings: list[str]) -> dict[str, Any]:
+    """Moodle's numeric block: `3:2` (3 ± 2), `1..5`, or answers each after `=`, weighted
+    (`=%50%1822:2`), with feedback after `#`; `~` opens the feedback for any other reply.
+    We hold one right number or range: partial-credit answers are left out with a warning."""
+    other = _find(spec, "~")
+    if other >= 0:
+        spec = spec[:other]  # feedback for every other reply: we hold none such
+    right: dict[str, dict[str, Any]] = {}
+    for _, raw in _split(spec, "="):
         piece = raw.strip()
+        if not piece:
+            continue
         weight = 100.0
         if found := _WEIGHT.match(piece):
             weight = float(found.group(1))
             piece = piece[found.end() :]
-        piece = _split(piece, "#")[0][1].strip()
-        if weight < 100:
-            continue
-        try:
-            if ".." in piece:
-                low, high = piece.split("..", 1)
-                return {"type": "numeric", "min": float(low), "max": float(high)}
-            value, _, tolerance = unescape(piece).partition(":")
-            return {
-                "type": "numeric",
-                "value": float(value),
-                "tolerance": abs(float(tolerance)) if tolerance.strip() else 0.0,
-            }
-        except ValueError:
-            why = f"{piece!r} is not a number, a number:tolerance or a min..max range"
-            raise _Refused(why) from None
-    raise _Refused("a numeric question with no fully right answer")
+        value = unescape(_split(piece, "#")[0][1]).strip()
+        if value == "*" or weight <= 0:
+            continue  # a wrong reply, there only for its feedback
+        body = _number_spec(value)
+        if weight >= 100:
+            right.setdefault(json.dumps(body, sort_keys=True), body)
+        else:
+            warnings.append(
+                f"the answer {value} worth {number(weight)}% is left out: a numeric question "
+                "holds one right number or range, worth full marks"
+            )
+    if not right:
+        raise _Refused("a numeric question with no fully right answer")
+    if len(right) > 1:
+        raise _Refused(
+            f"{len(right)} different fully right answers: a numeric question holds one right "
+            "number or range; keep one"
+        )
+    return next(iter(right.values()))
+
+
+def _number_spec(value: str) -> dict[str, Any]:
+    try:
+        if ".." in value:
+            low, high = value.split("..", 1)
+            return {"type": "numeric", "min": float(low), "max": float(high)}
+        centre, _, tolerance = value.partition(":")
+        return {
+            "type": "numeric",
+            "value": float(centre),
+            "tolerance": abs(float(tolerance)) if tolerance.strip() else 0.0,
+        }
+    except ValueError:
+        why = f"{value!r} is not a number, a number:tolerance or a min..max range"
+        raise _Refused(why) from None
 
 
 # --- writing ------------------------------------------------------------------------------
