@@ -91,9 +91,10 @@ def _balance(line: str) -> int:
     return depth
 
 
-def _blocks(text: str) -> Iterator[tuple[int, list[str], list[str]]]:
-    """(first line number, lines, tags from `// [tag:]` comments) of each block."""
+def _blocks(text: str) -> Iterator[tuple[list[int], list[str], list[str]]]:
+    """(line numbers, lines, tags from `// [tag:]` comments) of each block."""
     lines: list[str] = []
+    numbers: list[int] = []
     tags: list[str] = []
     start = 0
     depth = 0
@@ -105,19 +106,20 @@ def _blocks(text: str) -> Iterator[tuple[int, list[str], list[str]]]:
             continue
         if not stripped and depth == 0:
             if lines:
-                yield start, lines, tags
-                lines, tags = [], []
+                yield numbers, lines, tags
+                lines, numbers, tags = [], [], []
             continue
         if not lines:
             start = number_
         lines.append(raw)
+        numbers.append(number_)
         depth += _balance(raw)
         if depth < 0:
             raise FormatError(Where("", number_), "a `}` closes no `{`")
     if depth > 0:
         raise FormatError(Where("", start), "an answer block `{` is never closed")
     if lines:
-        yield start, lines, tags
+        yield numbers, lines, tags
 
 
 def category_path(value: str) -> list[str]:
@@ -134,16 +136,20 @@ def parse(text: str, filename: str = "questions.gift") -> Iterator[Parsed | Reje
         blocks = list(_blocks(text.lstrip("\ufeff")))
     except FormatError as exc:
         raise FormatError(Where(filename, exc.where.line), exc.reason) from None
-    for line, lines, tags in blocks:
-        where = Where(filename, line)
+    for numbers, lines, tags in blocks:
+        if lines[0].strip().upper().startswith("$CATEGORY:"):
+            category = category_path(lines[0].split(":", 1)[1].strip())
+            # Moodle would read a question on the very next line as part of the category's
+            # name (and warn); we read it as the question it is.
+            numbers, lines = numbers[1:], lines[1:]
+            if not lines:
+                continue
+        where = Where(filename, numbers[0])
         block = "\n".join(lines).strip()
-        if block.upper().startswith("$CATEGORY:"):
-            category = category_path(block.split(":", 1)[1].strip())
-            continue
         try:
             item = _question(block, where)
         except _Refused as refused:
-            yield Rejected(where, str(refused))
+            yield Rejected(where, str(refused), stem=first_words(block))
             continue
         item.category = list(category)
         item.tags = tags
@@ -152,6 +158,17 @@ def parse(text: str, filename: str = "questions.gift") -> Iterator[Parsed | Reje
 
 class _Refused(Exception):
     pass
+
+
+def first_words(block: str) -> str:
+    """The opening of a refused block, for the report (its title and markers left out)."""
+    if block.startswith("::") and (end := _find(block, "::", 2)) >= 0:
+        block = block[end + 2 :]
+    block = _FORMAT.sub("", block.lstrip(), count=1)
+    if (opening := _find(block, "{")) > 0:
+        block = block[:opening]
+    text = " ".join(unescape(block).split())
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def formatted(raw: str, default: str | None) -> str:
@@ -382,7 +399,11 @@ def render(questions: Iterable[Exported]) -> tuple[str, list[tuple[Exported, str
         content = item.content
         body = content["body"]
         if body["type"] == "ordering":
-            skipped.append((item, "GIFT has no ordering questions"))
+            why = "GIFT has no ordering questions"
+            skipped.append((item, why))
+            # Said in the file too, so whoever opens it knows it is not the whole bank.
+            words = " ".join(content["stem"].split())[:60]
+            out.append(f'// left out: question {item.id or "?"} "{words}": {why}\n')
             continue
         if item.topic != category:
             category = item.topic

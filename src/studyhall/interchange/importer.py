@@ -290,7 +290,7 @@ async def _judge(
     options: Options,
 ) -> Outcome:
     if isinstance(item, Rejected):
-        return Outcome(str(item.where), "reject", item.reason)
+        return Outcome(str(item.where), "reject", item.reason, stem=item.stem)
     where, stem = str(item.where), _excerpt(item.stem)
     topic = resolver.resolve(item.category)
     if isinstance(topic, str):

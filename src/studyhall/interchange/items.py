@@ -67,6 +67,7 @@ class Rejected:
 
     where: Where
     reason: str
+    stem: str = ""  # the question's first words, when the file shows them
 
 
 @dataclass(frozen=True)
