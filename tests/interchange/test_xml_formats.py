@@ -87,7 +87,7 @@ def test_moodle_xml_reads_every_type_that_maps() -> None:
         "feedback_true": "No",
         "feedback_false": None,
     }
-    assert short.body["accepted_answers"] == [{"text": "DAG"}]
+    assert short.body["accepted_answers"] == [{"text": "DAG"}, {"text": "graph", "credit": 0.5}]
     assert short.body["case_sensitive"]
     assert numeric.body == {"type": "numeric", "value": 9.81, "tolerance": 0.01, "unit": "m/s2"}
     assert len(matching.body["responses"]) == 3

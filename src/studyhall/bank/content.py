@@ -133,6 +133,9 @@ class Numeric(Strict):
 class AcceptedAnswer(Strict):
     # Stripped first, so a blank "answer" cannot make an empty reply right.
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    # The share of the marks this answer earns: 1 is fully right; less is partial credit (as
+    # GIFT's `=%50%Cat` and Moodle's answer fractions say). A wrong answer is simply not listed.
+    credit: float = Field(1.0, gt=0, le=1, allow_inf_nan=False)
 
 
 class ShortText(Strict):
@@ -160,6 +163,13 @@ class ShortText(Strict):
     def _something_to_match(self) -> ShortText:
         if not self.accepted_answers and not self.pattern:
             raise ValueError("give at least one accepted answer or a pattern")
+        if (
+            self.accepted_answers
+            and not self.pattern
+            and all(a.credit < 1 for a in self.accepted_answers)
+        ):
+            # Otherwise nobody could ever earn the question's full marks.
+            raise ValueError("at least one accepted answer must earn full credit")
         return self
 
 

@@ -77,8 +77,9 @@ def is_correct(score: float) -> bool:
 def correct_answer(body: Body) -> dict[str, Any]:
     """The right answer, for review screens, in the learner's answer shape where one exists.
 
-    Short text has no single right answer, so it gives every accepted answer and the pattern
-    (None when there is none) instead of `{"text": ...}`; numeric gives `{"value"}` or
+    Short text has no single right answer, so it gives every fully accepted answer and the
+    pattern (None when there is none) instead of `{"text": ...}`, and the answers worth part of
+    the marks apart (`partial`: text and credit); numeric gives `{"value"}` or
     `{"min", "max"}` (the tolerance is on the question itself).
     """
     match body:
@@ -93,10 +94,13 @@ def correct_answer(body: Body) -> dict[str, Any]:
                 return {"value": body.value}
             return {"min": body.min, "max": body.max}
         case ShortText():
-            return {
-                "accepted": [a.text for a in body.accepted_answers],
+            key: dict[str, Any] = {
+                "accepted": [a.text for a in body.accepted_answers if a.credit >= 1],
                 "pattern": body.pattern,
             }
+            if partial := [a for a in body.accepted_answers if a.credit < 1]:
+                key["partial"] = [{"text": a.text, "credit": a.credit} for a in partial]
+            return key
         case Ordering():
             return {"order": [item.id for item in body.items]}
         case Matching():
@@ -212,7 +216,7 @@ def _score(body: Body, parsed: Strict) -> float:
         case Numeric(), NumberAnswer():
             return float(_number_is_right(body, parsed.value))
         case ShortText(), TextAnswer():
-            return float(_text_is_right(body, parsed.text))
+            return _text_credit(body, parsed.text)
         case Ordering(), OrderAnswer():
             in_place = sum(a == item.id for a, item in zip(parsed.order, body.items, strict=True))
             return _share_or_nothing(in_place, len(body.items), body.partial_credit)
@@ -241,12 +245,20 @@ def _number_is_right(body: Numeric, value: float) -> bool:
     return body.min <= value <= body.max
 
 
-def _text_is_right(body: ShortText, text: str) -> bool:
+def _text_credit(body: ShortText, text: str) -> float:
+    """The best credit among the accepted answers the reply matches; the pattern is worth
+    full marks."""
     given = _normalise(body, text)
-    if any(given == _normalise(body, a.text) for a in body.accepted_answers):
-        return True
-    if body.pattern is None:
-        return False
+    best = max(
+        (a.credit for a in body.accepted_answers if given == _normalise(body, a.text)),
+        default=0.0,
+    )
+    if best >= 1 or body.pattern is None:
+        return best
+    return 1.0 if _pattern_matches(body, text) else best
+
+
+def _pattern_matches(body: ShortText, text: str) -> bool:
     # Case is handled by the flag, not by folding the text, so a pattern like [A-Z]{3} still
     # means what its author wrote. The text is at most 1000 characters (TextAnswer).
     flags = 0 if body.case_sensitive else regex.IGNORECASE

@@ -5,10 +5,14 @@
     B) Jupiter
     ANSWER: B
 
-The stem is every line before the first option; options are a letter with `.` or `)`; the
+The stem is every line before the first option; options are a letter with `.` or `)` (and,
+as Moodle reads them, a space or not after it); the
 `ANSWER:` line ends the question and names the right letter. Blank lines between questions
 are optional. A question without options or answer, or whose answer names no option, is
 rejected with its line.
+
+Aiken is plain text: what it holds is escaped into our Markdown, so `<b> & *x*` shows exactly
+so; writing, the Markdown is rendered and what a learner would read is written.
 """
 
 from __future__ import annotations
@@ -17,8 +21,12 @@ import re
 from collections.abc import Iterable, Iterator
 
 from studyhall.interchange.items import Exported, Parsed, Rejected, Where
+from studyhall.interchange.textutil import markdown_to_plain, plain_to_markdown
 
 _OPTION = re.compile(r"^([A-Za-z])[.)]\s+(.*)$")
+# Moodle also reads `A)Text` and `A.Text` (a capital, no space) as options; a question's
+# first line that looks so (`A.D. 1066 …`) is still its stem.
+_TIGHT_OPTION = re.compile(r"^([A-Z])[.)](\S.*)$")
 _ANSWER = re.compile(r"^ANSWER:\s*(.*)$", re.IGNORECASE)
 
 
@@ -36,7 +44,7 @@ def parse(text: str, filename: str = "questions.txt") -> Iterator[Parsed | Rejec
         if answer := _ANSWER.match(line):
             yield _question(Where(filename, start), stem, options, answer.group(1).strip())
             stem, options = [], []
-        elif option := _OPTION.match(line):
+        elif option := _OPTION.match(line) or (_TIGHT_OPTION.match(line) if stem else None):
             if not stem:
                 yield Rejected(Where(filename, number), "an option with no question before it")
                 continue
@@ -68,11 +76,15 @@ def _question(
     body = {
         "type": "single_choice",
         "options": [
-            {"id": letter.lower(), "text": text, "correct": letter == answer.upper()}
+            {
+                "id": letter.lower(),
+                "text": plain_to_markdown(text),
+                "correct": letter == answer.upper(),
+            }
             for letter, text in options
         ],
     }
-    return Parsed(where, "\n".join(stem).strip(), body)
+    return Parsed(where, plain_to_markdown("\n".join(stem).strip()), body)
 
 
 def render(questions: Iterable[Exported]) -> tuple[str, list[tuple[Exported, str]]]:
@@ -85,10 +97,10 @@ def render(questions: Iterable[Exported]) -> tuple[str, list[tuple[Exported, str
             skipped.append((item, "Aiken holds only single-choice questions"))
             continue
         letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-        lines = [item.content["stem"]]
+        lines = [markdown_to_plain(item.content["stem"])]
         right = ""
         for letter, option in zip(letters, body["options"], strict=False):
-            lines.append(f"{letter}. {option['text']}")
+            lines.append(f"{letter}. {' '.join(markdown_to_plain(option['text']).split())}")
             right = letter if option["correct"] else right
         lines.append(f"ANSWER: {right}")
         out.append("\n".join(lines))

@@ -138,11 +138,12 @@ def _print_import_summary(report: Any, *, dry_run: bool, partial: bool) -> None:
     counts = report.counts()
     if report.file_error:
         raise click.ClickException(f"the file was refused: {report.file_error}")
-    problems = [o for o in report.outcomes if o.action in ("reject", "skip")]
+    problems = [o for o in report.outcomes if o.action in ("reject", "skip") or o.warnings]
     if problems:
         click.echo(f"{'where':40} {'action':7} reason")
         for outcome in problems[:50]:
-            click.echo(f"{outcome.where[:40]:40} {outcome.action:7} {outcome.reason}")
+            why = "; ".join(filter(None, [outcome.reason, *outcome.warnings]))
+            click.echo(f"{outcome.where[:40]:40} {outcome.action:7} {why}")
         if len(problems) > 50:
             click.echo(f"... and {len(problems) - 50} more (see --report)")
     click.echo(f"{'':10}{'create':>8}{'update':>8}{'skip':>8}{'reject':>8}")

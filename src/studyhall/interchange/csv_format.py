@@ -7,7 +7,8 @@ Columns (a header row is required; order is free, unknown columns are refused):
 - single_choice, multiple_response: options, the right ones starting with `*`: `*Paris | Lyon`
 - true_false: `true` or `false`
 - numeric: `42`, `3.14 +- 0.01` or `1..5` (put a unit in `unit`)
-- short_text: the accepted answers: `DAG | directed acyclic graph`
+- short_text: the accepted answers: `DAG | directed acyclic graph`; `%50% graph` is worth half
+  the marks
 - ordering: the items in their right order
 - matching: `premise => response` pairs; `=> response` alone is a distractor
 
@@ -19,15 +20,18 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from studyhall.interchange.gift import accepted_answer
 from studyhall.interchange.items import Exported, FormatError, Parsed, Rejected, Where
 from studyhall.interchange.textutil import ids, number
 
 COLUMNS = ("type", "stem", "answers", "explanation", "topic", "tags", "difficulty", "unit")
 REQUIRED = {"type", "stem", "answers"}
 TOPIC_SEPARATOR = " / "
+_CREDIT = re.compile(r"^%(\d+(?:\.\d+)?)%\s*(.*)$", re.DOTALL)
 
 
 class _Refused(Exception):
@@ -125,7 +129,7 @@ def _body(kind: str, answers: str, unit: str) -> dict[str, Any]:
     if kind == "numeric":
         return _numeric(answers.strip(), unit)
     if kind == "short_text":
-        return {"type": kind, "accepted_answers": [{"text": _plain(i)} for i in items]}
+        return {"type": kind, "accepted_answers": [_accepted(i) for i in items]}
     if kind == "ordering":
         return {"type": kind, "items": [
             {"id": i, "text": _plain(t)} for i, t in zip(ids("i", len(items)), items, strict=True)
@@ -192,6 +196,21 @@ def render(questions: Iterable[Exported]) -> Iterator[str]:
         buffer.truncate()
 
 
+def _accepted(item: str) -> dict[str, Any]:
+    """`%50% graph` is an answer worth half the marks (an escaped `\\%` is a literal one)."""
+    found = _CREDIT.match(item.strip())
+    if found is None:
+        return {"text": _plain(item)}
+    return accepted_answer(_plain(found.group(2)), float(found.group(1)))
+
+
+def _accepted_cell(answer: dict[str, Any]) -> str:
+    text = _escape(answer["text"])
+    text = "\\" + text if text.startswith("%") else text
+    credit = answer.get("credit", 1)
+    return text if credit >= 1 else f"%{number(round(credit * 100, 5))}% {text}"
+
+
 def _answers(body: dict[str, Any]) -> str:
     kind = body["type"]
     if kind in ("single_choice", "multiple_response"):
@@ -205,7 +224,7 @@ def _answers(body: dict[str, Any]) -> str:
             return f"{number(body['value'])} +- {number(body.get('tolerance') or 0)}"
         return f"{number(body['min'])}..{number(body['max'])}"
     if kind == "short_text":
-        return " | ".join(_escape(a["text"]) for a in body["accepted_answers"])
+        return " | ".join(map(_accepted_cell, body["accepted_answers"]))
     if kind == "ordering":
         return " | ".join(_escape(i["text"]) for i in body["items"])
     texts = {r["id"]: r["text"] for r in body["responses"]}

@@ -37,6 +37,7 @@ IN_ORG = (Unauthenticated, Forbidden, NotFound)
 ENVELOPE = 16 * 1024
 CHUNK = 1024 * 1024
 BASE = "/orgs/{org}/tracks/{track_id}"
+MAX_NAMED = 200  # ids of left-out questions in one header: it must stay a sane size
 
 
 class ImportTooLarge(Problem):
@@ -288,8 +289,9 @@ async def export_questions(
     q: Annotated[str | None, Query(max_length=200, description="The bank's search.")] = None,
 ) -> Response:
     """The track's questions (head versions, drafts included, retired left out) as a file.
-    Questions a format cannot carry (GIFT has no ordering) are left out and named in the
-    `X-Studyhall-Skipped` header count."""
+    Questions a format cannot carry (GIFT has no ordering) are left out: counted in the
+    `X-Studyhall-Skipped` header, their ids in `X-Studyhall-Skipped-Questions` (the first
+    200), and in a GIFT file each is named with the reason in a `// left out:` comment."""
     found = await exporter.export_questions(
         caller.ctx, caller.org.id, track_id, format, dialect=request.app.state.db.dialect,
         topic=topic, tag=tag, q=q,
@@ -307,5 +309,7 @@ def export_response(found: exporter.ExportFile) -> Response:
             "Content-Disposition": f'attachment; filename="{found.filename}"',
             "X-Studyhall-Exported": str(found.count),
             "X-Studyhall-Skipped": str(len(found.skipped)),
+            # Which ones (the file says why, as a comment where its format has them).
+            "X-Studyhall-Skipped-Questions": ", ".join(found.skipped_ids[:MAX_NAMED]),
         },
     )

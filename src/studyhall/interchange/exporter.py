@@ -29,7 +29,11 @@ class ExportFile:
     filename: str
     media_type: str
     count: int
-    skipped: list[str]
+    skipped: list[str]  # `question <id> ("first words"): why`, see formats.left_out
+
+    @property
+    def skipped_ids(self) -> list[str]:
+        return [why.split(" ", 2)[1] for why in self.skipped if why.startswith("question ")]
 
 
 async def _matching_ids(

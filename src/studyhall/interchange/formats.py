@@ -66,8 +66,32 @@ def _text(path: Path, filename: str) -> str:
 
 
 def read(path: Path, fmt: ImportFormat, filename: str) -> Iterator[Parsed | Rejected]:
-    """The items of the file at `path`. Moodle XML is streamed; the others are read whole
-    (the file's size is limited before this is called)."""
+    """The items of the file at `path`; FormatError for an empty file or one that holds no
+    question at all (an import of it would "succeed" with nothing)."""
+    if _is_empty(path):
+        raise FormatError(Where(filename), "the file is empty")
+    found = 0
+    for item in _read(path, fmt, filename):
+        found += 1
+        yield item
+    if not found:
+        raise FormatError(Where(filename), "the file holds no questions")
+
+
+# A file this small is read to see whether it holds anything but blanks and a byte-order mark.
+_SMALL = 64 * 1024
+
+
+def _is_empty(path: Path) -> bool:
+    size = path.stat().st_size
+    if size == 0:
+        return True
+    return size <= _SMALL and not path.read_bytes().removeprefix(b"\xef\xbb\xbf").strip()
+
+
+def _read(path: Path, fmt: ImportFormat, filename: str) -> Iterator[Parsed | Rejected]:
+    """Moodle XML is streamed; the others are read whole (the file's size is limited before
+    this is called)."""
     if fmt is ImportFormat.MOODLE_XML:
         with path.open("rb") as stream:
             yield from moodle_xml.parse(stream, filename)
@@ -101,4 +125,11 @@ def write(fmt: ExportFormat, questions: Iterable[Exported]) -> tuple[bytes, list
         data = "".join(csv_format.render(questions)).encode()
     else:
         data = "".join(json_format.render(questions)).encode()
-    return data, [f"question {item.id or '?'}: {why}" for item, why in skipped]
+    return data, [f"{left_out(item)}: {why}" for item, why in skipped]
+
+
+def left_out(item: Exported) -> str:
+    """How an export names a question it leaves out: its id and first words."""
+    words = " ".join(item.content["stem"].split())
+    words = words if len(words) <= 60 else words[:59] + "…"
+    return f'question {item.id or "?"} ("{words}")'

@@ -15,12 +15,13 @@ Every error is a `Rejected` (one question) or a `FormatError` (the file), with a
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from studyhall.interchange.items import Exported, FormatError, Parsed, Rejected, Where
-from studyhall.interchange.textutil import html_to_markdown, ids, number
+from studyhall.interchange.textutil import html_to_markdown, ids, number, plain_to_markdown
 
 SPECIAL = "~=#{}:\\"
 _TAG_COMMENT = re.compile(r"^//\s*\[tag:([^\]]+)\]\s*$")
@@ -90,9 +91,10 @@ def _balance(line: str) -> int:
     return depth
 
 
-def _blocks(text: str) -> Iterator[tuple[int, list[str], list[str]]]:
-    """(first line number, lines, tags from `// [tag:]` comments) of each block."""
+def _blocks(text: str) -> Iterator[tuple[list[int], list[str], list[str]]]:
+    """(line numbers, lines, tags from `// [tag:]` comments) of each block."""
     lines: list[str] = []
+    numbers: list[int] = []
     tags: list[str] = []
     start = 0
     depth = 0
@@ -104,19 +106,20 @@ def _blocks(text: str) -> Iterator[tuple[int, list[str], list[str]]]:
             continue
         if not stripped and depth == 0:
             if lines:
-                yield start, lines, tags
-                lines, tags = [], []
+                yield numbers, lines, tags
+                lines, numbers, tags = [], [], []
             continue
         if not lines:
             start = number_
         lines.append(raw)
+        numbers.append(number_)
         depth += _balance(raw)
         if depth < 0:
             raise FormatError(Where("", number_), "a `}` closes no `{`")
     if depth > 0:
         raise FormatError(Where("", start), "an answer block `{` is never closed")
     if lines:
-        yield start, lines, tags
+        yield numbers, lines, tags
 
 
 def category_path(value: str) -> list[str]:
@@ -133,16 +136,20 @@ def parse(text: str, filename: str = "questions.gift") -> Iterator[Parsed | Reje
         blocks = list(_blocks(text.lstrip("\ufeff")))
     except FormatError as exc:
         raise FormatError(Where(filename, exc.where.line), exc.reason) from None
-    for line, lines, tags in blocks:
-        where = Where(filename, line)
+    for numbers, lines, tags in blocks:
+        if lines[0].strip().upper().startswith("$CATEGORY:"):
+            category = category_path(lines[0].split(":", 1)[1].strip())
+            # Moodle would read a question on the very next line as part of the category's
+            # name (and warn); we read it as the question it is.
+            numbers, lines = numbers[1:], lines[1:]
+            if not lines:
+                continue
+        where = Where(filename, numbers[0])
         block = "\n".join(lines).strip()
-        if block.upper().startswith("$CATEGORY:"):
-            category = category_path(block.split(":", 1)[1].strip())
-            continue
         try:
             item = _question(block, where)
         except _Refused as refused:
-            yield Rejected(where, str(refused))
+            yield Rejected(where, str(refused), stem=first_words(block))
             continue
         item.category = list(category)
         item.tags = tags
@@ -153,6 +160,38 @@ class _Refused(Exception):
     pass
 
 
+def first_words(block: str) -> str:
+    """The opening of a refused block, for the report (its title and markers left out)."""
+    if block.startswith("::") and (end := _find(block, "::", 2)) >= 0:
+        block = block[end + 2 :]
+    block = _FORMAT.sub("", block.lstrip(), count=1)
+    if (opening := _find(block, "{")) > 0:
+        block = block[:opening]
+    text = " ".join(unescape(block).split())
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def formatted(raw: str, default: str | None) -> str:
+    """One piece of GIFT text (stem, option, feedback, premise…) as our Markdown.
+
+    As in Moodle, every piece may open with its own `[html]`, `[moodle]`, `[plain]` or
+    `[markdown]` marker, and otherwise has the question's format. HTML (and Moodle's auto
+    format, which allows it) becomes Markdown; plain text is escaped so that it shows
+    literally; Markdown, and text with no marker anywhere, is kept as written.
+    """
+    value = raw.strip()
+    kind = default
+    if found := _FORMAT.match(value):
+        kind = found.group(1).lower()
+        value = value[found.end() :]
+    value = unescape(value).strip()
+    if kind in ("html", "moodle"):
+        return html_to_markdown(value, set())
+    if kind == "plain":
+        return plain_to_markdown(value)
+    return value
+
+
 def _question(block: str, where: Where) -> Parsed:
     title = None
     if block.startswith("::"):
@@ -161,9 +200,9 @@ def _question(block: str, where: Where) -> Parsed:
             raise _Refused("the title `::` is never closed")
         title = unescape(block[2:end]).strip() or None
         block = block[end + 2 :].lstrip()
-    is_html = False
+    default_format = None
     if found := _FORMAT.match(block):
-        is_html = found.group(1).lower() in ("html", "moodle")
+        default_format = found.group(1).lower()
         block = block[found.end() :]
     opening = _find(block, "{")
     if opening < 0:
@@ -172,8 +211,7 @@ def _question(block: str, where: Where) -> Parsed:
     before, inside, after = block[:opening], block[opening + 1 : closing], block[closing + 1 :]
 
     def text(raw: str) -> str:
-        value = unescape(raw).strip()
-        return html_to_markdown(value, set()) if is_html else value
+        return formatted(raw, default_format)
 
     stem = text(before)
     if after.strip():
@@ -181,9 +219,12 @@ def _question(block: str, where: Where) -> Parsed:
     answers, _, general = _split_general(inside)
     if not stem:
         raise _Refused("the question has no text")
-    body = _body(answers.strip(), text)
+    warnings: list[str] = []
+    body = _body(answers.strip(), text, warnings)
     explanation = text(general) if general is not None else None
-    return Parsed(where, stem, body, explanation=explanation or None, title=title)
+    return Parsed(
+        where, stem, body, explanation=explanation or None, title=title, warnings=warnings
+    )
 
 
 def _split_general(inside: str) -> tuple[str, str, str | None]:
@@ -193,11 +234,11 @@ def _split_general(inside: str) -> tuple[str, str, str | None]:
     return inside[:at], "####", inside[at + 4 :]
 
 
-def _body(answers: str, text: Any) -> dict[str, Any]:
+def _body(answers: str, text: Any, warnings: list[str]) -> dict[str, Any]:
     if not answers:
         raise _Refused("an essay question (empty answer block): we only hold marked questions")
     if answers.startswith("#"):
-        return _numeric(answers[1:])
+        return _numeric(answers[1:], warnings)
     head = _split(answers, "#")
     if head[0][1].strip().upper() in ("T", "TRUE", "F", "FALSE"):
         correct = head[0][1].strip().upper().startswith("T")
@@ -219,10 +260,7 @@ def _body(answers: str, text: Any) -> dict[str, Any]:
     if all(m == "=" for m, _ in entries):
         if any(_find(p, "->") >= 0 for _, p in entries):
             return _matching(entries, text)
-        return {
-            "type": "short_text",
-            "accepted_answers": [{"text": a["text"]} for a in parsed if a["weight"] > 0],
-        }
+        return _short_text(parsed)
     weighted = any(a["weighted"] for a in parsed)
     options = [
         {"id": i, "text": a["text"], "correct": a["weight"] > 0, "feedback": a["feedback"]}
@@ -236,6 +274,22 @@ def _body(answers: str, text: Any) -> dict[str, Any]:
     if kind == "multiple_response":
         body["scoring"] = "partial"
     return body
+
+
+def _short_text(parsed: list[dict[str, Any]]) -> dict[str, Any]:
+    """Answers with a positive weight are accepted, worth that share of the marks (`=%50%Cat`
+    earns half); a zero or negative weight only carries feedback for a wrong reply."""
+    accepted = [accepted_answer(a["text"], a["weight"]) for a in parsed if a["weight"] > 0]
+    if not any(a["weight"] >= 100 for a in parsed):
+        raise _Refused("no answer earns full marks (`=answer` or `=%100%answer`)")
+    return {"type": "short_text", "accepted_answers": accepted}
+
+
+def accepted_answer(text: str, percent: float) -> dict[str, Any]:
+    """A short-text accepted answer worth `percent` of the marks (100 or more: all of them)."""
+    if percent >= 100:
+        return {"text": text}
+    return {"text": text, "credit": percent / 100}
 
 
 def _answer(marker: str, piece: str, text: Any) -> dict[str, Any]:
@@ -280,31 +334,57 @@ def _matching(entries: list[tuple[str, str]], text: Any) -> dict[str, Any]:
     }
 
 
-def _numeric(spec: str) -> dict[str, Any]:
-    answers = [p for m, p in _split(spec, "=") if p.strip()] if "=" in spec else [spec]
-    for raw in answers:
+def _numeric(spec: str, warnings: list[str]) -> dict[str, Any]:
+    """Moodle's numeric block: `3:2` (3 ± 2), `1..5`, or answers each after `=`, weighted
+    (`=%50%1822:2`), with feedback after `#`; `~` opens the feedback for any other reply.
+    We hold one right number or range: partial-credit answers are left out with a warning."""
+    other = _find(spec, "~")
+    if other >= 0:
+        spec = spec[:other]  # feedback for every other reply: we hold none such
+    right: dict[str, dict[str, Any]] = {}
+    for _, raw in _split(spec, "="):
         piece = raw.strip()
+        if not piece:
+            continue
         weight = 100.0
         if found := _WEIGHT.match(piece):
             weight = float(found.group(1))
             piece = piece[found.end() :]
-        piece = _split(piece, "#")[0][1].strip()
-        if weight < 100:
-            continue
-        try:
-            if ".." in piece:
-                low, high = piece.split("..", 1)
-                return {"type": "numeric", "min": float(low), "max": float(high)}
-            value, _, tolerance = unescape(piece).partition(":")
-            return {
-                "type": "numeric",
-                "value": float(value),
-                "tolerance": abs(float(tolerance)) if tolerance.strip() else 0.0,
-            }
-        except ValueError:
-            why = f"{piece!r} is not a number, a number:tolerance or a min..max range"
-            raise _Refused(why) from None
-    raise _Refused("a numeric question with no fully right answer")
+        value = unescape(_split(piece, "#")[0][1]).strip()
+        if value == "*" or weight <= 0:
+            continue  # a wrong reply, there only for its feedback
+        body = _number_spec(value)
+        if weight >= 100:
+            right.setdefault(json.dumps(body, sort_keys=True), body)
+        else:
+            warnings.append(
+                f"the answer {value} worth {number(weight)}% is left out: a numeric question "
+                "holds one right number or range, worth full marks"
+            )
+    if not right:
+        raise _Refused("a numeric question with no fully right answer")
+    if len(right) > 1:
+        raise _Refused(
+            f"{len(right)} different fully right answers: a numeric question holds one right "
+            "number or range; keep one"
+        )
+    return next(iter(right.values()))
+
+
+def _number_spec(value: str) -> dict[str, Any]:
+    try:
+        if ".." in value:
+            low, high = value.split("..", 1)
+            return {"type": "numeric", "min": float(low), "max": float(high)}
+        centre, _, tolerance = value.partition(":")
+        return {
+            "type": "numeric",
+            "value": float(centre),
+            "tolerance": abs(float(tolerance)) if tolerance.strip() else 0.0,
+        }
+    except ValueError:
+        why = f"{value!r} is not a number, a number:tolerance or a min..max range"
+        raise _Refused(why) from None
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -319,7 +399,11 @@ def render(questions: Iterable[Exported]) -> tuple[str, list[tuple[Exported, str
         content = item.content
         body = content["body"]
         if body["type"] == "ordering":
-            skipped.append((item, "GIFT has no ordering questions"))
+            why = "GIFT has no ordering questions"
+            skipped.append((item, why))
+            # Said in the file too, so whoever opens it knows it is not the whole bank.
+            words = " ".join(content["stem"].split())[:60]
+            out.append(f'// left out: question {item.id or "?"} "{words}": {why}\n')
             continue
         if item.topic != category:
             category = item.topic
@@ -341,6 +425,10 @@ def _ends_with_separator(answers: str) -> bool:
         return False
     run = len(answers) - 1 - len(answers[:-1].rstrip("\\"))
     return run % 2 == 0
+
+
+def _weight(credit: float) -> str:
+    return "" if credit >= 1 else f"%{number(round(credit * 100, 5))}%"
 
 
 def _feedback(text: str | None) -> str:
@@ -377,7 +465,9 @@ def _answers(body: dict[str, Any]) -> str:
             return f"#{number(body['value'])}:{number(body.get('tolerance') or 0)}"
         return f"#{number(body['min'])}..{number(body['max'])}"
     if kind == "short_text":
-        return " ".join(f"={escape(a['text'])}" for a in body["accepted_answers"])
+        return " ".join(
+            f"={_weight(a.get('credit', 1))}{escape(a['text'])}" for a in body["accepted_answers"]
+        )
     # matching
     texts = {r["id"]: r["text"] for r in body["responses"]}
     used = set(body["pairs"].values())

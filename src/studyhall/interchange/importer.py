@@ -79,11 +79,12 @@ class Outcome:
     reason: str | None = None
     question_id: str | None = None
     stem: str = ""
+    warnings: list[str] = field(default_factory=list)  # what the question leaves out
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "where": self.where, "action": self.action, "reason": self.reason,
-            "question_id": self.question_id, "stem": self.stem,
+            "question_id": self.question_id, "stem": self.stem, "warnings": self.warnings,
         }  # fmt: skip
 
 
@@ -270,7 +271,10 @@ async def plan(
     report = Report()
     try:
         for count, item in enumerate(_items(path, fmt, filename, options.max_items), 1):
-            report.outcomes.append(await _judge(item, resolver, existing, seen, options))
+            outcome = await _judge(item, resolver, existing, seen, options)
+            if isinstance(item, Parsed):
+                outcome.warnings = list(item.warnings)
+            report.outcomes.append(outcome)
             if progress is not None and count % PROGRESS_EVERY == 0:
                 await progress(count)
     except FormatError as exc:
@@ -286,7 +290,7 @@ async def _judge(
     options: Options,
 ) -> Outcome:
     if isinstance(item, Rejected):
-        return Outcome(str(item.where), "reject", item.reason)
+        return Outcome(str(item.where), "reject", item.reason, stem=item.stem)
     where, stem = str(item.where), _excerpt(item.stem)
     topic = resolver.resolve(item.category)
     if isinstance(topic, str):

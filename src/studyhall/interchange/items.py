@@ -56,6 +56,9 @@ class Parsed:
     source: str | None = None
     images: dict[str, bytes] = field(default_factory=dict)  # name -> bytes, see IMPORT_SCHEME
     title: str | None = None
+    # What the file says that the question, as imported, leaves out (a partial-credit numeric
+    # answer, an audio file…): the import report shows each, so no loss is silent.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Rejected:
 
     where: Where
     reason: str
+    stem: str = ""  # the question's first words, when the file shows them
 
 
 @dataclass(frozen=True)

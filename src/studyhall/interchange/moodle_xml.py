@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
+from studyhall.interchange.gift import accepted_answer
 from studyhall.interchange.items import Exported, FormatError, Parsed, Rejected, Where
 from studyhall.interchange.textutil import html_to_markdown, ids, number
 from studyhall.interchange.xmlsafe import Element, iter_events, local
@@ -191,8 +192,10 @@ def _truefalse(element: Element, names: set[str]) -> dict[str, Any]:
 
 
 def _shortanswer(element: Element, names: set[str]) -> dict[str, Any]:
-    accepted = [{"text": text} for f, text, _, _ in _answers(element, names) if f >= 100]
-    if not accepted:
+    answers = _answers(element, names)
+    # A fraction under 100 is partial credit, kept as such; 0 or less marks a wrong reply.
+    accepted = [accepted_answer(text, f) for f, text, _, _ in answers if f > 0]
+    if not any(f >= 100 for f, *_ in answers):
         raise _Refused("no answer has full marks")
     return {
         "type": "short_text",
@@ -346,7 +349,7 @@ def _numeric_xml(body: dict[str, Any]) -> tuple[str, str]:
 def _short_xml(body: dict[str, Any]) -> tuple[str, str]:
     usecase = f"<usecase>{1 if body.get('case_sensitive') else 0}</usecase>"
     return "shortanswer", usecase + "".join(
-        _answer(100, a["text"]) for a in body["accepted_answers"]
+        _answer(round(100 * a.get("credit", 1), 5), a["text"]) for a in body["accepted_answers"]
     )
 
 

@@ -119,11 +119,13 @@ def _numeric_xml(body: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def _short_xml(body: dict[str, Any]) -> tuple[str, str, str]:
-    answers = [a["text"] for a in body["accepted_answers"]]
+    # Partial credit is the mapped value; the correct response is a fully right answer.
+    answers = [a["text"] for a in body["accepted_answers"] if a.get("credit", 1) >= 1]
     case = "true" if body.get("case_sensitive") else "false"
     entries = "".join(
-        f'<qti-map-entry map-key={quoteattr(a)} mapped-value="1" case-sensitive="{case}"/>'
-        for a in answers
+        f"<qti-map-entry map-key={quoteattr(a['text'])} "
+        f'mapped-value="{number(a.get("credit", 1))}" case-sensitive="{case}"/>'
+        for a in body["accepted_answers"]
     )
     mapping = f'<qti-mapping default-value="0" upper-bound="1">{entries}</qti-mapping>'
     pattern = f" pattern-mask={quoteattr(body['pattern'])}" if body.get("pattern") else ""

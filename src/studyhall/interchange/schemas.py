@@ -40,6 +40,11 @@ class OutcomeOut(BaseModel):
     reason: str | None
     question_id: UUID | None
     stem: str = Field(description="The question's first words.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What the file says that the question, as imported, leaves out "
+        "(an answer worth part of the marks that the type cannot hold, a media file…).",
+    )
 
 
 class ImportReport(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+from studyhall.bank.render import plain_text, render_markdown
 from studyhall.interchange.items import IMPORT_SCHEME
 
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
@@ -42,6 +43,34 @@ def html_to_markdown(text: str, images: set[str] | None = None) -> str:
     # Spacing in HTML source means nothing: runs of blanks become one, lines are trimmed.
     text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+# Characters that mean something anywhere in a line of CommonMark (emphasis, code, links,
+# images, raw HTML, entities, tables, strikethrough); a backslash makes each literal.
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&|~!])")
+# What means something only at the start of a line: headings, quotes, lists, setext rules.
+_LIST_NUMBER = re.compile(r"^(\d{1,9})([.)])")
+
+
+def plain_to_markdown(text: str) -> str:
+    """Plain text as Markdown that shows exactly these characters once rendered (spacing
+    aside): `<b> & *x*` stays `<b> & *x*`, not bold text or a dropped tag."""
+    lines = []
+    for line in _MARKDOWN_INLINE.sub(r"\\\1", text).split("\n"):
+        line = line.lstrip()  # leading spaces would make an indented code block
+        if found := _LIST_NUMBER.match(line):
+            line = f"{found.group(1)}\\{found.group(2)}{line[found.end() :]}"
+        elif line[:1] in ("#", "+", "-", "=", ">"):
+            line = "\\" + line
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def markdown_to_plain(text: str) -> str:
+    """What a learner reads of our Markdown, as plain text (for formats that hold only that):
+    rendered, then every tag dropped; images (which plain text cannot show) go. Text that
+    renders as nothing (a lone `#` is an empty heading) is kept as written."""
+    return plain_text(render_markdown(text, "-")).strip() or text.strip()
 
 
 def escape_label(text: str) -> str:

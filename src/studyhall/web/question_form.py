@@ -2,13 +2,15 @@
 bank's content contract (`bank.content.QuestionContent`).
 
 Choices are written one per line, `*` marking the right ones and `||` adding feedback;
-ordering items one per line in the right order; matching pairs as `premise => response`
-(a line `=> response` adds a distractor). Ids are given by position (a, b, c …): learners
-never see them, and the exam screen names options by position anyway.
+short-text answers one per line, `%50% ` before one worth half the marks (GIFT's own way
+of writing partial credit); ordering items one per line in the right order; matching pairs
+as `premise => response` (a line `=> response` adds a distractor). Ids are given by position
+(a, b, c …): learners never see them, and the exam screen names options by position anyway.
 """
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Any
 
@@ -53,6 +55,22 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+_CREDIT = re.compile(r"^%(\d+(?:\.\d+)?)%\s*(.*)$")
+
+
+def _accepted(line: str) -> dict[str, Any]:
+    """`%50% Kitten` is an answer worth half the marks; a plain line is worth all of them."""
+    found = _CREDIT.match(line)
+    if found is None or float(found.group(1)) >= 100:
+        return {"text": found.group(2) if found else line}
+    return {"text": found.group(2), "credit": float(found.group(1)) / 100}
+
+
+def _accepted_line(answer: dict[str, Any]) -> str:
+    credit = answer.get("credit", 1)
+    return answer["text"] if credit >= 1 else f"%{round(credit * 100, 5):g}% {answer['text']}"
+
+
 def _number(text: str) -> float | str | None:
     text = text.strip().replace(",", ".")
     if not text:
@@ -89,7 +107,7 @@ def content_from_form(form: dict[str, str]) -> dict[str, Any]:
         if form.get("num_unit", "").strip():
             body["unit"] = form["num_unit"].strip()
     elif kind == "short_text":
-        body["accepted_answers"] = [{"text": t} for t in _lines(form.get("accepted", ""))]
+        body["accepted_answers"] = [_accepted(t) for t in _lines(form.get("accepted", ""))]
         body["case_sensitive"] = form.get("case_sensitive") == "on"
         if form.get("pattern", "").strip():
             body["pattern"] = form["pattern"].strip()
@@ -156,7 +174,7 @@ def form_from_content(content: dict[str, Any]) -> dict[str, str]:
                 form[f"num_{name}"] = f"{body[name]:g}"
         form["num_unit"] = body.get("unit") or ""
     elif kind == "short_text":
-        form["accepted"] = "\n".join(a["text"] for a in body.get("accepted_answers", []))
+        form["accepted"] = "\n".join(map(_accepted_line, body.get("accepted_answers", [])))
         form["case_sensitive"] = "on" if body.get("case_sensitive") else ""
         form["pattern"] = body.get("pattern") or ""
     elif kind == "ordering":

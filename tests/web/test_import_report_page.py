@@ -1,0 +1,49 @@
+"""The import report page says what an author needs: what each question left out, refusals
+in words, and no "Import for real" when it would write nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from studyhall.jobs.worker import Worker
+from tests.web.conftest import School
+from tests.web.helpers import browser_sign_in
+from tests.web.test_import_pages import upload
+
+
+@pytest.fixture
+async def worker(app: FastAPI) -> AsyncIterator[Worker]:
+    made = Worker(app.state.job_runtime, concurrency=1, run_schedules=False)
+    yield made
+    await made.stop(grace=0)
+
+
+GRANT = """$CATEGORY: Architecture/Cluster
+
+When was Ulysses S. Grant born? {#=1822:0 # Correct! =%50%1822:2 # Close.}
+"""
+
+
+async def report_page(
+    client: httpx.AsyncClient, school: School, worker: Worker, name: str, data: bytes,
+    **fields: str,
+) -> str:  # fmt: skip
+    await browser_sign_in(client, school.author.email)
+    started = await upload(client, school, name, data, **fields)
+    assert started.status_code == 303, started.text[:2000]
+    await worker.run_until_idle()
+    page = await client.get(started.headers["location"])
+    assert page.status_code == 200
+    return page.text
+
+
+async def test_what_a_question_left_out_is_shown_beside_it(
+    client: httpx.AsyncClient, school: School, worker: Worker
+) -> None:
+    text = await report_page(client, school, worker, "grant.gift", GRANT.encode())
+    assert 'id="warned"' in text
+    assert "1822:2 worth 50% is left out" in text
