@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -144,9 +145,15 @@ def _ordering_xml(body: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def _matching_xml(body: dict[str, Any]) -> tuple[str, str, str]:
-    def associable(items: list[dict[str, Any]]) -> str:
+    # A player lets a choice take part in at most match-max associations: a premise takes one
+    # response, a response as many premises as the key gives it (a distractor keeps 1, so
+    # using it once is still possible and still wrong).
+    uses = Counter(body["pairs"].values())
+
+    def associable(items: list[dict[str, Any]], limits: Counter[str] | None) -> str:
         return "".join(
-            f'<qti-simple-associable-choice identifier={quoteattr(i["id"])} match-max="1">'
+            f"<qti-simple-associable-choice identifier={quoteattr(i['id'])} "
+            f'match-max="{max(limits[i["id"]], 1) if limits is not None else 1}">'
             f"{escape(i['text'])}</qti-simple-associable-choice>"
             for i in items
         )
@@ -156,8 +163,8 @@ def _matching_xml(body: dict[str, Any]) -> tuple[str, str, str]:
         _declare("multiple", "directedPair", pairs),
         '<qti-match-interaction response-identifier="RESPONSE" shuffle="true" '
         f'max-associations="{len(pairs)}"><qti-simple-match-set>'
-        f"{associable(body['premises'])}</qti-simple-match-set><qti-simple-match-set>"
-        f"{associable(body['responses'])}</qti-simple-match-set></qti-match-interaction>",
+        f"{associable(body['premises'], None)}</qti-simple-match-set><qti-simple-match-set>"
+        f"{associable(body['responses'], uses)}</qti-simple-match-set></qti-match-interaction>",
         _template("match_correct"),
     )
 
