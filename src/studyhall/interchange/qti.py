@@ -34,6 +34,10 @@ STANDARD_TEMPLATES = {"match_correct", "map_response", "map_response_point"}
 SH = "urn:studyhall:interchange"
 BLANK = "_____"
 BLOCK = {"p", "div", "ul", "ol", "li", "table", "tr", "blockquote", "pre", "h1", "h2", "h3"}
+# What makes an item a template (a randomised item): its text and key are drawn per attempt,
+# so importing the written text would store variable names as the question.
+TEMPLATE_PARTS = {"templatedeclaration", "templateprocessing", "printedvariable",
+                  "templateblock", "templateinline", "templatecondition"}  # fmt: skip
 HELD = {"choiceinteraction", "textentryinteraction", "orderinteraction", "matchinteraction",
         "inlinechoiceinteraction"}  # fmt: skip
 
@@ -92,6 +96,7 @@ def parse_item(
 
 
 def _item(root: Element, where: Where, files: dict[str, bytes]) -> Parsed:
+    _check_template(root)
     body = first(root, "itembody")
     if body is None:
         raise _Refused("the item has no item body")
@@ -122,6 +127,20 @@ def _item(root: Element, where: Where, files: dict[str, bytes]) -> Parsed:
         where, stem, answers, explanation=explanation, images=images,
         title=attr(root, "title") or None,
     )  # fmt: skip
+
+
+def _check_template(root: Element) -> None:
+    found = [local(e.tag) for e in root.iter() if name(e) in TEMPLATE_PARTS]
+    found += [
+        f"{local(e.tag)} templateIdentifier" for e in root.iter() if attr(e, "templateIdentifier")
+    ]
+    if found:
+        shown = ", ".join(dict.fromkeys(found))
+        raise _Refused(
+            "randomised template item: not supported yet (it uses "
+            f"{shown}); its numbers are drawn when it is played, so import it once templates "
+            "are supported, or write one version of it by hand"
+        )
 
 
 def _check_processing(root: Element) -> None:
