@@ -101,3 +101,161 @@ def test_template_items_in_a_package_are_refused_one_by_one() -> None:
     assert _reason(first).startswith("randomised template item")
     assert isinstance(second, Parsed)
     assert second.stem == "Pick a"
+
+
+# --- conditional feedback -------------------------------------------------------------------
+
+FEEDBACK_DECL = (
+    '<outcomeDeclaration identifier="FEEDBACK" cardinality="single" baseType="identifier"/>'
+)
+
+
+def item_with_processing(body: str, processing: str, tail: str, *, correct: str = "A") -> bytes:
+    return f"""<assessmentItem xmlns="{V21}" identifier="i1" title="T" adaptive="false"
+      timeDependent="false">
+      <responseDeclaration identifier="RESPONSE" cardinality="single" baseType="identifier">
+        <correctResponse><value>{correct}</value></correctResponse></responseDeclaration>
+      <outcomeDeclaration identifier="SCORE" cardinality="single" baseType="float"/>
+      {FEEDBACK_DECL}
+      <itemBody>{body}</itemBody>
+      <responseProcessing>{processing}</responseProcessing>
+      {tail}
+    </assessmentItem>""".encode()
+
+
+SCORE_IF_CORRECT = """<responseCondition><responseIf>
+    <match><variable identifier="RESPONSE"/><correct identifier="RESPONSE"/></match>
+    <setOutcomeValue identifier="SCORE"><baseValue baseType="float">1</baseValue></setOutcomeValue>
+  </responseIf></responseCondition>"""
+ECHO = (
+    """<setOutcomeValue identifier="FEEDBACK"><variable identifier="RESPONSE"/></setOutcomeValue>"""
+)
+
+
+def modal(identifier: str, text: str, outcome: str = "FEEDBACK", show: str = "show") -> str:
+    return (
+        f'<modalFeedback outcomeIdentifier="{outcome}" identifier="{identifier}" '
+        f'showHide="{show}"><p>{text}</p></modalFeedback>'
+    )
+
+
+def test_modal_feedback_shown_for_the_chosen_option_becomes_that_options_feedback() -> None:
+    found = qti.parse_item(
+        item_with_processing(
+            f"<p>Pick</p>{CHOICES}", SCORE_IF_CORRECT + ECHO,
+            modal("A", "Yes, a is right.") + modal("B", "No, b is a trap."),
+        ),
+        Where("fb.xml"),
+    )  # fmt: skip
+    assert isinstance(found, Parsed)
+    assert [(o["text"], o.get("feedback")) for o in found.body["options"]] == [
+        ("a", "Yes, a is right."),
+        ("b", "No, b is a trap."),
+    ]
+    assert found.explanation is None
+    assert found.notes == []
+
+
+def test_feedback_set_by_a_match_on_one_choice_is_that_choices_feedback() -> None:
+    rule = """<responseCondition><responseIf>
+        <match><variable identifier="RESPONSE"/>
+          <baseValue baseType="identifier">B</baseValue></match>
+        <setOutcomeValue identifier="FEEDBACK"><baseValue baseType="identifier">fbB</baseValue>
+        </setOutcomeValue></responseIf></responseCondition>"""
+    found = qti.parse_item(
+        item_with_processing(f"<p>Pick</p>{CHOICES}", SCORE_IF_CORRECT + rule,
+                             modal("fbB", "b is the capital of nothing.")),
+        Where("fb.xml"),
+    )  # fmt: skip
+    assert isinstance(found, Parsed)
+    assert [o.get("feedback") for o in found.body["options"]] == [
+        None, "b is the capital of nothing.",
+    ]  # fmt: skip
+
+
+def test_feedback_inline_inside_a_choice_is_that_choices_feedback() -> None:
+    xml = f"""<qti-assessment-item xmlns="{V30}" identifier="c" title="C" adaptive="false"
+      time-dependent="false">
+      <qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="identifier">
+        <qti-correct-response><qti-value>ChoiceA</qti-value></qti-correct-response>
+      </qti-response-declaration>
+      <qti-outcome-declaration identifier="FEEDBACK" cardinality="single" base-type="identifier"/>
+      <qti-item-body><qti-choice-interaction response-identifier="RESPONSE" max-choices="1">
+        <qti-prompt>Which is a prime?</qti-prompt>
+        <qti-simple-choice identifier="ChoiceA">7<qti-feedback-inline outcome-identifier="FEEDBACK"
+          identifier="ChoiceA" show-hide="show">Seven has no divisors but 1 and 7.
+          </qti-feedback-inline>
+        </qti-simple-choice>
+        <qti-simple-choice identifier="ChoiceB">9<qti-feedback-inline outcome-identifier="FEEDBACK"
+          identifier="ChoiceB" show-hide="show">9 = 3 x 3.</qti-feedback-inline></qti-simple-choice>
+      </qti-choice-interaction></qti-item-body>
+      <qti-response-processing>
+        <qti-set-outcome-value identifier="FEEDBACK"><qti-variable identifier="RESPONSE"/>
+        </qti-set-outcome-value></qti-response-processing>
+    </qti-assessment-item>"""
+    found = qti.parse_item(xml.encode(), Where("inline.xml"))
+    assert isinstance(found, Parsed)
+    assert [(o["text"], o.get("feedback")) for o in found.body["options"]] == [
+        ("7", "Seven has no divisors but 1 and 7."),
+        ("9", "9 = 3 x 3."),
+    ]
+    assert found.explanation is None
+
+
+def test_right_or_wrong_feedback_is_left_out_and_said_so_the_general_part_kept() -> None:
+    processing = """<responseCondition><responseIf>
+        <match><variable identifier="RESPONSE"/><correct identifier="RESPONSE"/></match>
+        <setOutcomeValue identifier="SCORE"><baseValue baseType="float">1</baseValue>
+        </setOutcomeValue>
+        <setOutcomeValue identifier="FEEDBACK"><baseValue baseType="identifier">correct</baseValue>
+        </setOutcomeValue></responseIf><responseElse>
+        <setOutcomeValue identifier="FEEDBACK">
+          <baseValue baseType="identifier">incorrect</baseValue>
+        </setOutcomeValue></responseElse></responseCondition>
+        <setOutcomeValue identifier="GENERAL"><baseValue baseType="identifier">always</baseValue>
+        </setOutcomeValue>"""
+    found = qti.parse_item(
+        item_with_processing(
+            f"<p>Pick</p>{CHOICES}<feedbackBlock outcomeIdentifier='FEEDBACK' identifier='correct'"
+            " showHide='show'><p>Block for the right ones.</p></feedbackBlock>",
+            processing,
+            modal("correct", "Well done.") + modal("incorrect", "Try again.")
+            + modal("always", "a is the first letter.", outcome="GENERAL"),
+        ),
+        Where("fb.xml"),
+    )  # fmt: skip
+    assert isinstance(found, Parsed)
+    assert found.explanation == "a is the first letter."
+    assert "Well done" not in found.stem + str(found.body)
+    assert [o.get("feedback") for o in found.body["options"]] == [None, None]
+    (note,) = found.notes
+    assert "conditional feedback left out" in note
+    assert "'correct', 'incorrect'" in note
+
+
+def test_general_feedback_keyed_to_an_outcome_nothing_sets_stays_the_explanation() -> None:
+    # Earlier Studyhall exports and several tools write general feedback this way.
+    found = qti.parse_item(
+        item21(f"<p>Pick</p>{CHOICES}", tail=modal("x", "See the docs.")), Where("g.xml")
+    )
+    assert isinstance(found, Parsed)
+    assert found.explanation == "See the docs."
+    assert found.notes == []
+
+
+def test_true_false_feedback_per_answer() -> None:
+    body = (
+        "<p>The sky is green.</p><choiceInteraction responseIdentifier='RESPONSE' maxChoices='1'>"
+        "<simpleChoice identifier='true'>True</simpleChoice>"
+        "<simpleChoice identifier='false'>False</simpleChoice></choiceInteraction>"
+    )
+    found = qti.parse_item(
+        item_with_processing(body, ECHO, modal("true", "It is blue.") + modal("false", "Right."),
+                             correct="false"),
+        Where("tf.xml"),
+    )  # fmt: skip
+    assert isinstance(found, Parsed)
+    assert found.body == {
+        "type": "true_false", "correct_answer": False,
+        "feedback_true": "It is blue.", "feedback_false": "Right.",
+    }  # fmt: skip

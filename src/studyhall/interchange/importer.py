@@ -287,6 +287,20 @@ async def _judge(
 ) -> Outcome:
     if isinstance(item, Rejected):
         return Outcome(str(item.where), "reject", item.reason)
+    outcome = await _decide(item, resolver, existing, seen, options)
+    if item.notes and outcome.action != "reject":
+        # What the file held that the question will not: the author reads it in the report.
+        outcome.reason = "; ".join(filter(None, [outcome.reason, *item.notes]))
+    return outcome
+
+
+async def _decide(
+    item: Parsed,
+    resolver: TopicResolver,
+    existing: dict[str, UUID],
+    seen: dict[str, str],
+    options: Options,
+) -> Outcome:
     where, stem = str(item.where), _excerpt(item.stem)
     topic = resolver.resolve(item.category)
     if isinstance(topic, str):

@@ -56,6 +56,8 @@ class Parsed:
     source: str | None = None
     images: dict[str, bytes] = field(default_factory=dict)  # name -> bytes, see IMPORT_SCHEME
     title: str | None = None
+    # What the import leaves out or changes that the author should know (in the report).
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

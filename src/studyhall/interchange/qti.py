@@ -6,10 +6,13 @@ that map: choice (single, multiple, and two choices `true`/`false` as true/false
 (a number: numeric; text: short text), order, match and inline choice (a single choice whose
 stem shows a blank). The right answers come from the response declaration (`correctResponse`,
 else the positive entries of its `mapping`); standard response processing templates
-(match_correct, map_response, map_response_point) are recognised, other templates refused.
-Modal feedback becomes the explanation. A package is a zip with `imsmanifest.xml` whose item
-resources are read in manifest order; our own exports add topic and tags to each resource's
-metadata (namespace `urn:studyhall:interchange`), which other tools ignore.
+(match_correct, map_response, map_response_point) are recognised, other templates refused;
+so are template (randomised) items, whose text is drawn when they are played. Feedback is
+sorted by `qti_feedback`: per-option where it is tied to one choice, the explanation where
+everyone sees it, and otherwise left out with a note for the import report. A package is a
+zip with `imsmanifest.xml` whose item resources are read in manifest order; our own exports
+add topic and tags to each resource's metadata (namespace `urn:studyhall:interchange`), which
+other tools ignore.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from studyhall.interchange.items import (
     Rejected,
     Where,
 )
+from studyhall.interchange.qti_feedback import Feedback, sort_feedback
 from studyhall.interchange.textutil import escape_label
 from studyhall.interchange.xmlsafe import Element, local, parse_bytes, squash
 from studyhall.interchange.zipsafe import SafeZip
@@ -121,12 +125,38 @@ def _item(root: Element, where: Where, files: dict[str, bytes]) -> Parsed:
         "inlinechoiceinteraction": _inline_choice,
     }[kind]  # fmt: skip
     answers = builder(interaction, declaration, root)
-    feedback = [_text(f, files, images, None).strip() for f in descendants(root, "modalfeedback")]
-    explanation = "\n\n".join(f for f in feedback if f) or None
+    feedback = sort_feedback(root, interaction, lambda e: _text(e, files, images, None), name, attr)
+    notes = _place_feedback(answers, feedback, interaction)
     return Parsed(
-        where, stem, answers, explanation=explanation, images=images,
-        title=attr(root, "title") or None,
+        where, stem, answers, explanation=feedback.explanation, images=images,
+        title=attr(root, "title") or None, notes=notes,
     )  # fmt: skip
+
+
+def _place_feedback(body: dict[str, Any], feedback: Feedback, interaction: Element) -> list[str]:
+    """Per-choice feedback onto the options it belongs to; what cannot be held, as a note."""
+    left_out = list(feedback.left_out)
+    per_choice = dict(feedback.per_choice)
+    if body["type"] == "true_false":
+        for identifier, text in per_choice.items():
+            body[f"feedback_{identifier.lower()}"] = text
+        per_choice = {}
+    elif "options" in body:
+        wanted = (
+            "inlinechoice" if name(interaction) == "inlinechoiceinteraction" else "simplechoice"
+        )
+        ids = [attr(c, "identifier") for c in descendants(interaction, wanted)]
+        for identifier, option in zip(ids, body["options"], strict=True):
+            if identifier in per_choice:
+                option["feedback"] = per_choice.pop(identifier)
+    left_out += per_choice  # per-answer feedback on a type without options
+    if not left_out:
+        return []
+    shown = ", ".join(repr(i) for i in dict.fromkeys(left_out))
+    return [
+        f"conditional feedback left out: {shown} (shown only for some answers and not tied to "
+        "one option; we keep per-option feedback and an explanation everyone sees)"
+    ]
 
 
 def _check_template(root: Element) -> None:
