@@ -259,3 +259,55 @@ def test_true_false_feedback_per_answer() -> None:
         "type": "true_false", "correct_answer": False,
         "feedback_true": "It is blue.", "feedback_false": "Right.",
     }  # fmt: skip
+
+
+# --- refusals an author can act on ----------------------------------------------------------
+
+ASSOCIATE = (
+    "<associateInteraction responseIdentifier='RESPONSE' maxAssociations='2'>"
+    "<simpleAssociableChoice identifier='A' matchMax='1'>Antonio</simpleAssociableChoice>"
+    "<simpleAssociableChoice identifier='B' matchMax='1'>Bassanio</simpleAssociableChoice>"
+    "</associateInteraction>"
+)
+
+
+@pytest.mark.parametrize(
+    ("interaction", "named"),
+    [
+        (ASSOCIATE, "an associate interaction (pairs within one list)"),
+        ("<extendedTextInteraction responseIdentifier='RESPONSE'/>",
+         "an extended text interaction (an essay)"),
+        ("<hotspotInteraction responseIdentifier='RESPONSE' maxChoices='1'/>",
+         "a hotspot interaction (clicking on an image)"),
+        ("<uploadInteraction responseIdentifier='RESPONSE'/>",
+         "an upload interaction (a file to hand in)"),
+    ],
+)  # fmt: skip
+def test_an_interaction_we_cannot_hold_is_named_in_words(interaction: str, named: str) -> None:
+    reason = _reason(qti.parse_item(item21(f"<p>Do it</p>{interaction}"), Where("x.xml")))
+    assert reason.startswith(f"{named} is not a question type Studyhall holds")
+    assert not any(f" a {vowel}" in reason for vowel in "aeiou")
+
+
+def test_several_interactions_are_named() -> None:
+    body = (
+        f"<p>First</p>{CHOICES}<p>Then <textEntryInteraction responseIdentifier='R2'/></p>"
+        f"{ASSOCIATE}"
+    )
+    reason = _reason(qti.parse_item(item21(body), Where("x.xml")))
+    assert reason == (
+        "the item asks for 3 answers (a choice interaction, a text entry interaction and an "
+        "associate interaction (pairs within one list)); a Studyhall question takes one: "
+        "split it into one item per interaction"
+    )
+
+
+def test_no_declaration_and_no_interaction_say_what_to_fix() -> None:
+    missing = item21(f"<p>Pick</p>{CHOICES}").replace(b'identifier="RESPONSE"', b'identifier="X"')
+    reason = _reason(qti.parse_item(missing, Where("x.xml")))
+    assert reason == (
+        "the choice interaction answers to 'RESPONSE', but the item declares no response "
+        "'RESPONSE': we cannot tell what is right"
+    )
+    reason = _reason(qti.parse_item(item21("<p>Read this.</p>"), Where("x.xml")))
+    assert reason == "the item has no interaction (nothing to answer): it is text only"

@@ -46,6 +46,35 @@ HELD = {"choiceinteraction", "textentryinteraction", "orderinteraction", "matchi
         "inlinechoiceinteraction"}  # fmt: skip
 
 
+# What an author would call the interactions we refuse (by their QTI name, without
+# "interaction"), so a refusal says more than a tag name.
+WHAT_IT_ASKS = {
+    "associate": "pairs within one list", "extendedtext": "an essay",
+    "hottext": "picking words in the text", "gapmatch": "dragging words into gaps",
+    "hotspot": "clicking on an image", "graphicorder": "ordering spots on an image",
+    "graphicassociate": "linking spots on an image", "graphicgapmatch": "labels onto an image",
+    "selectpoint": "a point on an image", "positionobject": "placing an object on an image",
+    "slider": "a value on a slider", "upload": "a file to hand in", "drawing": "a drawing",
+    "media": "playing a recording", "endattempt": "a button that ends the attempt",
+    "custom": "a custom widget", "portablecustom": "a custom widget",
+}  # fmt: skip
+
+
+def _words(interaction: Element) -> str:
+    """`associateInteraction` / `qti-associate-interaction` -> "associate interaction"."""
+    raw = local(interaction.tag).removeprefix("qti-").replace("-", " ")
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", raw).lower()
+
+
+def described(interaction: Element) -> str:
+    """An interaction in an author's words, with its article: "an associate interaction
+    (pairs within one list)"."""
+    words = _words(interaction)
+    article = "an" if words[:1] in ("a", "e", "i", "o", "u") else "a"
+    what = WHAT_IT_ASKS.get(name(interaction).removesuffix("interaction"))
+    return f"{article} {words}" + (f" ({what})" if what else "")
+
+
 def name(element: Element) -> str:
     return local(element.tag).lower().removeprefix("qti-").replace("-", "")
 
@@ -103,18 +132,23 @@ def _item(root: Element, where: Where, files: dict[str, bytes]) -> Parsed:
     _check_template(root)
     body = first(root, "itembody")
     if body is None:
-        raise _Refused("the item has no item body")
+        raise _Refused("the item has no item body: there is no question to show")
     interactions = [e for e in body.iter() if name(e).endswith("interaction")]
     if not interactions:
-        raise _Refused("the item has no interaction: nothing to answer")
+        raise _Refused("the item has no interaction (nothing to answer): it is text only")
     if len(interactions) > 1:
-        raise _Refused("the item has several interactions; we hold one answer per question")
+        named = [described(e) for e in interactions]
+        listed = ", ".join(named[:-1]) + " and " + named[-1]
+        raise _Refused(
+            f"the item asks for {len(named)} answers ({listed}); a Studyhall question takes "
+            "one: split it into one item per interaction"
+        )
     interaction = interactions[0]
     kind = name(interaction)
     if kind not in HELD:
-        raise _Refused(f"a {local(interaction.tag)} is not a type we hold")
+        raise _Refused(f"{described(interaction)} is not a question type Studyhall holds")
     _check_processing(root)
-    declaration = _declaration(root, attr(interaction, "responseIdentifier"))
+    declaration = _declaration(root, interaction)
     images: dict[str, bytes] = {}
     stem = _text(body, files, images, interaction).strip()
     if not stem:
@@ -180,14 +214,21 @@ def _check_processing(root: Element) -> None:
             continue  # written out: the declaration's correct response still says what is right
         base = posixpath.basename(template.rstrip("/")).removesuffix(".xml")
         if base not in STANDARD_TEMPLATES:
-            raise _Refused(f"the response processing template {template!r} is not a standard one")
+            raise _Refused(
+                f"the item scores answers with the response processing template {template!r}, "
+                "which is not a standard one (match_correct, map_response, map_response_point)"
+            )
 
 
-def _declaration(root: Element, identifier: str) -> Element:
+def _declaration(root: Element, interaction: Element) -> Element:
+    identifier = attr(interaction, "responseIdentifier")
     for declaration in descendants(root, "responsedeclaration"):
         if attr(declaration, "identifier") == identifier:
             return declaration
-    raise _Refused(f"no response declaration for {identifier!r}")
+    raise _Refused(
+        f"the {_words(interaction)} answers to {identifier!r}, but the item declares no "
+        f"response {identifier!r}: we cannot tell what is right"
+    )
 
 
 def _correct(declaration: Element, *, with_mapping: bool = False) -> list[str]:
