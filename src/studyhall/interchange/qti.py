@@ -35,7 +35,10 @@ from studyhall.interchange.xmlsafe import Element, local, parse_bytes, squash
 from studyhall.interchange.zipsafe import SafeZip
 
 STANDARD_TEMPLATES = {"match_correct", "map_response", "map_response_point"}
-SH = "urn:studyhall:interchange"
+SH = "urn:studyhall:interchange"  # topic and tags in packages exported before LOM was used
+LOM = "{http://ltsc.ieee.org/xsd/LOM}"
+TAXONOMY = "Studyhall topics"  # the LOM taxon path source our exports give the topic under
+MAX_TAG = 48
 BLANK = "_____"
 BLOCK = {"p", "div", "ul", "ol", "li", "table", "tr", "blockquote", "pre", "h1", "h2", "h3"}
 # What makes an item a template (a randomised item): its text and key are drawn per attempt,
@@ -265,7 +268,10 @@ def _text(
     for child in element:
         kind = name(child)
         inline = kind in ("textentryinteraction", "inlinechoiceinteraction")
-        if child is skip and inline and name(element) != "itembody":
+        # A blank where the answer goes in a sentence; an interaction alone (in the body, or
+        # alone in its paragraph) is the answer box under the question, not a gap in it.
+        alone = len(element) == 1 and not (element.text or "").strip() + (child.tail or "").strip()
+        if child is skip and inline and name(element) != "itembody" and not alone:
             parts.append(BLANK)
         elif child is skip or kind.endswith("interaction"):
             prompt = first(child, "prompt")
@@ -422,9 +428,23 @@ def parse_package(data: bytes, filename: str) -> Iterator[Parsed | Rejected]:
             continue
         folder = posixpath.dirname(href)
         files = _neighbours(package, resource, folder)
-        category = [squash(t.text) for t in resource.iter(f"{{{SH}}}topic")]
-        tags = [squash(t.text) for t in resource.iter(f"{{{SH}}}tag")]
+        category, tags = _metadata(resource)
         yield parse_item(package.read(href), where, files=files, category=category, tags=tags)
+
+
+def _metadata(resource: Element) -> tuple[list[str], list[str]]:
+    """Topic path and tags: LOM (a taxon path under our taxonomy; keywords), else our older
+    own namespace."""
+    category: list[str] = []
+    for path in resource.iter(f"{LOM}taxonPath"):
+        source = path.find(f"{LOM}source/{LOM}string")
+        if source is not None and squash(source.text) == TAXONOMY:
+            category = [squash(s.text) for s in path.iterfind(f"{LOM}taxon/{LOM}entry/{LOM}string")]
+    keywords = [squash(s.text) for s in resource.iterfind(f".//{LOM}keyword/{LOM}string")]
+    tags = [t for t in keywords if t and len(t) <= MAX_TAG]  # longer ones are no tags
+    category = category or [squash(t.text) for t in resource.iter(f"{{{SH}}}topic")]
+    tags = tags or [squash(t.text) for t in resource.iter(f"{{{SH}}}tag")]
+    return category, tags
 
 
 def _neighbours(package: SafeZip, resource: Element, folder: str) -> dict[str, bytes]:
