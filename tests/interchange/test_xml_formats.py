@@ -249,7 +249,7 @@ def test_qti_items_we_cannot_hold_say_why() -> None:
         "Discuss", '<extendedTextInteraction responseIdentifier="RESPONSE"/>', "", base="string"
     )
     assert isinstance(essay, Rejected)
-    assert "extendedTextInteraction is not a type we hold" in essay.reason
+    assert "an extended text interaction (an essay) is not a question type" in essay.reason
     custom = item21(
         "Pick",
         '<choiceInteraction responseIdentifier="RESPONSE">'

@@ -6,10 +6,13 @@ that map: choice (single, multiple, and two choices `true`/`false` as true/false
 (a number: numeric; text: short text), order, match and inline choice (a single choice whose
 stem shows a blank). The right answers come from the response declaration (`correctResponse`,
 else the positive entries of its `mapping`); standard response processing templates
-(match_correct, map_response, map_response_point) are recognised, other templates refused.
-Modal feedback becomes the explanation. A package is a zip with `imsmanifest.xml` whose item
-resources are read in manifest order; our own exports add topic and tags to each resource's
-metadata (namespace `urn:studyhall:interchange`), which other tools ignore.
+(match_correct, map_response, map_response_point) are recognised, other templates refused;
+so are template (randomised) items, whose text is drawn when they are played. Feedback is
+sorted by `qti_feedback`: per-option where it is tied to one choice, the explanation where
+everyone sees it, and otherwise left out with a note for the import report. A package is a
+zip with `imsmanifest.xml` whose item resources are read in manifest order; our own exports
+add topic and tags to each resource's metadata (namespace `urn:studyhall:interchange`), which
+other tools ignore.
 """
 
 from __future__ import annotations
@@ -26,16 +29,53 @@ from studyhall.interchange.items import (
     Rejected,
     Where,
 )
+from studyhall.interchange.qti_feedback import Feedback, sort_feedback
 from studyhall.interchange.textutil import escape_label
 from studyhall.interchange.xmlsafe import Element, local, parse_bytes, squash
 from studyhall.interchange.zipsafe import SafeZip
 
 STANDARD_TEMPLATES = {"match_correct", "map_response", "map_response_point"}
-SH = "urn:studyhall:interchange"
+SH = "urn:studyhall:interchange"  # topic and tags in packages exported before LOM was used
+LOM = "{http://ltsc.ieee.org/xsd/LOM}"
+TAXONOMY = "Studyhall topics"  # the LOM taxon path source our exports give the topic under
+MAX_TAG = 48
 BLANK = "_____"
 BLOCK = {"p", "div", "ul", "ol", "li", "table", "tr", "blockquote", "pre", "h1", "h2", "h3"}
+# What makes an item a template (a randomised item): its text and key are drawn per attempt,
+# so importing the written text would store variable names as the question.
+TEMPLATE_PARTS = {"templatedeclaration", "templateprocessing", "printedvariable",
+                  "templateblock", "templateinline", "templatecondition"}  # fmt: skip
 HELD = {"choiceinteraction", "textentryinteraction", "orderinteraction", "matchinteraction",
         "inlinechoiceinteraction"}  # fmt: skip
+
+
+# What an author would call the interactions we refuse (by their QTI name, without
+# "interaction"), so a refusal says more than a tag name.
+WHAT_IT_ASKS = {
+    "associate": "pairs within one list", "extendedtext": "an essay",
+    "hottext": "picking words in the text", "gapmatch": "dragging words into gaps",
+    "hotspot": "clicking on an image", "graphicorder": "ordering spots on an image",
+    "graphicassociate": "linking spots on an image", "graphicgapmatch": "labels onto an image",
+    "selectpoint": "a point on an image", "positionobject": "placing an object on an image",
+    "slider": "a value on a slider", "upload": "a file to hand in", "drawing": "a drawing",
+    "media": "playing a recording", "endattempt": "a button that ends the attempt",
+    "custom": "a custom widget", "portablecustom": "a custom widget",
+}  # fmt: skip
+
+
+def _words(interaction: Element) -> str:
+    """`associateInteraction` / `qti-associate-interaction` -> "associate interaction"."""
+    raw = local(interaction.tag).removeprefix("qti-").replace("-", " ")
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", raw).lower()
+
+
+def described(interaction: Element) -> str:
+    """An interaction in an author's words, with its article: "an associate interaction
+    (pairs within one list)"."""
+    words = _words(interaction)
+    article = "an" if words[:1] in ("a", "e", "i", "o", "u") else "a"
+    what = WHAT_IT_ASKS.get(name(interaction).removesuffix("interaction"))
+    return f"{article} {words}" + (f" ({what})" if what else "")
 
 
 def name(element: Element) -> str:
@@ -92,20 +132,26 @@ def parse_item(
 
 
 def _item(root: Element, where: Where, files: dict[str, bytes]) -> Parsed:
+    _check_template(root)
     body = first(root, "itembody")
     if body is None:
-        raise _Refused("the item has no item body")
+        raise _Refused("the item has no item body: there is no question to show")
     interactions = [e for e in body.iter() if name(e).endswith("interaction")]
     if not interactions:
-        raise _Refused("the item has no interaction: nothing to answer")
+        raise _Refused("the item has no interaction (nothing to answer): it is text only")
     if len(interactions) > 1:
-        raise _Refused("the item has several interactions; we hold one answer per question")
+        named = [described(e) for e in interactions]
+        listed = ", ".join(named[:-1]) + " and " + named[-1]
+        raise _Refused(
+            f"the item asks for {len(named)} answers ({listed}); a Studyhall question takes "
+            "one: split it into one item per interaction"
+        )
     interaction = interactions[0]
     kind = name(interaction)
     if kind not in HELD:
-        raise _Refused(f"a {local(interaction.tag)} is not a type we hold")
+        raise _Refused(f"{described(interaction)} is not a question type Studyhall holds")
     _check_processing(root)
-    declaration = _declaration(root, attr(interaction, "responseIdentifier"))
+    declaration = _declaration(root, interaction)
     images: dict[str, bytes] = {}
     stem = _text(body, files, images, interaction).strip()
     if not stem:
@@ -116,12 +162,52 @@ def _item(root: Element, where: Where, files: dict[str, bytes]) -> Parsed:
         "inlinechoiceinteraction": _inline_choice,
     }[kind]  # fmt: skip
     answers = builder(interaction, declaration, root)
-    feedback = [_text(f, files, images, None).strip() for f in descendants(root, "modalfeedback")]
-    explanation = "\n\n".join(f for f in feedback if f) or None
+    feedback = sort_feedback(root, interaction, lambda e: _text(e, files, images, None), name, attr)
+    notes = _place_feedback(answers, feedback, interaction)
     return Parsed(
-        where, stem, answers, explanation=explanation, images=images,
-        title=attr(root, "title") or None,
+        where, stem, answers, explanation=feedback.explanation, images=images,
+        title=attr(root, "title") or None, warnings=notes,
     )  # fmt: skip
+
+
+def _place_feedback(body: dict[str, Any], feedback: Feedback, interaction: Element) -> list[str]:
+    """Per-choice feedback onto the options it belongs to; what cannot be held, as a note."""
+    left_out = list(feedback.left_out)
+    per_choice = dict(feedback.per_choice)
+    if body["type"] == "true_false":
+        for identifier, text in per_choice.items():
+            body[f"feedback_{identifier.lower()}"] = text
+        per_choice = {}
+    elif "options" in body:
+        wanted = (
+            "inlinechoice" if name(interaction) == "inlinechoiceinteraction" else "simplechoice"
+        )
+        ids = [attr(c, "identifier") for c in descendants(interaction, wanted)]
+        for identifier, option in zip(ids, body["options"], strict=True):
+            if identifier in per_choice:
+                option["feedback"] = per_choice.pop(identifier)
+    left_out += per_choice  # per-answer feedback on a type without options
+    if not left_out:
+        return []
+    shown = ", ".join(repr(i) for i in dict.fromkeys(left_out))
+    return [
+        f"conditional feedback left out: {shown} (shown only for some answers and not tied to "
+        "one option; we keep per-option feedback and an explanation everyone sees)"
+    ]
+
+
+def _check_template(root: Element) -> None:
+    found = [local(e.tag) for e in root.iter() if name(e) in TEMPLATE_PARTS]
+    found += [
+        f"{local(e.tag)} templateIdentifier" for e in root.iter() if attr(e, "templateIdentifier")
+    ]
+    if found:
+        shown = ", ".join(dict.fromkeys(found))
+        raise _Refused(
+            "randomised template item: not supported yet (it uses "
+            f"{shown}); its numbers are drawn when it is played, so import it once templates "
+            "are supported, or write one version of it by hand"
+        )
 
 
 def _check_processing(root: Element) -> None:
@@ -131,14 +217,21 @@ def _check_processing(root: Element) -> None:
             continue  # written out: the declaration's correct response still says what is right
         base = posixpath.basename(template.rstrip("/")).removesuffix(".xml")
         if base not in STANDARD_TEMPLATES:
-            raise _Refused(f"the response processing template {template!r} is not a standard one")
+            raise _Refused(
+                f"the item scores answers with the response processing template {template!r}, "
+                "which is not a standard one (match_correct, map_response, map_response_point)"
+            )
 
 
-def _declaration(root: Element, identifier: str) -> Element:
+def _declaration(root: Element, interaction: Element) -> Element:
+    identifier = attr(interaction, "responseIdentifier")
     for declaration in descendants(root, "responsedeclaration"):
         if attr(declaration, "identifier") == identifier:
             return declaration
-    raise _Refused(f"no response declaration for {identifier!r}")
+    raise _Refused(
+        f"the {_words(interaction)} answers to {identifier!r}, but the item declares no "
+        f"response {identifier!r}: we cannot tell what is right"
+    )
 
 
 def _correct(declaration: Element, *, with_mapping: bool = False) -> list[str]:
@@ -175,7 +268,10 @@ def _text(
     for child in element:
         kind = name(child)
         inline = kind in ("textentryinteraction", "inlinechoiceinteraction")
-        if child is skip and inline and name(element) != "itembody":
+        # A blank where the answer goes in a sentence; an interaction alone (in the body, or
+        # alone in its paragraph) is the answer box under the question, not a gap in it.
+        alone = len(element) == 1 and not (element.text or "").strip() + (child.tail or "").strip()
+        if child is skip and inline and name(element) != "itembody" and not alone:
             parts.append(BLANK)
         elif child is skip or kind.endswith("interaction"):
             prompt = first(child, "prompt")
@@ -332,9 +428,23 @@ def parse_package(data: bytes, filename: str) -> Iterator[Parsed | Rejected]:
             continue
         folder = posixpath.dirname(href)
         files = _neighbours(package, resource, folder)
-        category = [squash(t.text) for t in resource.iter(f"{{{SH}}}topic")]
-        tags = [squash(t.text) for t in resource.iter(f"{{{SH}}}tag")]
+        category, tags = _metadata(resource)
         yield parse_item(package.read(href), where, files=files, category=category, tags=tags)
+
+
+def _metadata(resource: Element) -> tuple[list[str], list[str]]:
+    """Topic path and tags: LOM (a taxon path under our taxonomy; keywords), else our older
+    own namespace."""
+    category: list[str] = []
+    for path in resource.iter(f"{LOM}taxonPath"):
+        source = path.find(f"{LOM}source/{LOM}string")
+        if source is not None and squash(source.text) == TAXONOMY:
+            category = [squash(s.text) for s in path.iterfind(f"{LOM}taxon/{LOM}entry/{LOM}string")]
+    keywords = [squash(s.text) for s in resource.iterfind(f".//{LOM}keyword/{LOM}string")]
+    tags = [t for t in keywords if t and len(t) <= MAX_TAG]  # longer ones are no tags
+    category = category or [squash(t.text) for t in resource.iter(f"{{{SH}}}topic")]
+    tags = tags or [squash(t.text) for t in resource.iter(f"{{{SH}}}tag")]
+    return category, tags
 
 
 def _neighbours(package: SafeZip, resource: Element, folder: str) -> dict[str, bytes]:

@@ -1,27 +1,31 @@
 """QTI 3.0 content packages out: one item file per question and the manifest.
 
-Each item declares its correct response and uses the standard match_correct or map_response
-template; numeric answers write their processing out (no standard template compares within a
-tolerance). The explanation is the item's modal feedback. Topic and tags go into the
-resource's metadata in our own namespace (`urn:studyhall:interchange`), which the reader in
-`qti` reads back and other tools ignore.
+Each item declares its correct response; its response processing is written out (the rules of
+the standard match_correct or map_response template, or a tolerance check for numbers, which
+no template has) and also sets FEEDBACK to `explanation`, the outcome and identifier of the
+modal feedback that carries the explanation, so a player shows it. Choice ids that are not
+XML names get a QTI-safe name. Topic and tags go into each resource's metadata as IEEE LOM (a
+classification whose taxon path is the topic's names, keywords for tags), where the QTI 3.0
+package schema allows metadata; the reader in `qti` reads them back.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from studyhall.interchange.items import Exported
-from studyhall.interchange.qti import SH
+from studyhall.interchange.qti import TAXONOMY
 from studyhall.interchange.textutil import number
 
 NS = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
 CP = "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"
-TEMPLATE = "https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/{}.xml"
+LOM = "http://ltsc.ieee.org/xsd/LOM"
 
 
 def _p(text: str) -> str:
@@ -30,11 +34,18 @@ def _p(text: str) -> str:
 
 
 def render_item(identifier: str, content: dict[str, Any]) -> str:
-    body = content["body"]
-    kind = body["type"]
-    declaration, interaction, processing = _WRITERS[kind](body)
+    """One question as a QTI 3.0 item. The processing is written out (the standard templates'
+    rules, or a tolerance check for numbers) so that it can also set FEEDBACK, the outcome the
+    explanation's modal feedback is keyed to: a standard template sets only SCORE, and
+    feedback keyed to an outcome nothing sets is never shown."""
+    body = _qti_ids(content["body"])
+    declaration, interaction, rules = _WRITERS[body["type"]](body)
     explanation = ""
     if content.get("explanation"):
+        rules += (
+            '<qti-set-outcome-value identifier="FEEDBACK"><qti-base-value '
+            'base-type="identifier">explanation</qti-base-value></qti-set-outcome-value>'
+        )
         explanation = (
             '<qti-modal-feedback outcome-identifier="FEEDBACK" identifier="explanation" '
             f'show-hide="show"><qti-content-body>{_p(content["explanation"])}'
@@ -48,8 +59,30 @@ def render_item(identifier: str, content: dict[str, Any]) -> str:
         '<qti-outcome-declaration identifier="FEEDBACK" cardinality="single" '
         'base-type="identifier"/>'
         f"<qti-item-body>{_p(content['stem'])}{interaction}</qti-item-body>"
-        f"{processing}{explanation}</qti-assessment-item>\n"
+        f"<qti-response-processing>{rules}</qti-response-processing>"
+        f"{explanation}</qti-assessment-item>\n"
     )
+
+
+_NCNAME = re.compile(r"[A-Za-z_][\w.-]*")
+
+
+def _qti_ids(body: dict[str, Any]) -> dict[str, Any]:
+    """The body with choice ids QTI accepts: identifiers are XML names, so an id such as
+    `1` or `2-b` (ours allow a leading digit) becomes `_1`, `_2-b`."""
+    lists = [k for k in ("options", "items", "premises", "responses") if k in body]
+    ids = [entry["id"] for key in lists for entry in body[key]]
+    if all(_NCNAME.fullmatch(i) for i in ids):
+        return body
+    renamed = {i: i if _NCNAME.fullmatch(i) else f"_{i}" for i in ids}
+    if len(set(renamed.values())) < len(ids):  # `_1` already taken: number them instead
+        renamed = {i: f"choice_{n}" for n, i in enumerate(ids, start=1)}
+    out = dict(body)
+    for key in lists:
+        out[key] = [{**entry, "id": renamed[entry["id"]]} for entry in body[key]]
+    if "pairs" in body:
+        out["pairs"] = {renamed[p]: renamed[r] for p, r in body["pairs"].items()}
+    return out
 
 
 def _declare(cardinality: str, base: str, values: list[str], extra: str = "") -> str:
@@ -61,8 +94,30 @@ def _declare(cardinality: str, base: str, values: list[str], extra: str = "") ->
     )
 
 
+def _score(value: str) -> str:
+    return (
+        '<qti-set-outcome-value identifier="SCORE">'
+        f'<qti-base-value base-type="float">{value}</qti-base-value></qti-set-outcome-value>'
+    )
+
+
 def _template(which: str) -> str:
-    return f'<qti-response-processing template="{TEMPLATE.format(which)}"/>'
+    """The rules of a standard response processing template, written out."""
+    if which == "match_correct":
+        return (
+            "<qti-response-condition><qti-response-if><qti-match>"
+            '<qti-variable identifier="RESPONSE"/><qti-correct identifier="RESPONSE"/>'
+            f"</qti-match>{_score('1')}</qti-response-if>"
+            f"<qti-response-else>{_score('0')}</qti-response-else></qti-response-condition>"
+        )
+    assert which == "map_response"
+    return (
+        "<qti-response-condition><qti-response-if><qti-is-null>"
+        f'<qti-variable identifier="RESPONSE"/></qti-is-null>{_score("0")}</qti-response-if>'
+        '<qti-response-else><qti-set-outcome-value identifier="SCORE">'
+        '<qti-map-response identifier="RESPONSE"/></qti-set-outcome-value></qti-response-else>'
+        "</qti-response-condition>"
+    )
 
 
 def _simple(tag: str, items: list[dict[str, Any]]) -> str:
@@ -102,18 +157,18 @@ def _numeric_xml(body: dict[str, Any]) -> tuple[str, str, str]:
         value, tolerance = (body["min"] + body["max"]) / 2, (body["max"] - body["min"]) / 2
     # No standard template compares within a tolerance: the processing is written out.
     processing = (
-        "<qti-response-processing><qti-response-condition><qti-response-if>"
+        "<qti-response-condition><qti-response-if>"
         f'<qti-equal tolerance-mode="absolute" tolerance="{number(tolerance)} {number(tolerance)}">'
         '<qti-variable identifier="RESPONSE"/><qti-correct identifier="RESPONSE"/></qti-equal>'
         '<qti-set-outcome-value identifier="SCORE"><qti-base-value base-type="float">1'
         "</qti-base-value></qti-set-outcome-value></qti-response-if><qti-response-else>"
         '<qti-set-outcome-value identifier="SCORE"><qti-base-value base-type="float">0'
         "</qti-base-value></qti-set-outcome-value></qti-response-else>"
-        "</qti-response-condition></qti-response-processing>"
+        "</qti-response-condition>"
     )
     return (
         _declare("single", "float", [number(value)]),
-        '<qti-text-entry-interaction response-identifier="RESPONSE"/>',
+        '<p><qti-text-entry-interaction response-identifier="RESPONSE"/></p>',
         processing,
     )
 
@@ -131,7 +186,7 @@ def _short_xml(body: dict[str, Any]) -> tuple[str, str, str]:
     pattern = f" pattern-mask={quoteattr(body['pattern'])}" if body.get("pattern") else ""
     return (
         _declare("single", "string", answers[:1], mapping),
-        f'<qti-text-entry-interaction response-identifier="RESPONSE"{pattern}/>',
+        f'<p><qti-text-entry-interaction response-identifier="RESPONSE"{pattern}/></p>',
         _template("map_response"),
     )
 
@@ -146,9 +201,15 @@ def _ordering_xml(body: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def _matching_xml(body: dict[str, Any]) -> tuple[str, str, str]:
-    def associable(items: list[dict[str, Any]]) -> str:
+    # A player lets a choice take part in at most match-max associations: a premise takes one
+    # response, a response as many premises as the key gives it (a distractor keeps 1, so
+    # using it once is still possible and still wrong).
+    uses = Counter(body["pairs"].values())
+
+    def associable(items: list[dict[str, Any]], limits: Counter[str] | None) -> str:
         return "".join(
-            f'<qti-simple-associable-choice identifier={quoteattr(i["id"])} match-max="1">'
+            f"<qti-simple-associable-choice identifier={quoteattr(i['id'])} "
+            f'match-max="{max(limits[i["id"]], 1) if limits is not None else 1}">'
             f"{escape(i['text'])}</qti-simple-associable-choice>"
             for i in items
         )
@@ -158,8 +219,8 @@ def _matching_xml(body: dict[str, Any]) -> tuple[str, str, str]:
         _declare("multiple", "directedPair", pairs),
         '<qti-match-interaction response-identifier="RESPONSE" shuffle="true" '
         f'max-associations="{len(pairs)}"><qti-simple-match-set>'
-        f"{associable(body['premises'])}</qti-simple-match-set><qti-simple-match-set>"
-        f"{associable(body['responses'])}</qti-simple-match-set></qti-match-interaction>",
+        f"{associable(body['premises'], None)}</qti-simple-match-set><qti-simple-match-set>"
+        f"{associable(body['responses'], uses)}</qti-simple-match-set></qti-match-interaction>",
         _template("match_correct"),
     )
 
@@ -180,19 +241,37 @@ def render_package(questions: Iterable[Exported]) -> bytes:
             identifier = f"q{count}"
             href = f"items/{identifier}.xml"
             package.writestr(href, render_item(identifier, item.content))
-            metadata = "".join(f"<sh:topic>{escape(t)}</sh:topic>" for t in item.topic)
-            metadata += "".join(
-                f"<sh:tag>{escape(t)}</sh:tag>" for t in item.content.get("tags", [])
-            )
+            metadata = _lom(item.topic, item.content.get("tags", []))
             resources.append(
                 f'<resource identifier="{identifier}" type="imsqti_item_xmlv3p0" '
-                f'href="{href}"><metadata>{metadata}</metadata><file href="{href}"/></resource>'
+                f'href="{href}">{metadata}<file href="{href}"/></resource>'
             )
         package.writestr(
             "imsmanifest.xml",
-            f'<?xml version="1.0" encoding="UTF-8"?>\n<manifest xmlns="{CP}" xmlns:sh="{SH}" '
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<manifest xmlns="{CP}" '
             'identifier="studyhall-export"><metadata><schema>QTI Package</schema>'
             "<schemaversion>3.0.0</schemaversion></metadata><organizations/>"
             f"<resources>{''.join(resources)}</resources></manifest>\n",
         )
     return out.getvalue()
+
+
+def _lom(topic: list[str], tags: list[str]) -> str:
+    """Resource metadata in IEEE LOM, where the package schema allows it: the topic path as a
+    classification (one taxon per level), tags as keywords."""
+    if not topic and not tags:
+        return ""
+
+    def string(text: str) -> str:
+        return f"<string>{escape(text)}</string>"
+
+    keywords = "".join(f"<keyword>{string(t)}</keyword>" for t in tags)
+    general = f"<general>{keywords}</general>" if keywords else ""
+    taxa = "".join(f"<taxon><entry>{string(name)}</entry></taxon>" for name in topic)
+    classification = (
+        "<classification><purpose><source>LOMv1.0</source><value>discipline</value></purpose>"
+        f"<taxonPath><source>{string(TAXONOMY)}</source>{taxa}</taxonPath></classification>"
+        if topic
+        else ""
+    )
+    return f'<metadata><lom xmlns="{LOM}">{general}{classification}</lom></metadata>'
