@@ -5,6 +5,8 @@
   "use strict";
   var exam = document.getElementById("exam");
   if (!exam) return;
+  // The controls only this script drives are hidden until it runs (see exam.html).
+  exam.querySelectorAll("[data-needs-js]").forEach(function (el) { el.hidden = false; });
 
   var api = exam.dataset.api;
   var total = parseInt(exam.dataset.total, 10);
@@ -16,6 +18,8 @@
   var sections = Array.prototype.slice.call(exam.querySelectorAll("section.question"));
   var navButtons = Array.prototype.slice.call(exam.querySelectorAll("[data-goto]"));
   var flagButton = document.getElementById("flag");
+  var head = exam.querySelector(".exam-head");
+  var examCounts = document.getElementById("exam-counts");
   var current = 1;
   var shownAt = Date.now();
   var submitting = false;
@@ -289,7 +293,12 @@
     document.getElementById("prev").disabled = !canGo(n - 1);
     document.getElementById("next").disabled = n >= total;
     if (window.history.replaceState) window.history.replaceState(null, "", "#q" + n);
-    if (focusHeading) document.getElementById("q" + n + "-title").focus();
+    if (focusHeading) {
+      // Focus without the browser's own scroll, which may leave the heading under the sticky
+      // header; scrolled past the question's top, bring it back to just below the header.
+      document.getElementById("q" + n + "-title").focus({ preventScroll: true });
+      if (s.getBoundingClientRect().top < head.getBoundingClientRect().bottom) s.scrollIntoView({ block: "start" });
+    }
   }
 
   function toggleFlag() {
@@ -316,6 +325,7 @@
     var c = counts();
     document.getElementById("nav-counts").textContent =
       (total - c.unanswered) + " of " + total + " answered, " + c.flagged + " flagged";
+    examCounts.textContent = (total - c.unanswered) + " of " + total + " answered · " + c.flagged + " flagged";
     navButtons.forEach(function (b, i) {
       var s = sections[i];
       b.setAttribute("aria-label", "Question " + (i + 1) + ", " +
@@ -466,6 +476,12 @@
     announce.textContent = "Time is up. Your exam is being submitted.";
     finish();
   }
+
+  // --- the sticky header ----------------------------------------------------------------------
+  // Its height (it wraps on a phone) is where a question's heading stops when scrolled to.
+  function measureHead() { exam.style.setProperty("--exam-head", head.offsetHeight + "px"); }
+  measureHead();
+  if (window.ResizeObserver) new ResizeObserver(measureHead).observe(head);
 
   // --- start: where you were, and anything not yet saved -------------------------------------
   var fromHash = /^#q(\d+)$/.exec(window.location.hash);
