@@ -207,6 +207,15 @@
     lock(s);
   }
 
+  // The first item cannot move up, nor the last down (unless the question is locked: then none).
+  function orderButtons(list) {
+    if (list.closest("[data-locked]")) return;
+    Array.prototype.forEach.call(list.children, function (li, i) {
+      li.querySelector('[data-move="up"]').disabled = i === 0;
+      li.querySelector('[data-move="down"]').disabled = i === list.children.length - 1;
+    });
+  }
+
   function lock(s) {
     s.dataset.locked = "true";
     s.querySelectorAll("input, select, [data-move]").forEach(function (el) { el.disabled = true; });
@@ -257,10 +266,17 @@
         if (button.dataset.move === "up" && li.previousElementSibling) list.insertBefore(li, li.previousElementSibling);
         if (button.dataset.move === "down" && li.nextElementSibling) list.insertBefore(li.nextElementSibling, li);
         list.dataset.touched = "true";
-        button.focus();
+        orderButtons(list);
+        // The same item's button keeps the focus (its other one, at the top or the bottom),
+        // and a screen reader hears where the item went.
+        (button.disabled ? li.querySelector("[data-move]:not(:disabled)") : button).focus();
+        var place = Array.prototype.indexOf.call(list.children, li) + 1;
+        s.querySelector("[data-order-status]").textContent =
+          li.querySelector(".text").textContent.trim() + ": now " + place + " of " + list.children.length;
         changed(n);
       });
     });
+    s.querySelectorAll(".order-list").forEach(orderButtons);
     var check = s.querySelector("[data-check]");
     if (check) check.addEventListener("click", function () {
       var result = answered(n);
@@ -346,21 +362,31 @@
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || dialog.open) return;
     var target = event.target;
-    var typing = target.matches && target.matches("input[type=text], textarea, select");
-    if (typing && event.key === "Escape") {
+    var s = section(current);
+    var field = target.matches && target.matches("input, textarea, select");
+    var typing = field && !target.matches("input[type=radio], input[type=checkbox]");
+    // Enter in an answer (or on the heading after a shortcut) checks it, as a form would.
+    if (event.key === "Enter" && instant && !event.isComposing && s.contains(target) &&
+        target.matches("input, h2")) {
+      var check = s.querySelector("[data-check]");
+      if (check && !check.hidden) { event.preventDefault(); check.click(); }
+      return;
+    }
+    if (field && event.key === "Escape") {
       event.preventDefault();
       document.getElementById("q" + current + "-title").focus(); // back to the shortcuts
       return;
     }
     if (typing) return;
-    var s = section(current);
+    // On a radio button the arrows choose among its options, as everywhere else.
+    if (target.matches && target.matches("input[type=radio]") && /^Arrow/.test(event.key)) return;
     if (/^[1-9]$/.test(event.key)) {
       var inputs = s.querySelectorAll("input[type=radio], input[type=checkbox]");
       var input = inputs[parseInt(event.key, 10) - 1];
       if (input && !input.disabled) {
+        // Focus stays where it was (the heading), so ← → still move between questions.
         event.preventDefault();
         input.click();
-        input.focus();
       }
     } else if (event.key === "f" || event.key === "F") {
       event.preventDefault();
@@ -521,6 +547,7 @@
         if (li) list.appendChild(li);
       });
       list.dataset.touched = "true";
+      orderButtons(list);
     }
     s.dataset.answered = entry.answer ? "true" : "false";
     navButtons[n - 1].dataset.answered = s.dataset.answered;
