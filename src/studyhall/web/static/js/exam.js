@@ -292,8 +292,44 @@
     return !(sequential && n < current);
   }
 
-  function show(n, focusHeading) {
+  // Forward only: moving on closes the questions passed, so ask first when any is unanswered.
+  var leave = document.getElementById("leave-dialog");
+  var leaveTo = null;
+
+  function closing(n) {
+    var passed = [];
+    for (var i = current; i < n; i++) passed.push(i);
+    return passed;
+  }
+
+  function askBeforeLeaving(n) {
+    var passed = closing(n);
+    var open = passed.filter(function (i) { return section(i).dataset.answered !== "true"; }).length;
+    if (!open) return false;
+    document.getElementById("leave-summary").textContent = passed.length === 1 ?
+      "Question " + current + " is unanswered. Once you move on you cannot come back to it." :
+      "Questions " + current + " to " + (n - 1) + " close for good: you cannot come back to them. " +
+      open + (open === 1 ? " of them is unanswered." : " of them are unanswered.");
+    document.getElementById("leave-stay").textContent = "Stay on question " + current;
+    document.getElementById("leave-go").textContent = "Go to question " + n;
+    leaveTo = n;
+    leave.showModal();
+    document.getElementById("leave-stay").focus();
+    return true;
+  }
+
+  if (leave) {
+    document.getElementById("leave-stay").addEventListener("click", function () { leave.close(); });
+    document.getElementById("leave-go").addEventListener("click", function () {
+      var n = leaveTo;
+      leave.close();
+      show(n, true, true);
+    });
+  }
+
+  function show(n, focusHeading, confirmed) {
     if (!canGo(n) && n !== current) return;
+    if (sequential && n > current && !confirmed && askBeforeLeaving(n)) return;
     var old = section(current);
     old.dataset.time = String(timeSpent(current));
     old.hidden = true;
@@ -305,7 +341,7 @@
       if (i + 1 === n) b.setAttribute("aria-current", "step"); else b.removeAttribute("aria-current");
       b.disabled = sequential && i + 1 < n;
     });
-    flagButton.setAttribute("aria-pressed", s.dataset.flagged === "true" ? "true" : "false");
+    if (flagButton) flagButton.setAttribute("aria-pressed", s.dataset.flagged === "true" ? "true" : "false");
     document.getElementById("prev").disabled = !canGo(n - 1);
     document.getElementById("next").disabled = n >= total;
     if (window.history.replaceState) window.history.replaceState(null, "", "#q" + n);
@@ -318,6 +354,7 @@
   }
 
   function toggleFlag() {
+    if (!flagButton) return; // forward only: no coming back, so nothing to flag for
     var s = section(current);
     var flagged = s.dataset.flagged !== "true";
     s.dataset.flagged = flagged ? "true" : "false";
@@ -340,8 +377,9 @@
   function updateCounts() {
     var c = counts();
     document.getElementById("nav-counts").textContent =
-      (total - c.unanswered) + " of " + total + " answered, " + c.flagged + " flagged";
-    examCounts.textContent = (total - c.unanswered) + " of " + total + " answered · " + c.flagged + " flagged";
+      (total - c.unanswered) + " of " + total + " answered" + (flagButton ? ", " + c.flagged + " flagged" : "");
+    examCounts.textContent = (total - c.unanswered) + " of " + total + " answered" +
+      (flagButton ? " · " + c.flagged + " flagged" : "");
     navButtons.forEach(function (b, i) {
       var s = sections[i];
       b.setAttribute("aria-label", "Question " + (i + 1) + ", " +
@@ -355,12 +393,12 @@
   });
   document.getElementById("prev").addEventListener("click", function () { show(current - 1, true); });
   document.getElementById("next").addEventListener("click", function () { show(current + 1, true); });
-  flagButton.addEventListener("click", toggleFlag);
+  if (flagButton) flagButton.addEventListener("click", toggleFlag);
 
   // --- keyboard ------------------------------------------------------------------------------
   var dialog = document.getElementById("submit-dialog");
   document.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.metaKey || event.altKey || dialog.open) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || document.querySelector("dialog[open]")) return;
     var target = event.target;
     var s = section(current);
     var field = target.matches && target.matches("input, textarea, select");
@@ -515,7 +553,7 @@
   if (sequential) start = Math.max(start, parseInt(exam.dataset.furthest, 10) || 1);
   Object.keys(pending).forEach(function (n) { restore(parseInt(n, 10), pending[n]); });
   current = 1;
-  show(Math.min(Math.max(start, 1), total), false);
+  show(Math.min(Math.max(start, 1), total), false, true); // where the learner already is
   updateCounts();
   if (deadline !== null) { tick(); setInterval(tick, 1000); }
   flush();
