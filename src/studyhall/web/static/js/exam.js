@@ -5,6 +5,8 @@
   "use strict";
   var exam = document.getElementById("exam");
   if (!exam) return;
+  // The controls only this script drives are hidden until it runs (see exam.html).
+  exam.querySelectorAll("[data-needs-js]").forEach(function (el) { el.hidden = false; });
 
   var api = exam.dataset.api;
   var total = parseInt(exam.dataset.total, 10);
@@ -16,6 +18,8 @@
   var sections = Array.prototype.slice.call(exam.querySelectorAll("section.question"));
   var navButtons = Array.prototype.slice.call(exam.querySelectorAll("[data-goto]"));
   var flagButton = document.getElementById("flag");
+  var head = exam.querySelector(".exam-head");
+  var examCounts = document.getElementById("exam-counts");
   var current = 1;
   var shownAt = Date.now();
   var submitting = false;
@@ -203,6 +207,15 @@
     lock(s);
   }
 
+  // The first item cannot move up, nor the last down (unless the question is locked: then none).
+  function orderButtons(list) {
+    if (list.closest("[data-locked]")) return;
+    Array.prototype.forEach.call(list.children, function (li, i) {
+      li.querySelector('[data-move="up"]').disabled = i === 0;
+      li.querySelector('[data-move="down"]').disabled = i === list.children.length - 1;
+    });
+  }
+
   function lock(s) {
     s.dataset.locked = "true";
     s.querySelectorAll("input, select, [data-move]").forEach(function (el) { el.disabled = true; });
@@ -253,10 +266,17 @@
         if (button.dataset.move === "up" && li.previousElementSibling) list.insertBefore(li, li.previousElementSibling);
         if (button.dataset.move === "down" && li.nextElementSibling) list.insertBefore(li.nextElementSibling, li);
         list.dataset.touched = "true";
-        button.focus();
+        orderButtons(list);
+        // The same item's button keeps the focus (its other one, at the top or the bottom),
+        // and a screen reader hears where the item went.
+        (button.disabled ? li.querySelector("[data-move]:not(:disabled)") : button).focus();
+        var place = Array.prototype.indexOf.call(list.children, li) + 1;
+        s.querySelector("[data-order-status]").textContent =
+          li.querySelector(".text").textContent.trim() + ": now " + place + " of " + list.children.length;
         changed(n);
       });
     });
+    s.querySelectorAll(".order-list").forEach(orderButtons);
     var check = s.querySelector("[data-check]");
     if (check) check.addEventListener("click", function () {
       var result = answered(n);
@@ -272,8 +292,44 @@
     return !(sequential && n < current);
   }
 
-  function show(n, focusHeading) {
+  // Forward only: moving on closes the questions passed, so ask first when any is unanswered.
+  var leave = document.getElementById("leave-dialog");
+  var leaveTo = null;
+
+  function closing(n) {
+    var passed = [];
+    for (var i = current; i < n; i++) passed.push(i);
+    return passed;
+  }
+
+  function askBeforeLeaving(n) {
+    var passed = closing(n);
+    var open = passed.filter(function (i) { return section(i).dataset.answered !== "true"; }).length;
+    if (!open) return false;
+    document.getElementById("leave-summary").textContent = passed.length === 1 ?
+      "Question " + current + " is unanswered. Once you move on you cannot come back to it." :
+      "Questions " + current + " to " + (n - 1) + " close for good: you cannot come back to them. " +
+      open + (open === 1 ? " of them is unanswered." : " of them are unanswered.");
+    document.getElementById("leave-stay").textContent = "Stay on question " + current;
+    document.getElementById("leave-go").textContent = "Go to question " + n;
+    leaveTo = n;
+    leave.showModal();
+    document.getElementById("leave-stay").focus();
+    return true;
+  }
+
+  if (leave) {
+    document.getElementById("leave-stay").addEventListener("click", function () { leave.close(); });
+    document.getElementById("leave-go").addEventListener("click", function () {
+      var n = leaveTo;
+      leave.close();
+      show(n, true, true);
+    });
+  }
+
+  function show(n, focusHeading, confirmed) {
     if (!canGo(n) && n !== current) return;
+    if (sequential && n > current && !confirmed && askBeforeLeaving(n)) return;
     var old = section(current);
     old.dataset.time = String(timeSpent(current));
     old.hidden = true;
@@ -285,14 +341,20 @@
       if (i + 1 === n) b.setAttribute("aria-current", "step"); else b.removeAttribute("aria-current");
       b.disabled = sequential && i + 1 < n;
     });
-    flagButton.setAttribute("aria-pressed", s.dataset.flagged === "true" ? "true" : "false");
+    if (flagButton) flagButton.setAttribute("aria-pressed", s.dataset.flagged === "true" ? "true" : "false");
     document.getElementById("prev").disabled = !canGo(n - 1);
     document.getElementById("next").disabled = n >= total;
     if (window.history.replaceState) window.history.replaceState(null, "", "#q" + n);
-    if (focusHeading) document.getElementById("q" + n + "-title").focus();
+    if (focusHeading) {
+      // Focus without the browser's own scroll, which may leave the heading under the sticky
+      // header; scrolled past the question's top, bring it back to just below the header.
+      document.getElementById("q" + n + "-title").focus({ preventScroll: true });
+      if (s.getBoundingClientRect().top < head.getBoundingClientRect().bottom) s.scrollIntoView({ block: "start" });
+    }
   }
 
   function toggleFlag() {
+    if (!flagButton) return; // forward only: no coming back, so nothing to flag for
     var s = section(current);
     var flagged = s.dataset.flagged !== "true";
     s.dataset.flagged = flagged ? "true" : "false";
@@ -315,7 +377,9 @@
   function updateCounts() {
     var c = counts();
     document.getElementById("nav-counts").textContent =
-      (total - c.unanswered) + " of " + total + " answered, " + c.flagged + " flagged";
+      (total - c.unanswered) + " of " + total + " answered" + (flagButton ? ", " + c.flagged + " flagged" : "");
+    examCounts.textContent = (total - c.unanswered) + " of " + total + " answered" +
+      (flagButton ? " · " + c.flagged + " flagged" : "");
     navButtons.forEach(function (b, i) {
       var s = sections[i];
       b.setAttribute("aria-label", "Question " + (i + 1) + ", " +
@@ -329,28 +393,38 @@
   });
   document.getElementById("prev").addEventListener("click", function () { show(current - 1, true); });
   document.getElementById("next").addEventListener("click", function () { show(current + 1, true); });
-  flagButton.addEventListener("click", toggleFlag);
+  if (flagButton) flagButton.addEventListener("click", toggleFlag);
 
   // --- keyboard ------------------------------------------------------------------------------
   var dialog = document.getElementById("submit-dialog");
   document.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.metaKey || event.altKey || dialog.open) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || document.querySelector("dialog[open]")) return;
     var target = event.target;
-    var typing = target.matches && target.matches("input[type=text], textarea, select");
-    if (typing && event.key === "Escape") {
+    var s = section(current);
+    var field = target.matches && target.matches("input, textarea, select");
+    var typing = field && !target.matches("input[type=radio], input[type=checkbox]");
+    // Enter in an answer (or on the heading after a shortcut) checks it, as a form would.
+    if (event.key === "Enter" && instant && !event.isComposing && s.contains(target) &&
+        target.matches("input, h2")) {
+      var check = s.querySelector("[data-check]");
+      if (check && !check.hidden) { event.preventDefault(); check.click(); }
+      return;
+    }
+    if (field && event.key === "Escape") {
       event.preventDefault();
       document.getElementById("q" + current + "-title").focus(); // back to the shortcuts
       return;
     }
     if (typing) return;
-    var s = section(current);
+    // On a radio button the arrows choose among its options, as everywhere else.
+    if (target.matches && target.matches("input[type=radio]") && /^Arrow/.test(event.key)) return;
     if (/^[1-9]$/.test(event.key)) {
       var inputs = s.querySelectorAll("input[type=radio], input[type=checkbox]");
       var input = inputs[parseInt(event.key, 10) - 1];
       if (input && !input.disabled) {
+        // Focus stays where it was (the heading), so ← → still move between questions.
         event.preventDefault();
         input.click();
-        input.focus();
       }
     } else if (event.key === "f" || event.key === "F") {
       event.preventDefault();
@@ -467,13 +541,19 @@
     finish();
   }
 
+  // --- the sticky header ----------------------------------------------------------------------
+  // Its height (it wraps on a phone) is where a question's heading stops when scrolled to.
+  function measureHead() { exam.style.setProperty("--exam-head", head.offsetHeight + "px"); }
+  measureHead();
+  if (window.ResizeObserver) new ResizeObserver(measureHead).observe(head);
+
   // --- start: where you were, and anything not yet saved -------------------------------------
   var fromHash = /^#q(\d+)$/.exec(window.location.hash);
   var start = fromHash ? parseInt(fromHash[1], 10) : 1;
   if (sequential) start = Math.max(start, parseInt(exam.dataset.furthest, 10) || 1);
   Object.keys(pending).forEach(function (n) { restore(parseInt(n, 10), pending[n]); });
   current = 1;
-  show(Math.min(Math.max(start, 1), total), false);
+  show(Math.min(Math.max(start, 1), total), false, true); // where the learner already is
   updateCounts();
   if (deadline !== null) { tick(); setInterval(tick, 1000); }
   flush();
@@ -505,6 +585,7 @@
         if (li) list.appendChild(li);
       });
       list.dataset.touched = "true";
+      orderButtons(list);
     }
     s.dataset.answered = entry.answer ? "true" : "false";
     navButtons[n - 1].dataset.answered = s.dataset.answered;
