@@ -11,7 +11,7 @@ from typing import Any
 
 from studyhall.bank.content import TrueFalse
 from studyhall.bank.models import QuestionVersion
-from studyhall.exams import scoring
+from studyhall.exams import scoring, selection
 from studyhall.exams.aliases import PREFIX, Aliases
 from studyhall.exams.attempt_schemas import (
     AttemptResult,
@@ -153,7 +153,8 @@ def state(
 def review_item(item: AttemptItem, version: QuestionVersion) -> ReviewItem:
     shown = _shown(item, version)
     return ReviewItem(
-        position=item.position, question_id=item.question_id, version_id=version.id,
+        position=item.position, outcome=selection.outcome(item) or "unanswered",
+        question_id=item.question_id, version_id=version.id,
         type=version.type, topic_id=item.topic_id,
         stem_html=str(version.rendered.get("stem", "")), options=shown.get("options", []),
         premises=shown.get("premises", []), responses=shown.get("responses", []),

@@ -59,6 +59,23 @@ class NoQuestions(Conflict):
     title = "There are no published questions for this selection"
 
 
+class OnlySkipped(NoQuestions):
+    """ "Retry my mistakes" found nothing wrong or flagged, only questions left unanswered:
+    the refusal says how many and how to ask for them (pages word it their own way)."""
+
+    def __init__(self, skipped: int) -> None:
+        self.skipped = skipped
+        super().__init__(
+            "Nothing to retry: no question of this track was answered wrong or flagged. "
+            f"{_questions(skipped)} you left unanswered can be retried with "
+            '"include_unanswered": true.'
+        )
+
+
+def _questions(n: int) -> str:
+    return "1 question" if n == 1 else f"{n} questions"
+
+
 class Unsettled(NeedsWriter):
     """A read-only transaction met an attempt whose time ran out: the request runs again as a
     writer, which submits it as of its deadline. Reads of attempts are frequent (resume,
@@ -104,6 +121,10 @@ async def start(
     plan = await selection.plan(ctx, syllabus, pool, user_id, data)
     if not plan.by_topic or plan.count == 0:
         if data.mode is Mode.MISTAKES:
+            found = await selection.latest_mistakes(ctx, org.id, track.id, user_id)
+            skipped = sum(1 for _, kind in found if kind == "unanswered")
+            if skipped and not data.include_unanswered:
+                raise OnlySkipped(skipped)
             raise NoQuestions(
                 "Nothing to retry: no question of this track was answered wrong or flagged "
                 "in your submitted attempts yet."
