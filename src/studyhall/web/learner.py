@@ -186,7 +186,7 @@ async def review(
         raise attempts.NotSubmitted("Submit the attempt first.")
     pairs = await attempts.items_with_versions(caller.ctx, attempt)
     syllabus = await tracks.get_syllabus(caller.ctx, attempt.org_id, attempt.track_id)
-    items = [views.review_item(i, v) for i, v in pairs]
+    everything = items = [views.review_item(i, v) for i, v in pairs]
     if only == "wrong":
         items = [i for i in items if i.outcome in ("wrong", "partly")]
     elif only == "unanswered":
@@ -196,6 +196,7 @@ async def review(
     return render(
         request, "learner/review.html", attempt=attempt, track=syllabus.track, items=items,
         only=only, topics={t.id: t.name for t in syllabus.topics}, outcome_badges=OUTCOME_BADGES,
+        everything=everything, shown={i.position for i in items},
     )  # fmt: skip
 
 

@@ -71,6 +71,21 @@ def _number(value: object) -> str:
 env.filters["number"] = _number
 
 
+def _duration(milliseconds: int) -> str:
+    """A time spent, as a person says it: "7 s", "1 min 20 s", "1 h 2 min"."""
+    seconds = max(0, int(milliseconds)) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
+    return f"{seconds} s"
+
+
+env.filters["duration"] = _duration
+
+
 def theme_of(request: Request) -> str:
     chosen = request.cookies.get(THEME_COOKIE, "system")
     return chosen if chosen in THEMES else "system"
