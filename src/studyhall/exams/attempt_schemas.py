@@ -179,6 +179,8 @@ class AttemptSummary(BaseModel):
     status: str
     started_at: datetime
     submitted_at: datetime | None
+    deadline_at: datetime | None
+    seconds_left: int | None = Field(description="In progress with a time limit: time left.")
     questions: int
     percent: float | None
     scaled: float | None

@@ -165,9 +165,11 @@ def review_item(item: AttemptItem, version: QuestionVersion) -> ReviewItem:
     )  # fmt: skip
 
 
-def summary(attempt: Attempt, questions: int) -> AttemptSummary:
+def summary(attempt: Attempt, questions: int, clock: Clock) -> AttemptSummary:
     return AttemptSummary(
         id=attempt.id, track_id=attempt.track_id, mode=Mode(attempt.mode), status=attempt.status,
-        started_at=attempt.started_at, submitted_at=attempt.submitted_at, questions=questions,
+        started_at=attempt.started_at, submitted_at=attempt.submitted_at,
+        deadline_at=attempt.deadline_at, seconds_left=seconds_left(attempt, clock),
+        questions=questions,
         percent=attempt.score_percent, scaled=attempt.score_scaled, passed=attempt.passed,
     )  # fmt: skip

@@ -83,16 +83,26 @@ async def dashboard(
         progress=mine,
         line=charts.score_over_time(mine) if mine else None,
         bars=charts.topic_accuracy(mine) if mine else None,
-        recent=[(views.summary(a, n), names.get(a.track_id, "")) for a, n in recent],
+        recent=[
+            (views.summary(a, n, caller.ctx.clock), names.get(a.track_id, "")) for a, n in recent
+        ],
     )
+
+
+async def _running(caller: OrgCaller, track_id: UUID) -> list[Any]:
+    """This track's attempts still running, newest first, as the start page offers them."""
+    found = await attempts.in_progress(caller.ctx, caller.org.id, _user(caller), track_id)
+    return [views.summary(a, 0, caller.ctx.clock) for a in found]
 
 
 @router.get("/o/{org}/tracks/{track_id}/start")
 async def start_form(request: Request, track_id: UUID, caller: LearnerPage) -> Response:
+    """The start form, after an offer to resume what is still running in this track."""
     syllabus = await tracks.get_syllabus(caller.ctx, caller.org.id, track_id)
     return render(
-        request, "learner/start.html", syllabus=syllabus, modes=MODES, values={}, errors={}
-    )
+        request, "learner/start.html", syllabus=syllabus, modes=MODES, values={}, errors={},
+        running=await _running(caller, track_id),
+    )  # fmt: skip
 
 
 @router.post("/o/{org}/tracks/{track_id}/start")
@@ -124,6 +134,12 @@ async def start(request: Request, track_id: UUID, caller: LearnerPage) -> Respon
         stray = [m for f, m in errors.items() if f.split(".")[0] not in START_FIELDS]
         if stray and "form" not in errors:
             errors["form"] = stray[0]
+        if isinstance(exc, attempts.SimulationRunning) and exc.seconds_left is not None:
+            errors["form"] = (
+                "Your simulation of this track is still running "
+                f"({attempts.minutes_left(exc.seconds_left)} left): resume it, or submit it "
+                "before starting another."
+            )
         if isinstance(exc, attempts.OnlySkipped):  # the API's wording names its own field
             errors["form"] = (
                 "Nothing to retry: no question of this track was answered wrong or flagged. "
@@ -133,6 +149,7 @@ async def start(request: Request, track_id: UUID, caller: LearnerPage) -> Respon
         return render(
             request, "learner/start.html", status, syllabus=syllabus, modes=MODES,
             values={**one, "topic_ids": topic_ids}, errors=errors,
+            running=await _running(caller, track_id),
         )  # fmt: skip
     return see_other(request, f"/o/{caller.org.slug}/attempts/{attempt.id}")
 
@@ -207,7 +224,7 @@ async def history(request: Request, caller: LearnerPage) -> Response:
     return render(
         request,
         "learner/history.html",
-        rows=[(views.summary(a, n), names.get(a.track_id, "")) for a, n in rows],
+        rows=[(views.summary(a, n, caller.ctx.clock), names.get(a.track_id, "")) for a, n in rows],
     )
 
 

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from studyhall.exams.attempts import minutes_left
 from studyhall.web import csrf
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -84,6 +85,15 @@ def _duration(milliseconds: int) -> str:
 
 
 env.filters["duration"] = _duration
+env.filters["minutes_left"] = minutes_left
+# Attempt modes as people name them (the API's values are identifiers).
+env.globals["mode_labels"] = {
+    "simulation": "Simulation",
+    "practice": "Practice",
+    "drill": "Topic drill",
+    "mistakes": "Mistakes retry",
+    "custom": "Custom set",
+}
 
 
 def theme_of(request: Request) -> str:
