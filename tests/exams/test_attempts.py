@@ -359,6 +359,10 @@ async def test_recently_seen_questions_are_avoided_while_the_bank_allows(
 ) -> None:
     exam = await build_exam(client, per_topic=8)  # 24 questions, 10 per simulation
     first = await start(client, exam, mode="simulation")
+    submitted = await client.post(  # one simulation at a time: the first is done
+        f"/api/v1/orgs/acme/attempts/{first['id']}/submit", headers=exam.learner.auth
+    )
+    assert submitted.status_code == 200
     second = await start(client, exam, mode="simulation")
     seen = {q["question_id"] for q in first["questions"]}  # type: ignore[union-attr]
     assert not seen & {q["question_id"] for q in second["questions"]}  # type: ignore[union-attr]

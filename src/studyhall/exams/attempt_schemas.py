@@ -14,7 +14,7 @@ class Mode(StrEnum):
     SIMULATION = "simulation"  # the track's length and time limit, drawn by the blueprint
     PRACTICE = "practice"  # instant feedback; `adaptive` leans towards weak topics
     DRILL = "drill"  # one topic or tag, N questions
-    MISTAKES = "mistakes"  # what the learner last got wrong or flagged
+    MISTAKES = "mistakes"  # what the learner last got wrong or flagged (skipped ones if asked)
     CUSTOM = "custom"  # chosen topics, count and time
 
 
@@ -33,6 +33,11 @@ class AttemptStart(BaseModel):
         None, ge=1, le=24 * 60, description="custom/practice: an optional limit."
     )
     adaptive: bool = Field(False, description="practice: favour the learner's weakest topics.")
+    include_unanswered: bool = Field(
+        False,
+        description="mistakes: also the questions you left unanswered (by default only those "
+        "answered wrong or flagged).",
+    )
     feedback: Literal["instant", "end"] | None = Field(
         None,
         description="custom only; practice, drill and mistakes are always instant, "
@@ -140,6 +145,9 @@ class AttemptResult(BaseModel):
 
 class ReviewItem(BaseModel):
     position: int
+    outcome: Literal["right", "partly", "wrong", "unanswered"] = Field(
+        description="`unanswered` is kept apart from `wrong`: both score 0."
+    )
     question_id: UUID
     version_id: UUID
     type: str
@@ -171,6 +179,8 @@ class AttemptSummary(BaseModel):
     status: str
     started_at: datetime
     submitted_at: datetime | None
+    deadline_at: datetime | None
+    seconds_left: int | None = Field(description="In progress with a time limit: time left.")
     questions: int
     percent: float | None
     scaled: float | None

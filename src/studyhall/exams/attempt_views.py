@@ -11,7 +11,7 @@ from typing import Any
 
 from studyhall.bank.content import TrueFalse
 from studyhall.bank.models import QuestionVersion
-from studyhall.exams import scoring
+from studyhall.exams import scoring, selection
 from studyhall.exams.aliases import PREFIX, Aliases
 from studyhall.exams.attempt_schemas import (
     AttemptResult,
@@ -153,7 +153,8 @@ def state(
 def review_item(item: AttemptItem, version: QuestionVersion) -> ReviewItem:
     shown = _shown(item, version)
     return ReviewItem(
-        position=item.position, question_id=item.question_id, version_id=version.id,
+        position=item.position, outcome=selection.outcome(item) or "unanswered",
+        question_id=item.question_id, version_id=version.id,
         type=version.type, topic_id=item.topic_id,
         stem_html=str(version.rendered.get("stem", "")), options=shown.get("options", []),
         premises=shown.get("premises", []), responses=shown.get("responses", []),
@@ -164,9 +165,11 @@ def review_item(item: AttemptItem, version: QuestionVersion) -> ReviewItem:
     )  # fmt: skip
 
 
-def summary(attempt: Attempt, questions: int) -> AttemptSummary:
+def summary(attempt: Attempt, questions: int, clock: Clock) -> AttemptSummary:
     return AttemptSummary(
         id=attempt.id, track_id=attempt.track_id, mode=Mode(attempt.mode), status=attempt.status,
-        started_at=attempt.started_at, submitted_at=attempt.submitted_at, questions=questions,
+        started_at=attempt.started_at, submitted_at=attempt.submitted_at,
+        deadline_at=attempt.deadline_at, seconds_left=seconds_left(attempt, clock),
+        questions=questions,
         percent=attempt.score_percent, scaled=attempt.score_scaled, passed=attempt.passed,
     )  # fmt: skip

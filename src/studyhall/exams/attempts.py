@@ -59,6 +59,55 @@ class NoQuestions(Conflict):
     title = "There are no published questions for this selection"
 
 
+class OnlySkipped(NoQuestions):
+    """ "Retry my mistakes" found nothing wrong or flagged, only questions left unanswered:
+    the refusal says how many and how to ask for them (pages word it their own way)."""
+
+    def __init__(self, skipped: int) -> None:
+        self.skipped = skipped
+        super().__init__(
+            "Nothing to retry: no question of this track was answered wrong or flagged. "
+            f"{_questions(skipped)} you left unanswered can be retried with "
+            '"include_unanswered": true.'
+        )
+
+
+def _questions(n: int) -> str:
+    return "1 question" if n == 1 else f"{n} questions"
+
+
+class SimulationRunning(Conflict):
+    """A learner has one simulation of a track at a time: a second one started by mistake
+    (a second tab, the start page again) would hide the first, whose clock keeps running.
+    The refusal names the running one, with its address and time left, to resume it."""
+
+    slug = "attempt-in-progress"
+    title = "A simulation of this track is already running"
+
+    def __init__(self, attempt: Attempt, seconds_left: int | None, org_slug: str) -> None:
+        self.attempt = attempt
+        self.seconds_left = seconds_left
+        resume = f"/api/v1/orgs/{org_slug}/attempts/{attempt.id}"
+        left = f" ({minutes_left(seconds_left)} left)" if seconds_left is not None else ""
+        super().__init__(
+            f"Your simulation of this track started earlier is still running{left}: resume it "
+            f"at {resume}, or submit it, before starting another.",
+            headers={"Link": f'<{resume}>; rel="related"'},
+        )
+
+
+def minutes_left(seconds: int) -> str:
+    """Time left as the start page and the lists say it: whole minutes, rounded up (a clock
+    showing 8:30 has "9 min left"), hours from 90 minutes on."""
+    minutes = -(-seconds // 60)
+    if minutes < 1:
+        return "less than a minute"
+    if minutes < 90:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
 class Unsettled(NeedsWriter):
     """A read-only transaction met an attempt whose time ran out: the request runs again as a
     writer, which submits it as of its deadline. Reads of attempts are frequent (resume,
@@ -98,12 +147,23 @@ async def start(
     rng = rng or random.Random()  # noqa: S311 (shuffling questions, not secrets)
     syllabus = await tracks.get_syllabus(ctx, org.id, track_id)
     track = syllabus.track
+    if data.mode is Mode.SIMULATION:
+        for running in await in_progress(ctx, org.id, user_id, track.id):
+            if running.mode == Mode.SIMULATION.value:
+                left = None
+                if running.deadline_at is not None:
+                    left = max(0, int((running.deadline_at - ctx.now()).total_seconds()))
+                raise SimulationRunning(running, left, org.slug)
     pool = await bank.published_pool(
         ctx, org.id, track.id, with_tags=data.mode is Mode.DRILL and bool(data.tag)
     )
     plan = await selection.plan(ctx, syllabus, pool, user_id, data)
     if not plan.by_topic or plan.count == 0:
         if data.mode is Mode.MISTAKES:
+            found = await selection.latest_mistakes(ctx, org.id, track.id, user_id)
+            skipped = sum(1 for _, kind in found if kind == "unanswered")
+            if skipped and not data.include_unanswered:
+                raise OnlySkipped(skipped)
             raise NoQuestions(
                 "Nothing to retry: no question of this track was answered wrong or flagged "
                 "in your submitted attempts yet."
@@ -401,6 +461,25 @@ async def _topic_names(ctx: Context, org_id: UUID, ids: set[UUID]) -> dict[UUID,
         scoped(Topic, org_id).with_only_columns(Topic.id, Topic.name).where(Topic.id.in_(ids))
     )
     return {row[0]: row[1] for row in rows.all()}
+
+
+async def in_progress(ctx: Context, org_id: UUID, user_id: UUID, track_id: UUID) -> list[Attempt]:
+    """The caller's attempts of a track still running (those whose time ran out are settled
+    on the way), newest first: the start page offers to resume them."""
+    query = (
+        scoped(Attempt, org_id)
+        .where(
+            Attempt.user_id == user_id,
+            Attempt.track_id == track_id,
+            Attempt.status == "in_progress",
+        )
+        .order_by(Attempt.started_at.desc())
+    )
+    running = []
+    for attempt in (await ctx.session.scalars(query)).all():
+        if not await settle_if_expired(ctx, attempt):
+            running.append(attempt)
+    return running
 
 
 async def history(

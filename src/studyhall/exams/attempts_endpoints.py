@@ -48,13 +48,16 @@ async def _state(ctx: Context, attempt: Attempt) -> AttemptState:
     summary="Start an attempt",
     status_code=status.HTTP_201_CREATED,
     response_model=AttemptState,
-    responses=responses(*IN_ORG, InvalidInput, attempts.NoQuestions),
+    responses=responses(*IN_ORG, InvalidInput, attempts.NoQuestions, attempts.SimulationRunning),
 )
 async def start_attempt(track_id: UUID, body: AttemptStart, caller: AttemptsTaker) -> AttemptState:
     """Start a `simulation` (the track's length and time limit, topics drawn by their exam
     weights, recently seen questions avoided while the bank allows, feedback after submitting),
     `practice` (instant feedback; `adaptive` favours weak topics), `drill` (one topic or tag),
-    `mistakes` (what you last got wrong or flagged) or `custom` (topics, count, time)."""
+    `mistakes` (what you last got wrong or flagged) or `custom` (topics, count, time).
+    A simulation of a track whose previous simulation is still running is refused (409
+    `attempt-in-progress`, its address in `detail` and a `Link` header): resume or submit
+    that one first."""
     attempt = await attempts.start(caller.ctx, caller.org, track_id, _user_id(caller), body)
     return await _state(caller.ctx, attempt)
 
@@ -70,7 +73,7 @@ async def list_attempts(
 ) -> list[AttemptSummary]:
     """Your attempts in this organisation, newest first (optionally of one track)."""
     rows = await attempts.history(caller.ctx, caller.org.id, _user_id(caller), track)
-    return [views.summary(a, n) for a, n in rows]
+    return [views.summary(a, n, caller.ctx.clock) for a, n in rows]
 
 
 @router.get(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 from uuid import UUID
 
 from studyhall.bank.content import (
@@ -90,7 +91,9 @@ async def plan(
                 errors=[("body.topic_ids", "give exactly one topic, or a tag")],
             )
     elif data.mode is Mode.MISTAKES:
-        mistakes = await mistaken_questions(ctx, track.org_id, track.id, user_id)
+        mistakes = await mistaken_questions(
+            ctx, track.org_id, track.id, user_id, include_unanswered=data.include_unanswered
+        )
         versions = {q: v for q, v in versions.items() if q in mistakes}
         count = min(data.count or len(versions), len(versions))
     elif data.mode is Mode.CUSTOM:
@@ -162,15 +165,65 @@ async def recent_accuracy(
     return {topic: sum(s) / len(s) for topic, s in scores.items()}
 
 
-async def mistaken_questions(
+Outcome = Literal["right", "partly", "wrong", "unanswered"]
+MistakeKind = Literal["wrong", "flagged", "unanswered"]
+
+
+def outcome(item: AttemptItem) -> Outcome | None:
+    """How a scored question went; None while it is not scored (an open attempt's question
+    without instant feedback). A question left unanswered is not a wrong answer: it counts
+    0 points, but the learner never chose anything wrong."""
+    if item.score is None or item.correct is None:
+        return None
+    if item.answer is None:
+        return "unanswered"
+    if item.correct:
+        return "right"
+    return "partly" if item.score > 0 else "wrong"
+
+
+def mistake_kind(item: AttemptItem) -> MistakeKind | None:
+    """Why a question comes back to "retry my mistakes": answered wrong (or partly), flagged by
+    the learner, or left unanswered; None for a right one."""
+    how = outcome(item)
+    if how in ("wrong", "partly"):
+        return "wrong"
+    if item.flagged:
+        return "flagged"
+    return "unanswered" if how == "unanswered" else None
+
+
+async def latest_mistakes(
     ctx: Context, org_id: UUID, track_id: UUID, user_id: UUID
-) -> set[UUID]:
-    """Questions whose latest scored answer was wrong, or that are flagged there."""
+) -> list[tuple[AttemptItem, MistakeKind]]:
+    """Per question, its latest scored (or flagged) item in this track when that item is a
+    mistake of some kind, newest attempt first. The one rule behind the API's mistakes mode
+    and the mistakes page."""
     latest: dict[UUID, AttemptItem] = {}
     for item in await _answered_items(ctx, org_id, track_id, user_id, None):
         if item.question_id not in latest and (item.flagged or item.correct is not None):
             latest[item.question_id] = item
-    return {q for q, item in latest.items() if item.flagged or item.correct is False}
+    found = [(item, mistake_kind(item)) for item in latest.values()]
+    return [(item, kind) for item, kind in found if kind is not None]
+
+
+async def mistaken_questions(
+    ctx: Context,
+    org_id: UUID,
+    track_id: UUID,
+    user_id: UUID,
+    *,
+    include_unanswered: bool = False,
+) -> set[UUID]:
+    """Questions whose latest answer was wrong or that are flagged there; the ones left
+    unanswered only when asked for (a skipped question is not a mistake the learner made, and
+    counting them turned a half-finished simulation into a 49-question "mistakes" set)."""
+    wanted = {"wrong", "flagged", "unanswered"} if include_unanswered else {"wrong", "flagged"}
+    return {
+        item.question_id
+        for item, kind in await latest_mistakes(ctx, org_id, track_id, user_id)
+        if kind in wanted
+    }
 
 
 def presentation(content: QuestionContent, rng: random.Random) -> dict[str, list[str]]:

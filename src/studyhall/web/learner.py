@@ -4,6 +4,7 @@ script saves answers through that API."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -13,8 +14,8 @@ from pydantic import ValidationError
 
 from studyhall.exams import attempt_views as views
 from studyhall.exams import attempts, progress, selection, tracks
-from studyhall.exams.attempt_schemas import AttemptStart, Mode
-from studyhall.exams.models import Attempt
+from studyhall.exams.attempt_schemas import AttemptStart, Mode, ReviewItem
+from studyhall.exams.models import Attempt, Track
 from studyhall.kit.context import Context
 from studyhall.kit.errors import NotFound, Problem
 from studyhall.orgs.permissions import OrgCaller
@@ -32,9 +33,20 @@ MODES = [
     (Mode.MISTAKES, "Retry my mistakes", "What you last got wrong or flagged."),
     (Mode.CUSTOM, "Custom", "Your topics, number of questions and time."),
 ]  # fmt: skip
-START_FIELDS = {"mode", "count", "topic_ids", "time_limit_minutes", "form"}
+START_FIELDS = {"mode", "count", "topic_ids", "time_limit_minutes", "include_unanswered", "form"}
 RECENT = 5
-MISTAKE_ATTEMPTS = 10
+# How each outcome reads on the review and mistakes pages: (badge class, words).
+OUTCOME_BADGES = {
+    "right": ("pass", "right"),
+    "partly": ("partial", "partly right"),
+    "wrong": ("fail", "wrong"),
+    "unanswered": ("skipped", "unanswered"),
+}
+MISTAKES_SHOWN = 50  # per track and kind; retrying takes them all
+
+
+def _questions(n: int) -> str:
+    return "1 question" if n == 1 else f"{n} questions"
 
 
 def _user(caller: OrgCaller) -> UUID:
@@ -71,16 +83,26 @@ async def dashboard(
         progress=mine,
         line=charts.score_over_time(mine) if mine else None,
         bars=charts.topic_accuracy(mine) if mine else None,
-        recent=[(views.summary(a, n), names.get(a.track_id, "")) for a, n in recent],
+        recent=[
+            (views.summary(a, n, caller.ctx.clock), names.get(a.track_id, "")) for a, n in recent
+        ],
     )
+
+
+async def _running(caller: OrgCaller, track_id: UUID) -> list[Any]:
+    """This track's attempts still running, newest first, as the start page offers them."""
+    found = await attempts.in_progress(caller.ctx, caller.org.id, _user(caller), track_id)
+    return [views.summary(a, 0, caller.ctx.clock) for a in found]
 
 
 @router.get("/o/{org}/tracks/{track_id}/start")
 async def start_form(request: Request, track_id: UUID, caller: LearnerPage) -> Response:
+    """The start form, after an offer to resume what is still running in this track."""
     syllabus = await tracks.get_syllabus(caller.ctx, caller.org.id, track_id)
     return render(
-        request, "learner/start.html", syllabus=syllabus, modes=MODES, values={}, errors={}
-    )
+        request, "learner/start.html", syllabus=syllabus, modes=MODES, values={}, errors={},
+        running=await _running(caller, track_id),
+    )  # fmt: skip
 
 
 @router.post("/o/{org}/tracks/{track_id}/start")
@@ -90,6 +112,7 @@ async def start(request: Request, track_id: UUID, caller: LearnerPage) -> Respon
     values: dict[str, Any] = {
         "mode": one.get("mode", "simulation"),
         "adaptive": one.get("adaptive") == "on",
+        "include_unanswered": one.get("include_unanswered") == "on",
     }
     if one.get("count"):
         values["count"] = one["count"]
@@ -111,9 +134,22 @@ async def start(request: Request, track_id: UUID, caller: LearnerPage) -> Respon
         stray = [m for f, m in errors.items() if f.split(".")[0] not in START_FIELDS]
         if stray and "form" not in errors:
             errors["form"] = stray[0]
+        if isinstance(exc, attempts.SimulationRunning) and exc.seconds_left is not None:
+            errors["form"] = (
+                "Your simulation of this track is still running "
+                f"({attempts.minutes_left(exc.seconds_left)} left): resume it, or submit it "
+                "before starting another."
+            )
+        if isinstance(exc, attempts.OnlySkipped):  # the API's wording names its own field
+            errors["form"] = (
+                "Nothing to retry: no question of this track was answered wrong or flagged. "
+                f"Tick “Also the questions I skipped” to retry the {_questions(exc.skipped)} "
+                "you skipped."
+            )
         return render(
             request, "learner/start.html", status, syllabus=syllabus, modes=MODES,
             values={**one, "topic_ids": topic_ids}, errors=errors,
+            running=await _running(caller, track_id),
         )  # fmt: skip
     return see_other(request, f"/o/{caller.org.slug}/attempts/{attempt.id}")
 
@@ -158,23 +194,26 @@ async def review(
     request: Request,
     attempt_id: UUID,
     caller: LearnerPage,
-    only: Annotated[str | None, Query(pattern="^(wrong|flagged)$")] = None,
+    only: Annotated[str | None, Query(pattern="^(wrong|unanswered|flagged)$")] = None,
 ) -> Response:
     """Each question as shown, your answer, the right one and why; optionally only the wrong
-    or flagged ones."""
+    (or partly right), the unanswered or the flagged ones."""
     attempt = await attempts.load(caller.ctx, caller.org.id, attempt_id, _user(caller))
     if attempt.status != "submitted":
         raise attempts.NotSubmitted("Submit the attempt first.")
     pairs = await attempts.items_with_versions(caller.ctx, attempt)
     syllabus = await tracks.get_syllabus(caller.ctx, attempt.org_id, attempt.track_id)
-    items = [views.review_item(i, v) for i, v in pairs]
+    everything = items = [views.review_item(i, v) for i, v in pairs]
     if only == "wrong":
-        items = [i for i in items if not i.correct]
+        items = [i for i in items if i.outcome in ("wrong", "partly")]
+    elif only == "unanswered":
+        items = [i for i in items if i.outcome == "unanswered"]
     elif only == "flagged":
         items = [i for i in items if i.flagged]
     return render(
         request, "learner/review.html", attempt=attempt, track=syllabus.track, items=items,
-        only=only, topics={t.id: t.name for t in syllabus.topics},
+        only=only, topics={t.id: t.name for t in syllabus.topics}, outcome_badges=OUTCOME_BADGES,
+        everything=everything, shown={i.position for i in items},
     )  # fmt: skip
 
 
@@ -185,27 +224,41 @@ async def history(request: Request, caller: LearnerPage) -> Response:
     return render(
         request,
         "learner/history.html",
-        rows=[(views.summary(a, n), names.get(a.track_id, "")) for a, n in rows],
+        rows=[(views.summary(a, n, caller.ctx.clock), names.get(a.track_id, "")) for a, n in rows],
     )
+
+
+@dataclass
+class TrackMistakes:
+    """One track's mistakes as the page shows them: answered wrong or flagged, and apart from
+    them the questions left unanswered."""
+
+    track: Track
+    wrong: list[tuple[UUID, ReviewItem]] = field(default_factory=list)  # (attempt, item)
+    skipped: list[tuple[UUID, ReviewItem]] = field(default_factory=list)
 
 
 @router.get("/o/{org}/mistakes")
 async def mistakes(request: Request, caller: LearnerPage) -> Response:
-    """Questions answered wrong in recent submitted attempts, newest first, with a way to
-    practise them again."""
-    rows = await attempts.history(caller.ctx, caller.org.id, _user(caller), None)
-    all_tracks = await tracks.list_tracks(caller.ctx, caller.org.id)
-    names = {t.id: t.name for t in all_tracks}
-    found = []
-    for attempt, _ in [r for r in rows if r[0].status == "submitted"][:MISTAKE_ATTEMPTS]:
-        for item, version in await attempts.items_with_versions(caller.ctx, attempt):
-            if not item.correct:
-                found.append((attempt, views.review_item(item, version)))
-    # A retry button only where "retry my mistakes" has something to draw from.
+    """Per track, the questions whose latest answer was wrong or that are flagged, and apart
+    from them those left unanswered (the rule of "retry my mistakes", `selection`), newest
+    first, with a way to practise them again."""
     user_id = _user(caller)
-    retry = [
-        t
-        for t in all_tracks
-        if await selection.mistaken_questions(caller.ctx, caller.org.id, t.id, user_id)
-    ]
-    return render(request, "learner/mistakes.html", found=found, names=names, tracks=retry)
+    rows = await attempts.history(caller.ctx, caller.org.id, user_id, None)  # settles expired
+    when = {a.id: a.submitted_at for a, _ in rows}
+    found = []
+    for track in await tracks.list_tracks(caller.ctx, caller.org.id):
+        latest = await selection.latest_mistakes(caller.ctx, caller.org.id, track.id, user_id)
+        if not latest:
+            continue
+        versions = await attempts.versions_by_id(
+            caller.ctx, caller.org.id, [item.version_id for item, _ in latest]
+        )
+        mine = TrackMistakes(track)
+        for item, kind in latest:
+            shown = (item.attempt_id, views.review_item(item, versions[item.version_id]))
+            (mine.skipped if kind == "unanswered" else mine.wrong).append(shown)
+        found.append(mine)
+    return render(
+        request, "learner/mistakes.html", found=found, when=when, shown_max=MISTAKES_SHOWN
+    )

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from studyhall.exams.attempts import minutes_left
 from studyhall.web import csrf
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -69,6 +70,30 @@ def _number(value: object) -> str:
 
 
 env.filters["number"] = _number
+
+
+def _duration(milliseconds: int) -> str:
+    """A time spent, as a person says it: "7 s", "1 min 20 s", "1 h 2 min"."""
+    seconds = max(0, int(milliseconds)) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
+    return f"{seconds} s"
+
+
+env.filters["duration"] = _duration
+env.filters["minutes_left"] = minutes_left
+# Attempt modes as people name them (the API's values are identifiers).
+env.globals["mode_labels"] = {
+    "simulation": "Simulation",
+    "practice": "Practice",
+    "drill": "Topic drill",
+    "mistakes": "Mistakes retry",
+    "custom": "Custom set",
+}
 
 
 def theme_of(request: Request) -> str:
