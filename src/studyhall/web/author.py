@@ -255,14 +255,17 @@ async def versions(
     a: Annotated[int | None, Query(ge=1)] = None,
     b: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
-    """Every version with its review steps, and what changed between two of them."""
+    """Every version with its review steps, and what changed between two of them, side by
+    side in an author's words."""
     view = await service.get_question(caller.ctx, caller.org.id, question_id)
     history = await service.list_versions(caller.ctx, caller.org.id, question_id)
     changes = None
     if len(history) > 1 or (a and b):
-        changes = await diff.diff_versions(
-            caller.ctx, caller.org.id, question_id, from_number=a, to_number=b
-        )
+        syllabus = await tracks.get_syllabus(caller.ctx, caller.org.id, view.question.track_id)
+        changes = await diff.readable_diff(
+            caller.ctx, caller.org.id, question_id, from_number=a, to_number=b,
+            topic_names={str(t.id): t.name for t in syllabus.topics},
+        )  # fmt: skip
     return render(
         request, "author/versions.html", view=view, history=history, changes=changes,
         excerpt=plain_text(view.head.rendered.get("stem", ""))[:120],
