@@ -125,7 +125,7 @@ def create_app(
     for module in ROUTERS:
         app.include_router(module.router)
     install_web(app)  # pages, static files, CSRF check of cookie-authenticated API writes
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, https_only=settings.is_production)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
