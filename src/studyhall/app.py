@@ -28,6 +28,7 @@ from studyhall.jobs.worker import Worker
 from studyhall.kit.clock import Clock, SystemClock
 from studyhall.kit.db import Database
 from studyhall.kit.errors import ProblemDetail, install_problem_handlers
+from studyhall.kit.limits import BodyLimitMiddleware
 from studyhall.kit.logging import configure_logging
 from studyhall.kit.middleware import RequestContextMiddleware
 from studyhall.ops import endpoints as ops_endpoints
@@ -125,9 +126,30 @@ def create_app(
     for module in ROUTERS:
         app.include_router(module.router)
     install_web(app)  # pages, static files, CSRF check of cookie-authenticated API writes
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware, default=settings.body_max_bytes, routes=upload_limits(settings)
+    )
+    app.add_middleware(RequestContextMiddleware, https_only=settings.is_production)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+# The routes that stream a file themselves, a class of their own: each keeps its own limit
+# (the file's setting, plus room for the multipart envelope), checked again as it streams.
+IMPORT_ROUTES = (
+    "/api/v1/orgs/{org}/tracks/{track_id}/imports",
+    "/o/{org}/tracks/{track_id}/import",
+)
+MEDIA_ROUTES = ("/api/v1/orgs/{org}/media", "/o/{org}/media")
+
+
+def upload_limits(settings: Settings) -> dict[tuple[str, str], int]:
+    """The body limit of each upload route; every other route has `body_max_bytes`."""
+    imports = settings.import_max_bytes + interchange_endpoints.ENVELOPE
+    media = settings.media_max_bytes + media_endpoints.ENVELOPE
+    limits = {("POST", path): imports for path in IMPORT_ROUTES}
+    limits.update({("POST", path): media for path in MEDIA_ROUTES})
+    return limits
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

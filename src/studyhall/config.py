@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # Who may create organisations: anyone signed in, or only site administrators
     # (`studyhall createuser --admin`), for a server run by one institution.
     org_creation: Literal["anyone", "admins"] = "anyone"
+    # The largest request body, in bytes, of every route that takes JSON or a form (uploads
+    # have the two limits below); larger bodies get 413 before they are read.
+    body_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     # The largest image an upload may be (question media), in bytes.
     media_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
     # Question files to import (see docs/import-export.md): the largest file, in bytes, and

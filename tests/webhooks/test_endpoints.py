@@ -46,6 +46,54 @@ async def test_urls_into_the_servers_own_network_are_refused(
     assert response.json()["errors"] == [{"field": "body.url", "message": reason}]
 
 
+# Shorthand, decimal, hexadecimal and octal IPv4, and a name with its root dot: the system's
+# resolver (and so every delivery) reads them all as the server's own network.
+LEGACY_LOOPBACK = [
+    "http://127.1/hook",
+    "http://2130706433/hook",
+    "http://0x7f000001/hook",
+    "http://0177.0.0.1/hook",
+    "http://0x7f.1/hook",
+    "http://localhost./hook",
+    "http://LOCALHOST/hook",
+    "http://api.localhost./hook",
+    "http://[::1]/hook",
+    "http://[0:0:0:0:0:0:0:1]/hook",
+    "http://0/hook",
+]
+
+
+@pytest.mark.parametrize("url", LEGACY_LOOPBACK)
+async def test_legacy_spellings_of_loopback_are_refused_at_creation(
+    client: httpx.AsyncClient, owner: Person, url: str
+) -> None:
+    response = await client.post(HOOKS, json={"url": url, "event_types": ["*"]}, headers=owner.auth)
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert error["field"] == "body.url"
+    assert "not a public address" in error["message"] or "loopback" in error["message"]
+    listed = await client.get(HOOKS, headers=owner.auth)
+    assert listed.json() == []
+
+
+@pytest.mark.parametrize("url", LEGACY_LOOPBACK)
+def test_creation_and_delivery_read_a_host_the_same_way(url: str) -> None:
+    """One function reads the host for both checks: what delivery would connect to is what
+    creation refuses."""
+    host = ssrf.check_syntax(url)
+    address = ssrf.literal_address(host)
+    assert address is None or ssrf._refused(address)
+    with pytest.raises(ssrf.UnsafeURL):
+        ssrf.check_literal(url, allow_private=False)
+
+
+def test_public_names_and_addresses_still_pass_at_creation() -> None:
+    for url in ("https://example.com/hook", "http://93.184.215.14/", "https://1.1.1.1/x"):
+        ssrf.check_literal(url, allow_private=False)
+    assert ssrf.literal_address("example.com") is None
+    assert str(ssrf.literal_address("0x5db8d70e")) == "93.184.215.14"
+
+
 def test_only_public_addresses_pass() -> None:
     for public in ("93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c", "1.1.1.1"):
         assert not ssrf._refused(ipaddress.ip_address(public))

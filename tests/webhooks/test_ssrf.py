@@ -107,7 +107,13 @@ async def test_every_address_a_name_has_must_be_public() -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1:{port}/", "http://[::1]:{port}/", "http://169.254.169.254:{port}/"],
+    [
+        "http://127.0.0.1:{port}/",
+        "http://[::1]:{port}/",
+        "http://169.254.169.254:{port}/",
+        "http://0x7f000001:{port}/",
+        "http://127.1:{port}/",
+    ],
 )
 async def test_literal_private_addresses_are_refused_at_connect(url: str) -> None:
     internet = FakeInternet()

@@ -130,6 +130,12 @@ class PreconditionFailed(Problem):
     title = "The resource changed since you read it"
 
 
+class PayloadTooLarge(Problem):
+    status = 413
+    slug = "too-large"
+    title = "The request body is too large"
+
+
 class TooManyRequests(Problem):
     status = 429
     slug = "rate-limited"
@@ -163,6 +169,7 @@ _BY_STATUS: dict[int, type[Problem]] = {
         MethodNotAllowed,
         Conflict,
         PreconditionFailed,
+        PayloadTooLarge,
         TooManyRequests,
         ServiceUnavailable,
         InternalError,

@@ -28,7 +28,18 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
+    # A window this site opens, or that opens it, gets no handle on the other (tabnabbing,
+    # cross-window leaks); nothing here needs one.
+    "Cross-Origin-Opener-Policy": "same-origin",
+    # No page uses these features; denying them means injected content cannot either.
+    "Permissions-Policy": (
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
+        "bluetooth=(), hid=(), midi=(), display-capture=(), interest-cohort=()"
+    ),
 }
+# Two years, the preload list's minimum; only in production, where TLS is in front of us
+# (a development server on plain HTTP would lock a browser out of localhost otherwise).
+HSTS = "max-age=63072000; includeSubDomains"
 
 
 def _incoming_request_id(scope: Scope) -> str | None:
@@ -42,8 +53,9 @@ def _incoming_request_id(scope: Scope) -> str | None:
 class RequestContextMiddleware:
     """Gives every request an id (a caller's own, if well-formed), echoes and logs it."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, https_only: bool = False) -> None:
         self.app = app
+        self.https_only = https_only
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,6 +77,14 @@ class RequestContextMiddleware:
                 headers["X-Request-ID"] = request_id
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
+                if self.https_only:
+                    headers.setdefault("Strict-Transport-Security", HSTS)
+                if scope["path"].startswith("/api/"):
+                    # API answers are one caller's data, and some carry secrets shown once
+                    # (session tokens, API keys, invitation tokens, signing secrets): no
+                    # browser or proxy cache may keep them. A route that serves something
+                    # cacheable (media) says so itself.
+                    headers.setdefault("Cache-Control", "no-store")
             await send(message)
 
         try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Iterable
@@ -36,6 +37,31 @@ def _refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return not address.is_global or address.is_multicast
 
 
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# IPv4 as the C library's inet_aton reads it (and so getaddrinfo, and so every delivery):
+# one to four parts, each decimal, octal (leading 0) or hexadecimal (0x) — `127.1`,
+# `2130706433`, `0x7f000001` and `0177.0.0.1` are all 127.0.0.1.
+_LEGACY_IPV4 = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}$", re.IGNORECASE)
+
+
+def literal_address(host: str) -> Address | None:
+    """The address a host written as an address stands for, read as the system's resolver
+    reads it; None for a name. Creation and delivery both read hosts through this, so what
+    one refuses the other refuses too."""
+    name = host.rstrip(".")  # a fully qualified name's root dot changes nothing
+    try:
+        return ipaddress.ip_address(name)
+    except ValueError:
+        pass
+    if not _LEGACY_IPV4.match(name):
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(name))
+    except OSError:
+        raise UnsafeURL(f"{host} is not a valid address") from None
+
+
 def check_syntax(url: str) -> str:
     """The URL's host, if the URL is an absolute http(s) URL without credentials."""
     parts = urlsplit(url)
@@ -53,11 +79,11 @@ def check_literal(url: str, *, allow_private: bool) -> None:
     host = check_syntax(url)
     if allow_private:
         return
-    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
         raise UnsafeURL("loopback addresses are not allowed")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
+    address = literal_address(host)
+    if address is None:
         return  # a name: resolved and checked at each delivery
     if _refused(address):
         raise UnsafeURL(f"{address} is not a public address")
@@ -94,9 +120,12 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     async def addresses(self, host: str, port: int) -> list[str]:
         """The checked addresses of `host` (resolved once, here)."""
         try:
-            ipaddress.ip_address(host)
-            found = [host]
-        except ValueError:
+            literal = literal_address(host)
+        except UnsafeURL as exc:
+            raise Refused(f"refused: {exc}") from exc
+        if literal is not None:
+            found = [str(literal)]
+        else:
             try:
                 found = await self._resolve(host, port)
             except OSError as exc:
