@@ -4,7 +4,9 @@ Types that map: multichoice (single and multiple), truefalse, shortanswer, numer
 tolerance and unit), matching, ordering. Category pseudo-questions set the topic path of the
 questions after them. Images embedded as base64 `<file>` elements become media, referred to
 from the text. Types we cannot hold (essay, calculated, cloze, drag and drop, ...) are reported
-with the reason. Places are XML paths: `/quiz/question[12]`.
+with the reason. Moodle 1.9's `<image>` + `<image_base64>` becomes an image below the stem.
+What the text plays or shows that cannot be kept (audio, video, a file the question does not
+embed) is a warning on the question. Places are XML paths: `/quiz/question[12]`.
 """
 
 from __future__ import annotations
@@ -12,12 +14,20 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
 from studyhall.interchange.gift import accepted_answer
-from studyhall.interchange.items import Exported, FormatError, Parsed, Rejected, Where
-from studyhall.interchange.textutil import html_to_markdown, ids, number
+from studyhall.interchange.items import (
+    IMPORT_SCHEME,
+    Exported,
+    FormatError,
+    Parsed,
+    Rejected,
+    Where,
+)
+from studyhall.interchange.textutil import html_to_markdown, ids, number, plain_to_markdown
 from studyhall.interchange.xmlsafe import Element, iter_events, local
 
 NOT_HELD = {
@@ -88,14 +98,26 @@ def _text(element: Element | None) -> str:
     return (found.text or "") if found is not None else (element.text or "")
 
 
-def _rich(element: Element | None, images: set[str]) -> str:
+@dataclass
+class _Files:
+    """The files a question embeds, and what its text shows that cannot be kept (a warning
+    each, for the import report)."""
+
+    names: set[str]
+    lost: list[str] = field(default_factory=list)
+
+
+def _rich(element: Element | None, files: _Files) -> str:
     """A text element's content in our Markdown, whatever its format attribute says."""
     if element is None:
         return ""
     raw = _text(element)
-    if element.get("format", "html") in ("markdown", "plain_text"):
+    kind = element.get("format", "html")
+    if kind == "markdown":
         return raw.strip()
-    return html_to_markdown(raw, images)
+    if kind == "plain_text":
+        return plain_to_markdown(raw.strip())
+    return html_to_markdown(raw, files.names, files.lost)
 
 
 def _images(element: Element) -> dict[str, bytes]:
@@ -122,8 +144,9 @@ def _question(element: Element, kind: str, where: Where) -> Parsed:
     if kind in NOT_HELD:
         raise _Refused(f"type {kind!r}: {NOT_HELD[kind]}")
     images = _images(element)
-    names = set(images)
+    names = _Files(set(images))
     stem = _rich(element.find("questiontext"), names)
+    stem = _moodle19_image(element, stem, images, names)
     if not stem:
         raise _Refused("the question has no text")
     builders = {
@@ -138,7 +161,27 @@ def _question(element: Element, kind: str, where: Where) -> Parsed:
     return Parsed(
         where, stem, body, explanation=explanation, tags=[t for t in tags if t],
         images=images, title=_text(element.find("name")).strip() or None,
+        warnings=names.lost,
     )  # fmt: skip
+
+
+def _moodle19_image(element: Element, stem: str, images: dict[str, bytes], files: _Files) -> str:
+    """Moodle 1.9 gave a question one picture, `<image>` (its name) and `<image_base64>`
+    (its bytes), shown below the text: it becomes an image at the end of the stem. A name
+    without the bytes points into the old course's files, which the file does not hold."""
+    name = _text(element.find("image")).strip()
+    data = "".join((element.findtext("image_base64") or "").split())
+    if not name and not data:
+        return stem
+    if not data:
+        files.lost.append(f"the image {name!r} (Moodle 1.9) is left out: it is not in the file")
+        return stem
+    base = name.replace("\\", "/").rsplit("/", 1)[-1] or "image"
+    try:
+        images[base] = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise _Refused(f"the image {base!r} (Moodle 1.9) is not valid base64") from None
+    return f"{stem}\n\n![]({IMPORT_SCHEME}{base})".strip()
 
 
 def _flag(element: Element, name: str, default: bool) -> bool:
@@ -148,14 +191,14 @@ def _flag(element: Element, name: str, default: bool) -> bool:
     return found.text.strip().lower() in ("1", "true", "yes")
 
 
-def _answers(element: Element, names: set[str]) -> list[tuple[float, str, str | None, Element]]:
+def _answers(element: Element, names: _Files) -> list[tuple[float, str, str | None, Element]]:
     return [
         (_fraction(a), _rich(a, names), _rich(a.find("feedback"), names) or None, a)
         for a in element.findall("answer")
     ]
 
 
-def _multichoice(element: Element, names: set[str]) -> dict[str, Any]:
+def _multichoice(element: Element, names: _Files) -> dict[str, Any]:
     answers = _answers(element, names)
     single = _flag(element, "single", True)
     best = max((f for f, *_ in answers), default=0.0)
@@ -177,7 +220,7 @@ def _multichoice(element: Element, names: set[str]) -> dict[str, Any]:
     return body
 
 
-def _truefalse(element: Element, names: set[str]) -> dict[str, Any]:
+def _truefalse(element: Element, names: _Files) -> dict[str, Any]:
     body: dict[str, Any] = {"type": "true_false", "correct_answer": None}
     for fraction, text, feedback, _ in _answers(element, names):
         value = text.strip().lower()
@@ -191,7 +234,7 @@ def _truefalse(element: Element, names: set[str]) -> dict[str, Any]:
     return body
 
 
-def _shortanswer(element: Element, names: set[str]) -> dict[str, Any]:
+def _shortanswer(element: Element, names: _Files) -> dict[str, Any]:
     answers = _answers(element, names)
     # A fraction under 100 is partial credit, kept as such; 0 or less marks a wrong reply.
     accepted = [accepted_answer(text, f) for f, text, _, _ in answers if f > 0]
@@ -204,7 +247,7 @@ def _shortanswer(element: Element, names: set[str]) -> dict[str, Any]:
     }
 
 
-def _numerical(element: Element, names: set[str]) -> dict[str, Any]:
+def _numerical(element: Element, names: _Files) -> dict[str, Any]:
     for fraction, text, _, answer in _answers(element, names):
         if fraction < 100:
             continue
@@ -224,7 +267,7 @@ def _numerical(element: Element, names: set[str]) -> dict[str, Any]:
     raise _Refused("no answer has full marks")
 
 
-def _matching(element: Element, names: set[str]) -> dict[str, Any]:
+def _matching(element: Element, names: _Files) -> dict[str, Any]:
     premises: list[dict[str, str]] = []
     responses: dict[str, str] = {}
     pairs: dict[str, str] = {}
@@ -247,7 +290,7 @@ def _matching(element: Element, names: set[str]) -> dict[str, Any]:
     }
 
 
-def _ordering(element: Element, names: set[str]) -> dict[str, Any]:
+def _ordering(element: Element, names: _Files) -> dict[str, Any]:
     answers = _answers(element, names)
     # The ordering plugin numbers answers by their right position in `fraction`.
     ordered = sorted(enumerate(answers), key=lambda pair: (pair[1][0], pair[0]))
