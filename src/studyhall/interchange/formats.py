@@ -50,12 +50,23 @@ def detect(filename: str, head: bytes) -> ImportFormat:
         return _SUFFIXES[suffix]
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if text.startswith(b"<"):
-        return ImportFormat.MOODLE_XML if b"<quiz" in head else ImportFormat.QTI
+        return ImportFormat.MOODLE_XML if _is_moodle(head) else ImportFormat.QTI
     if text.startswith(b"{"):
         return ImportFormat.JSON
     if suffix == ".txt":
         return ImportFormat.GIFT if b"{" in head else ImportFormat.AIKEN
     raise FormatError(Where(filename), "cannot tell the format from the name or the content")
+
+
+# What only QTI says near its start; a Moodle file opens with <quiz>, or (a fragment copied
+# out of one) with a <question type="…">, which the Moodle reader then names as such.
+_QTI_MARKERS = (b"assessmentItem", b"qti-assessment-item", b"imsqti", b"manifest")
+
+
+def _is_moodle(head: bytes) -> bool:
+    if b"<quiz" in head:
+        return True
+    return b"<question" in head and not any(marker in head for marker in _QTI_MARKERS)
 
 
 def _text(path: Path, filename: str) -> str:

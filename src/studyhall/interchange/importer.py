@@ -49,6 +49,7 @@ from studyhall.interchange.items import (
     Where,
     strip_feedback,
 )
+from studyhall.interchange.messages import author_words
 from studyhall.kit.context import Context
 from studyhall.kit.errors import InvalidInput
 from studyhall.kit.tenancy import scoped
@@ -211,12 +212,8 @@ def _content(item: Parsed, topic_id: UUID) -> QuestionContent:
 
 
 def _why(exc: ValidationError) -> str:
-    reasons = []
-    for error in exc.errors()[:3]:
-        location = ".".join(str(part) for part in error["loc"] if not isinstance(part, int))
-        location = location.replace("body.", "answers: ").replace("function-after[", "")
-        reasons.append(f"{location or 'question'}: {error['msg']}".replace("Value error, ", ""))
-    return "; ".join(reasons)
+    """The question model's refusal in an author's words (at most three reasons)."""
+    return "; ".join(author_words(error) for error in exc.errors()[:3])
 
 
 def _excerpt(stem: str) -> str:
@@ -333,7 +330,10 @@ async def write(
     """Write what `plan` decided, in the caller's transaction. Without `partial`, a report
     with any rejection (or a refused file) writes nothing."""
     counts = report.counts()
-    if report.refused or options.dry_run or (counts["reject"] and not options.partial):
+    held_back = bool(counts["reject"]) and not options.partial and not report.refused
+    if held_back:
+        _hold_back(report, counts["reject"])
+    if report.refused or options.dry_run or held_back:
         return report
     syllabus = await tracks.get_syllabus(ctx, org.id, track_id)
     resolver = TopicResolver(syllabus, options.default_topic)
@@ -383,6 +383,19 @@ async def write(
         summary={"file": filename, "format": fmt.value, **report.counts()},
     )
     return report
+
+
+def _hold_back(report: Report, refused: int) -> None:
+    """All or nothing, with questions refused: nothing is created or updated, and the report
+    says so for each question that would have been (its counts then match what happened)."""
+    why = (
+        f"not written: {refused} question{'s' if refused != 1 else ''} of the file "
+        f"{'are' if refused != 1 else 'is'} refused and the import is all or nothing "
+        "(fix them, or import the others)"
+    )
+    for outcome in report.outcomes:
+        if outcome.action in ("create", "update"):
+            outcome.action, outcome.reason = "skip", why
 
 
 async def _store_images(ctx: Context, org: Org, storage: MediaStorage, item: Parsed) -> None:

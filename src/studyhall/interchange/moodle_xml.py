@@ -62,8 +62,17 @@ def parse(stream: IO[bytes], filename: str = "questions.xml") -> Iterator[Parsed
             depth += 1
             if depth == 1:
                 root = element
+                if local(element.tag) == "question":
+                    raise FormatError(
+                        Where(filename, path="/"),
+                        "a Moodle XML <question> on its own: Moodle XML needs its <quiz> root "
+                        "around the questions (wrap them in <quiz> … </quiz>)",
+                    )
                 if local(element.tag) != "quiz":
-                    raise FormatError(Where(filename, path="/"), "the root is not <quiz>")
+                    raise FormatError(
+                        Where(filename, path="/"),
+                        f"not Moodle XML: the root is <{local(element.tag)}>, not <quiz>",
+                    )
             continue
         depth -= 1
         if depth != 1 or local(element.tag) != "question":
