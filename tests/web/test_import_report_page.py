@@ -47,3 +47,26 @@ async def test_what_a_question_left_out_is_shown_beside_it(
     text = await report_page(client, school, worker, "grant.gift", GRANT.encode())
     assert 'id="warned"' in text
     assert "1822:2 worth 50% is left out" in text
+
+
+PLAIN = """Who plans the job in the uncategorised test? {=The driver ~An executor}
+
+Lazy in the uncategorised test.{T}
+"""
+
+
+async def test_the_form_asks_for_a_topic_for_questions_without_a_category(
+    client: httpx.AsyncClient, school: School
+) -> None:
+    await browser_sign_in(client, school.author.email)
+    form = await client.get(f"/o/school/tracks/{school.track['id']}/import")
+    assert "Topic for questions without a category" in form.text
+
+
+async def test_a_dry_run_that_would_write_nothing_offers_no_import_for_real(
+    client: httpx.AsyncClient, school: School, worker: Worker
+) -> None:
+    text = await report_page(client, school, worker, "plain.gift", PLAIN.encode(), dry_run="true")
+    assert "Dry run finished" in text
+    assert "Import for real" not in text
+    assert "would write nothing" in text

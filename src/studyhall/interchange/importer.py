@@ -14,8 +14,9 @@ Two passes over the file, so memory stays flat however large it is (Moodle XML i
 Categories become topics by name: a category path matches the leaf topic with the same path
 of names under the track (case and surrounding spaces ignored), else the only leaf topic with
 its last name. Topics are never created by an import (that changes the exam's weights, which
-is the syllabus owner's decision); a question whose category matches nothing goes to the
-`default_topic` when one is given, and is rejected otherwise.
+is the syllabus owner's decision); a question whose category matches nothing (or that has no
+category) goes to the `default_topic` when one is given, a question without a category to the
+track's only leaf topic when it has one, and is rejected otherwise, saying what to choose.
 """
 
 from __future__ import annotations
@@ -142,10 +143,17 @@ class TopicResolver:
             return self.by_last[path[-1]]
         if self.default is not None:
             return self.default
-        shown = "/".join(category) or "(none)"
+        if not path:
+            if len(self.leaves) == 1:
+                return next(iter(self.leaves))  # the track's only topic: nothing to choose
+            return (
+                "the question has no category (GIFT `$CATEGORY:`, a CSV `topic`…): choose the "
+                "topic for questions without a category in the import form (`default_topic`)"
+            )
         return (
-            f"the category {shown!r} matches no leaf topic of the track; "
-            "add the topic or import with a default topic"
+            f"the category {'/'.join(category)!r} matches no leaf topic of the track; add the "
+            "topic, or choose the topic for questions without a category in the import form "
+            "(`default_topic`)"
         )
 
     def path(self, topic_id: UUID) -> list[str]:

@@ -160,6 +160,12 @@ def is_kept(data_dir: Path, run: ImportRun) -> bool:
     )
 
 
+def would_write(run: ImportRun) -> bool:
+    """Whether running this dry run for real would create or update anything."""
+    counts = run.counts or {}
+    return bool(counts.get("create", 0) or counts.get("update", 0))
+
+
 async def run_for_real(
     ctx: Context, org: Org, track_id: UUID, import_id: UUID, *, data_dir: Path
 ) -> ImportRun:
@@ -171,6 +177,8 @@ async def run_for_real(
         raise Conflict("Only a finished dry run can be run for real.")
     if not is_kept(data_dir, dry):
         raise Conflict("The file of this dry run is gone; upload it again.")
+    if not would_write(dry):
+        raise Conflict("This dry run would write nothing; see its report.")
     assert dry.file_key is not None
     key, dry.file_key = dry.file_key, None
     options = options_of(dry, DEFAULT_MAX_ITEMS)
