@@ -14,7 +14,7 @@ from studyhall.interchange import moodle_xml
 from studyhall.interchange.items import IMPORT_SCHEME, Parsed
 from studyhall.jobs.worker import Worker
 from tests.factories import Person
-from tests.interchange.test_imports_api import base, imported
+from tests.interchange.test_imports_api import imported, questions_of
 from tests.interchange.test_xml_formats import png
 
 PNG64 = base64.b64encode(png()).decode()
@@ -92,8 +92,5 @@ async def test_imported_media_is_stored_and_losses_are_in_the_report(
     assert [old["action"], listen["action"], lost["action"]] == ["create"] * 3
     assert old["warnings"] == []
     assert any("tone.mp3" in w for w in listen["warnings"])
-    exported = await client.get(
-        f"{base(track)}/export", params={"format": "json"}, headers=author.auth
-    )
-    stems = [q["stem"] for q in exported.json()["questions"]]
+    stems = [q["stem"] for q in await questions_of(client, track, author)]
     assert "(media:" in stems[0]

@@ -50,6 +50,7 @@ from studyhall.interchange.items import (
     Where,
     strip_feedback,
 )
+from studyhall.interchange.media_bundle import drop_unknown_links, known_media, linked_ids
 from studyhall.interchange.messages import author_words
 from studyhall.kit.context import Context
 from studyhall.kit.errors import InvalidInput
@@ -276,6 +277,8 @@ async def plan(
     report = Report()
     try:
         for count, item in enumerate(_items(path, fmt, filename, options.max_items), 1):
+            if isinstance(item, Parsed):
+                await _resolve_media_links(ctx, org.id, item)
             outcome = await _judge(item, resolver, existing, seen, options)
             if isinstance(item, Parsed):
                 outcome.warnings = list(item.warnings)
@@ -364,6 +367,7 @@ async def write(
         outcome = report.outcomes[index]
         if outcome.action not in ("create", "update") or not isinstance(item, Parsed):
             continue
+        await _resolve_media_links(ctx, org.id, item)  # as planned: the same media is there
         topic = resolver.resolve(item.category)
         assert isinstance(topic, UUID)  # planned against the same syllabus
         if item.images:
@@ -391,6 +395,14 @@ async def write(
         summary={"file": filename, "format": fmt.value, **report.counts()},
     )
     return report
+
+
+async def _resolve_media_links(ctx: Context, org_id: UUID, item: Parsed) -> None:
+    """`media:<uuid>` links the file did not carry: kept when they name this organisation's
+    media, else replaced by their alt text with a warning (never a broken image)."""
+    ids = linked_ids([item.stem, json.dumps(item.body), item.explanation or ""])
+    if ids:
+        drop_unknown_links(item, await known_media(ctx, org_id, ids))
 
 
 def _hold_back(report: Report, refused: int) -> None:

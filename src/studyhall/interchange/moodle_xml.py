@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Iterator
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
@@ -27,7 +29,14 @@ from studyhall.interchange.items import (
     Rejected,
     Where,
 )
-from studyhall.interchange.textutil import html_to_markdown, ids, number, plain_to_markdown
+from studyhall.interchange.media_bundle import MEDIA_LINK, MediaFile
+from studyhall.interchange.textutil import (
+    PLUGINFILE,
+    html_to_markdown,
+    ids,
+    number,
+    plain_to_markdown,
+)
 from studyhall.interchange.xmlsafe import Element, iter_events, local
 
 NOT_HELD = {
@@ -123,10 +132,29 @@ def _rich(element: Element | None, files: _Files) -> str:
     raw = _text(element)
     kind = element.get("format", "html")
     if kind == "markdown":
-        return raw.strip()
+        return _markdown_images(raw.strip(), files)
     if kind == "plain_text":
         return plain_to_markdown(raw.strip())
     return html_to_markdown(raw, files.names, files.lost)
+
+
+_MARKDOWN_IMAGE = re.compile(r"!\[((?:[^\]\\]|\\.)*)\]\(" + re.escape(PLUGINFILE) + r"([^)\s]+)\)")
+
+
+def _markdown_images(text: str, files: _Files) -> str:
+    """Markdown (as we write it) shows the question's files as `@@PLUGINFILE@@/<name>`: those
+    the question embeds become the import's images; any other is left out, with a warning."""
+
+    def image(found: re.Match[str]) -> str:
+        name = found.group(2)
+        if name in files.names:
+            return f"![{found.group(1)}]({IMPORT_SCHEME}{name})"
+        why = f"the image {name!r} is left out: it is not in the file"
+        if why not in files.lost:
+            files.lost.append(why)
+        return found.group(1)
+
+    return _MARKDOWN_IMAGE.sub(image, text)
 
 
 def _images(element: Element) -> dict[str, bytes]:
@@ -324,19 +352,56 @@ def _md(tag: str, text: str | None, **attributes: str) -> str:
     return f'<{tag} format="markdown"{extra}>{_t(text)}</{tag}>'
 
 
-def render(questions: Iterable[Exported]) -> Iterator[str]:
+def render(
+    questions: Iterable[Exported], media: Mapping[str, MediaFile] | None = None
+) -> Iterator[str]:
     """Moodle XML, piece by piece (a large export never sits in memory whole). Text is written
-    in Moodle's `markdown` format, so it reads back exactly."""
+    in Moodle's `markdown` format, so it reads back exactly. The media a text shows (`media`,
+    by id) goes with it as Moodle does: a base64 `<file>` beside the text, which shows it as
+    `@@PLUGINFILE@@/<uuid>.<ext>`."""
     yield '<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n'
     category: list[str] | None = None
+    by_name = {item.name: item for item in (media or {}).values()}
     for count, item in enumerate(questions, start=1):
         if item.topic != category:
             category = item.topic
             path = "/".join(p.replace("/", "//") for p in item.topic)
             category_text = _t("$course$/top/" + path)
             yield f'<question type="category"><category>{category_text}</category></question>\n'
-        yield _question_xml(item, count) + "\n"
+        xml = _question_xml(_plugin_links(item, media or {}), count)
+        yield (_with_files(xml, by_name) if by_name else xml) + "\n"
     yield "</quiz>\n"
+
+
+def _plugin_links(item: Exported, media: Mapping[str, MediaFile]) -> Exported:
+    def swap(found: re.Match[str]) -> str:
+        carried = media.get(found.group(1).lower())
+        return f"({PLUGINFILE}{carried.name})" if carried else found.group(0)
+
+    if not media:
+        return item
+    content = json.loads(MEDIA_LINK.sub(swap, json.dumps(item.content, ensure_ascii=False)))
+    return Exported(content, item.topic, item.id)
+
+
+_TEXT = re.compile(r"<text>(.*?)</text>", re.DOTALL)
+_PLUGIN_NAME = re.compile(re.escape(PLUGINFILE) + r"([^)\s\"'<>]+)")
+
+
+def _with_files(xml: str, by_name: Mapping[str, MediaFile]) -> str:
+    """Each file a text shows, as a `<file>` right after that text (Moodle keeps files per
+    text area, so an option's image goes with the option)."""
+
+    def add(found: re.Match[str]) -> str:
+        names = dict.fromkeys(n for n in _PLUGIN_NAME.findall(found.group(1)) if n in by_name)
+        files = "".join(
+            f'<file name="{name}" path="/" encoding="base64">'
+            f"{base64.b64encode(by_name[name].data).decode()}</file>"
+            for name in names
+        )
+        return found.group(0) + files
+
+    return _TEXT.sub(add, xml)
 
 
 def _question_xml(item: Exported, count: int) -> str:

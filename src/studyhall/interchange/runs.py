@@ -15,7 +15,7 @@ from uuid import UUID
 
 from studyhall.audit import service as audit
 from studyhall.exams import tracks
-from studyhall.interchange.formats import ImportFormat, detect
+from studyhall.interchange.formats import ImportFormat, detect_file
 from studyhall.interchange.importer import DEFAULT_MAX_ITEMS, Options
 from studyhall.interchange.items import FormatError
 from studyhall.interchange.models import ImportRun
@@ -94,14 +94,13 @@ async def start_import(
             errors=[("body.default_topic", "is not a leaf topic of this track")],
         )
     if fmt is None:
-        with upload.open("rb") as head:
-            try:
-                fmt = detect(filename, head.read(4096))
-            except FormatError as exc:
-                raise InvalidInput(
-                    "Cannot tell the file's format; say it in `format`.",
-                    errors=[("body.format", exc.reason)],
-                ) from None
+        try:
+            fmt = detect_file(upload, filename)
+        except FormatError as exc:
+            raise InvalidInput(
+                "Cannot tell the file's format; say it in `format`.",
+                errors=[("body.format", exc.reason)],
+            ) from None
     key = keep_upload(data_dir, upload)
     await forget_old_dry_runs(ctx, org.id, data_dir)
     return await _enqueue(ctx, org, syllabus.track.id, key, filename, size, fmt, options)

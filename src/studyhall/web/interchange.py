@@ -227,5 +227,6 @@ async def export_questions(
     found = await exporter.export_questions(
         caller.ctx, caller.org.id, track_id, fmt, dialect=request.app.state.db.dialect,
         topic=topic_id, tag=tag.strip() or None, q=q.strip() or None,
+        storage=request.app.state.media_storage,
     )  # fmt: skip
     return endpoints.export_response(found)
