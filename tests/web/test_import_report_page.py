@@ -3,6 +3,7 @@ in words, and no "Import for real" when it would write nothing."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -70,3 +71,15 @@ async def test_a_dry_run_that_would_write_nothing_offers_no_import_for_real(
     assert "Dry run finished" in text
     assert "Import for real" not in text
     assert "would write nothing" in text
+
+
+async def test_the_question_page_shows_which_answers_earn_part_of_the_marks(
+    client: httpx.AsyncClient, school: School, worker: Worker
+) -> None:
+    gift = "$CATEGORY: Architecture/Cluster\n\nName a pet that purrs {=Cat =%50%Kitten}\n"
+    await report_page(client, school, worker, "pets.gift", gift.encode())
+    listing = await client.get("/o/school/questions", params={"q": "purrs"})
+    found = re.search(r'href="(/o/school/questions/[0-9a-f-]{36})"', listing.text)
+    assert found, listing.text[:2000]
+    page = await client.get(found.group(1))
+    assert "Cat, Kitten (50 % of the marks)" in page.text
