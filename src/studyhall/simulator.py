@@ -129,7 +129,7 @@ def answer_for(content: QuestionContent, right: bool, rng: random.Random) -> dic
         assert value is not None
         return {"value": value if right else value + 10 * (body.tolerance + abs(value) + 1)}
     if isinstance(body, ShortText):
-        accepted = [a.text for a in body.accepted_answers]
+        accepted = [a.text for a in body.accepted_answers if a.credit >= 1]  # fully right
         return {"text": accepted[0] if right and accepted else "no idea"}
     if isinstance(body, Ordering):
         order = [i.id for i in body.items]

@@ -45,6 +45,12 @@ def test_import_dry_run_all_or_nothing_partial_and_export(tmp_path: Path) -> Non
         "author@demo.example.org",
     ]
 
+    empty = tmp_path / "empty.gift"
+    empty.write_text("")
+    nothing = runner.invoke(main, ["import", str(empty), *who], env=env)
+    assert nothing.exit_code == 1
+    assert "the file is empty" in nothing.output
+
     dry = runner.invoke(main, ["import", str(bank), *who, "--dry-run"], env=env)
     assert dry.exit_code == 0, dry.output
     assert "bank.gift:10" in dry.output

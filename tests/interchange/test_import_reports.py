@@ -111,3 +111,71 @@ def test_a_refused_gift_block_shows_its_first_words() -> None:
     assert isinstance(essay, Rejected)
     assert isinstance(description, Rejected)
     assert (essay.stem, description.stem) == ("Write about {Spark}", "Just words.")
+
+
+FRAGMENT = b"""<?xml version="1.0" encoding="UTF-8"?>
+<question type="truefalse"><questiontext><text>Sky is blue</text></questiontext>
+<answer fraction="100"><text>true</text></answer><answer fraction="0"><text>false</text></answer>
+</question>"""
+
+
+async def test_refused_files_are_named_for_what_they_are(
+    client: httpx.AsyncClient, worker: Worker, track: dict[str, Any], author: Person
+) -> None:
+    state, _ = await imported(client, worker, track, author, "one.xml", FRAGMENT)
+    assert state["format"] == "moodle_xml"
+    assert state["status"] == "failed"
+    assert "Moodle XML" in state["error"]
+    assert "<quiz>" in state["error"]
+    state, _ = await imported(client, worker, track, author, "empty.zip", b"")
+    assert state["status"] == "failed"
+    assert "the file is empty" in state["error"]
+    assert "XML" not in state["error"]
+
+
+ALL_OR_NOTHING = """$CATEGORY: Architecture/Cluster
+
+Who plans? {=driver ~executor}
+
+Is Spark lazy? {T}
+
+Write an essay {}
+"""
+
+
+async def test_a_failed_all_or_nothing_import_creates_nothing_and_counts_nothing_created(
+    client: httpx.AsyncClient, worker: Worker, track: dict[str, Any], author: Person
+) -> None:
+    state, report = await imported(
+        client, worker, track, author, "mixed.gift", ALL_OR_NOTHING.encode()
+    )
+    assert state["status"] == "failed"
+    assert state["counts"]["create"] == 0
+    assert report["counts"]["create"] == 0
+    assert [i["action"] for i in report["items"]] == ["skip", "skip", "reject"]
+    assert "all or nothing" in report["items"][0]["reason"]
+
+
+CSV = (
+    "type,stem,answers,topic\n"
+    "single_choice,Only one option?,*alone,Architecture / Cluster\n"
+    f"true_false,{'x' * 20_001},true,Architecture / Cluster\n"
+    "matching,Pair just one?,a => 1,Architecture / Cluster\n"
+)
+
+
+async def test_refusals_are_written_in_words_an_author_understands(
+    client: httpx.AsyncClient, worker: Worker, track: dict[str, Any], author: Person
+) -> None:
+    _, report = await imported(
+        client, worker, track, author, "bad.csv", CSV.encode(), partial="true"
+    )
+    reasons = [i["reason"] for i in report["items"]]
+    assert len(reasons) == 3
+    for reason in reasons:
+        for jargon in ("List should", "String should", "Value error", "body.", "validation"):
+            assert jargon not in reason, reason
+    assert "at least 2 options" in reasons[0]
+    assert "question text" in reasons[1]
+    assert "20000 characters" in reasons[1]
+    assert "at least 2 premises" in reasons[2]

@@ -3,6 +3,7 @@ in words, and no "Import for real" when it would write nothing."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -47,3 +48,39 @@ async def test_what_a_question_left_out_is_shown_beside_it(
     text = await report_page(client, school, worker, "grant.gift", GRANT.encode())
     assert 'id="warned"' in text
     assert "1822:2 worth 50% is left out" in text
+
+
+PLAIN = """Who plans the job in the uncategorised test? {=The driver ~An executor}
+
+Lazy in the uncategorised test.{T}
+"""
+
+
+async def test_the_form_asks_for_a_topic_for_questions_without_a_category(
+    client: httpx.AsyncClient, school: School
+) -> None:
+    await browser_sign_in(client, school.author.email)
+    form = await client.get(f"/o/school/tracks/{school.track['id']}/import")
+    assert "Topic for questions without a category" in form.text
+
+
+async def test_a_dry_run_that_would_write_nothing_offers_no_import_for_real(
+    client: httpx.AsyncClient, school: School, worker: Worker
+) -> None:
+    text = await report_page(client, school, worker, "plain.gift", PLAIN.encode(), dry_run="true")
+    assert "Dry run finished" in text
+    assert "Import for real" not in text
+    assert "would write nothing" in text
+
+
+async def test_the_question_page_shows_which_answers_earn_part_of_the_marks(
+    client: httpx.AsyncClient, school: School, worker: Worker
+) -> None:
+    gift = "$CATEGORY: Architecture/Cluster\n\nName a pet that purrs {=Cat =%50%Kitten}\n"
+    await report_page(client, school, worker, "pets.gift", gift.encode())
+    listing = await client.get("/o/school/questions", params={"q": "purrs"})
+    found = re.search(r'href="(/o/school/questions/[0-9a-f-]{36})"', listing.text)
+    assert found, listing.text[:2000]
+    page = await client.get(found.group(1))
+    text = re.sub(r"<[^>]+>", "", page.text)
+    assert "Cat, Kitten (50 % of the marks)" in text

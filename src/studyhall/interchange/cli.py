@@ -73,10 +73,7 @@ def import_questions(
             "(STUDYHALL_IMPORT_MAX_BYTES)"
         )
     try:
-        with file.open("rb") as head:
-            chosen = (
-                formats.ImportFormat(fmt) if fmt else formats.detect(file.name, head.read(4096))
-            )
+        chosen = formats.ImportFormat(fmt) if fmt else formats.detect_file(file, file.name)
     except FormatError as exc:
         raise click.ClickException(f"{exc.where}: {exc.reason}; give --format") from exc
     options = importer.Options(
@@ -192,6 +189,7 @@ def export_questions(
     output: Path | None,
 ) -> None:
     """Export a track's questions (head versions; retired ones left out)."""
+    from studyhall.bank.storage import LocalMediaStorage
     from studyhall.interchange import commands, formats
 
     settings = load_settings()
@@ -200,7 +198,7 @@ def export_questions(
         return await commands.export_file(
             ctx, org_slug=org_slug, track_slug=track_slug, fmt=formats.ExportFormat(fmt),
             dialect="sqlite" if settings.is_sqlite else "postgresql", topic=topic, tag=tag,
-            q=query,
+            q=query, storage=LocalMediaStorage(settings.data_dir / "media"),
         )  # fmt: skip
 
     found = in_unit_of_work(settings, work)
@@ -210,4 +208,6 @@ def export_questions(
         output.write_bytes(found.data)
     for why in found.skipped:
         click.echo(f"left out: {why}", err=True)
+    if found.filename.endswith(".zip") and fmt != "qti":
+        click.echo(f"the questions show media: written as a zip ({found.filename})", err=True)
     click.echo(f"exported {found.count} questions", err=True)

@@ -105,9 +105,10 @@ async def export_file(
     topic: str | None,
     tag: str | None,
     q: str | None,
+    storage: MediaStorage | None = None,
 ) -> exporter.ExportFile:
     org, track = await _org_and_track(ctx, org_slug, track_slug)
     return await exporter.export_questions(
         ctx, org.id, track.id, fmt, dialect=dialect,
-        topic=await _topic(ctx, org, track, topic), tag=tag, q=q,
+        topic=await _topic(ctx, org, track, topic), tag=tag, q=q, storage=storage,
     )  # fmt: skip

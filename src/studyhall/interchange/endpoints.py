@@ -294,7 +294,7 @@ async def export_questions(
     200), and in a GIFT file each is named with the reason in a `// left out:` comment."""
     found = await exporter.export_questions(
         caller.ctx, caller.org.id, track_id, format, dialect=request.app.state.db.dialect,
-        topic=topic, tag=tag, q=q,
+        topic=topic, tag=tag, q=q, storage=request.app.state.media_storage,
     )  # fmt: skip
     return export_response(found)
 

@@ -1,7 +1,8 @@
 """Exporting a track's questions (service): by topic, tag or search, in any export format.
 
 What is exported is each question's head version (what authors see and edit), drafts too;
-retired questions are left out. A topic takes its subtopics in; `q` is the bank's own search.
+retired questions are left out. The media the questions show go with them. A topic takes its
+subtopics in; `q` is the bank's own search.
 """
 
 from __future__ import annotations
@@ -12,15 +13,18 @@ from uuid import UUID
 from studyhall.bank.models import Question, QuestionVersion
 from studyhall.bank.search import search_questions
 from studyhall.bank.search_query import Filters
+from studyhall.bank.storage import MediaStorage
 from studyhall.exams import tracks
 from studyhall.interchange.formats import EXPORT_FILES, ExportFormat, write
 from studyhall.interchange.importer import TopicResolver
 from studyhall.interchange.items import Exported
+from studyhall.interchange.media_bundle import collect_media, zip_bundle
 from studyhall.kit.context import Context
 from studyhall.kit.errors import NotFound
 from studyhall.kit.tenancy import scoped
 
 PAGE = 500
+ZIPPED_WITH_MEDIA = (ExportFormat.GIFT, ExportFormat.CSV, ExportFormat.JSON)
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,11 @@ async def export_questions(
     topic: UUID | None = None,
     tag: str | None = None,
     q: str | None = None,
+    storage: MediaStorage | None = None,
 ) -> ExportFile:
+    """The questions as a file of this format. With `storage`, the media they show go with
+    them (see `media_bundle`): embedded in Moodle XML, and GIFT, CSV and JSON become a zip of
+    the file and a `media/` folder when there is any."""
     syllabus = await tracks.get_syllabus(ctx, org_id, track_id)
     if topic is not None and topic not in {t.id for t in syllabus.topics}:
         raise NotFound("No such topic in this track.")
@@ -95,6 +103,11 @@ async def export_questions(
     # Grouped by topic in syllabus order (one category block each), oldest first within one.
     ordered.sort(key=lambda pair: pair[0])
     questions = [item for _, item in ordered]
-    data, skipped = write(fmt, iter(questions))
+    media = await collect_media(ctx, org_id, storage, questions) if storage else {}
+    data, skipped = write(fmt, iter(questions), media)
     filename, media_type = EXPORT_FILES[fmt]
+    if media and fmt in ZIPPED_WITH_MEDIA:
+        # The question file and a media folder, so the images go wherever the file goes.
+        data = zip_bundle(filename, data, media.values())
+        filename, media_type = f"questions-{fmt.value}.zip", "application/zip"
     return ExportFile(data, filename, media_type, len(questions) - len(skipped), skipped)

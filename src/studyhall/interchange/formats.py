@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from enum import StrEnum
 from pathlib import Path
 
 from studyhall.interchange import aiken, csv_format, gift, json_format, moodle_xml, qti, qti_write
 from studyhall.interchange.items import Exported, FormatError, Parsed, Rejected, Where
+from studyhall.interchange.media_bundle import (
+    BUNDLED,
+    MediaFile,
+    attach_packaged,
+    bundled_format,
+    open_bundle,
+)
 from studyhall.interchange.zipsafe import is_zip
 
 
@@ -50,12 +57,23 @@ def detect(filename: str, head: bytes) -> ImportFormat:
         return _SUFFIXES[suffix]
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if text.startswith(b"<"):
-        return ImportFormat.MOODLE_XML if b"<quiz" in head else ImportFormat.QTI
+        return ImportFormat.MOODLE_XML if _is_moodle(head) else ImportFormat.QTI
     if text.startswith(b"{"):
         return ImportFormat.JSON
     if suffix == ".txt":
         return ImportFormat.GIFT if b"{" in head else ImportFormat.AIKEN
     raise FormatError(Where(filename), "cannot tell the format from the name or the content")
+
+
+# What only QTI says near its start; a Moodle file opens with <quiz>, or (a fragment copied
+# out of one) with a <question type="…">, which the Moodle reader then names as such.
+_QTI_MARKERS = (b"assessmentItem", b"qti-assessment-item", b"imsqti", b"manifest")
+
+
+def _is_moodle(head: bytes) -> bool:
+    if b"<quiz" in head:
+        return True
+    return b"<question" in head and not any(marker in head for marker in _QTI_MARKERS)
 
 
 def _text(path: Path, filename: str) -> str:
@@ -95,6 +113,8 @@ def _read(path: Path, fmt: ImportFormat, filename: str) -> Iterator[Parsed | Rej
     if fmt is ImportFormat.MOODLE_XML:
         with path.open("rb") as stream:
             yield from moodle_xml.parse(stream, filename)
+    elif fmt in BUNDLES and _zip_head(path):
+        yield from _read_bundle(path, fmt, filename)
     elif fmt is ImportFormat.GIFT:
         yield from gift.parse(_text(path, filename), filename)
     elif fmt is ImportFormat.AIKEN:
@@ -111,8 +131,52 @@ def _read(path: Path, fmt: ImportFormat, filename: str) -> Iterator[Parsed | Rej
             yield qti.parse_item(data, Where(filename))
 
 
-def write(fmt: ExportFormat, questions: Iterable[Exported]) -> tuple[bytes, list[str]]:
-    """The exported file, and why any question was left out."""
+BUNDLES = (ImportFormat.GIFT, ImportFormat.CSV, ImportFormat.JSON)
+
+
+def _zip_head(path: Path) -> bool:
+    with path.open("rb") as stream:
+        return is_zip(stream.read(4))
+
+
+def detect_file(path: Path, filename: str) -> ImportFormat:
+    """`detect`, and a zip told apart: our GIFT, CSV or JSON export with its media, or QTI."""
+    with path.open("rb") as stream:
+        head = stream.read(4096)
+    found = detect(filename, head)
+    if found is ImportFormat.QTI and is_zip(head):
+        bundled = bundled_format(path.read_bytes())
+        return ImportFormat(bundled) if bundled else found
+    return found
+
+
+def _read_bundle(path: Path, fmt: ImportFormat, filename: str) -> Iterator[Parsed | Rejected]:
+    """A zip of a GIFT, CSV or JSON file and its `media/` folder: the questions, with the
+    packaged media their links name as the import's images."""
+    data, files = open_bundle(path.read_bytes(), fmt.value, filename)
+    inner = f"{filename}/{BUNDLED[fmt.value]}"
+    if fmt is ImportFormat.JSON:
+        items: Iterator[Parsed | Rejected] = json_format.parse(data, inner)
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise FormatError(Where(inner), f"not UTF-8 text ({exc.reason})") from None
+        parse = gift.parse if fmt is ImportFormat.GIFT else csv_format.parse
+        items = parse(text, inner)
+    for item in items:
+        if isinstance(item, Parsed):
+            attach_packaged(item, files)
+        yield item
+
+
+def write(
+    fmt: ExportFormat,
+    questions: Iterable[Exported],
+    media: Mapping[str, MediaFile] | None = None,
+) -> tuple[bytes, list[str]]:
+    """The exported file, and why any question was left out. Moodle XML embeds `media` (the
+    questions' media files, by id); the zip of the other text formats is `media_bundle`'s."""
     skipped: list[tuple[Exported, str]] = []
     if fmt is ExportFormat.QTI:
         return qti_write.render_package(questions), []
@@ -120,7 +184,7 @@ def write(fmt: ExportFormat, questions: Iterable[Exported]) -> tuple[bytes, list
         text, skipped = gift.render(questions)
         data = text.encode()
     elif fmt is ExportFormat.MOODLE_XML:
-        data = "".join(moodle_xml.render(questions)).encode()
+        data = "".join(moodle_xml.render(questions, media)).encode()
     elif fmt is ExportFormat.CSV:
         data = "".join(csv_format.render(questions)).encode()
     else:

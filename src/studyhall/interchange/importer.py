@@ -14,8 +14,9 @@ Two passes over the file, so memory stays flat however large it is (Moodle XML i
 Categories become topics by name: a category path matches the leaf topic with the same path
 of names under the track (case and surrounding spaces ignored), else the only leaf topic with
 its last name. Topics are never created by an import (that changes the exam's weights, which
-is the syllabus owner's decision); a question whose category matches nothing goes to the
-`default_topic` when one is given, and is rejected otherwise.
+is the syllabus owner's decision); a question whose category matches nothing (or that has no
+category) goes to the `default_topic` when one is given, a question without a category to the
+track's only leaf topic when it has one, and is rejected otherwise, saying what to choose.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ from studyhall.interchange.items import (
     Where,
     strip_feedback,
 )
+from studyhall.interchange.media_bundle import drop_unknown_links, known_media, linked_ids
+from studyhall.interchange.messages import author_words
 from studyhall.kit.context import Context
 from studyhall.kit.errors import InvalidInput
 from studyhall.kit.tenancy import scoped
@@ -141,10 +144,17 @@ class TopicResolver:
             return self.by_last[path[-1]]
         if self.default is not None:
             return self.default
-        shown = "/".join(category) or "(none)"
+        if not path:
+            if len(self.leaves) == 1:
+                return next(iter(self.leaves))  # the track's only topic: nothing to choose
+            return (
+                "the question has no category (GIFT `$CATEGORY:`, a CSV `topic`…): choose the "
+                "topic for questions without a category in the import form (`default_topic`)"
+            )
         return (
-            f"the category {shown!r} matches no leaf topic of the track; "
-            "add the topic or import with a default topic"
+            f"the category {'/'.join(category)!r} matches no leaf topic of the track; add the "
+            "topic, or choose the topic for questions without a category in the import form "
+            "(`default_topic`)"
         )
 
     def path(self, topic_id: UUID) -> list[str]:
@@ -211,12 +221,8 @@ def _content(item: Parsed, topic_id: UUID) -> QuestionContent:
 
 
 def _why(exc: ValidationError) -> str:
-    reasons = []
-    for error in exc.errors()[:3]:
-        location = ".".join(str(part) for part in error["loc"] if not isinstance(part, int))
-        location = location.replace("body.", "answers: ").replace("function-after[", "")
-        reasons.append(f"{location or 'question'}: {error['msg']}".replace("Value error, ", ""))
-    return "; ".join(reasons)
+    """The question model's refusal in an author's words (at most three reasons)."""
+    return "; ".join(author_words(error) for error in exc.errors()[:3])
 
 
 def _excerpt(stem: str) -> str:
@@ -271,6 +277,8 @@ async def plan(
     report = Report()
     try:
         for count, item in enumerate(_items(path, fmt, filename, options.max_items), 1):
+            if isinstance(item, Parsed):
+                await _resolve_media_links(ctx, org.id, item)
             outcome = await _judge(item, resolver, existing, seen, options)
             if isinstance(item, Parsed):
                 outcome.warnings = list(item.warnings)
@@ -333,7 +341,10 @@ async def write(
     """Write what `plan` decided, in the caller's transaction. Without `partial`, a report
     with any rejection (or a refused file) writes nothing."""
     counts = report.counts()
-    if report.refused or options.dry_run or (counts["reject"] and not options.partial):
+    held_back = bool(counts["reject"]) and not options.partial and not report.refused
+    if held_back:
+        _hold_back(report, counts["reject"])
+    if report.refused or options.dry_run or held_back:
         return report
     syllabus = await tracks.get_syllabus(ctx, org.id, track_id)
     resolver = TopicResolver(syllabus, options.default_topic)
@@ -356,6 +367,7 @@ async def write(
         outcome = report.outcomes[index]
         if outcome.action not in ("create", "update") or not isinstance(item, Parsed):
             continue
+        await _resolve_media_links(ctx, org.id, item)  # as planned: the same media is there
         topic = resolver.resolve(item.category)
         assert isinstance(topic, UUID)  # planned against the same syllabus
         if item.images:
@@ -383,6 +395,27 @@ async def write(
         summary={"file": filename, "format": fmt.value, **report.counts()},
     )
     return report
+
+
+async def _resolve_media_links(ctx: Context, org_id: UUID, item: Parsed) -> None:
+    """`media:<uuid>` links the file did not carry: kept when they name this organisation's
+    media, else replaced by their alt text with a warning (never a broken image)."""
+    ids = linked_ids([item.stem, json.dumps(item.body), item.explanation or ""])
+    if ids:
+        drop_unknown_links(item, await known_media(ctx, org_id, ids))
+
+
+def _hold_back(report: Report, refused: int) -> None:
+    """All or nothing, with questions refused: nothing is created or updated, and the report
+    says so for each question that would have been (its counts then match what happened)."""
+    why = (
+        f"not written: {refused} question{'s' if refused != 1 else ''} of the file "
+        f"{'are' if refused != 1 else 'is'} refused and the import is all or nothing "
+        "(fix them, or import the others)"
+    )
+    for outcome in report.outcomes:
+        if outcome.action in ("create", "update"):
+            outcome.action, outcome.reason = "skip", why
 
 
 async def _store_images(ctx: Context, org: Org, storage: MediaStorage, item: Parsed) -> None:

@@ -4,20 +4,39 @@ Types that map: multichoice (single and multiple), truefalse, shortanswer, numer
 tolerance and unit), matching, ordering. Category pseudo-questions set the topic path of the
 questions after them. Images embedded as base64 `<file>` elements become media, referred to
 from the text. Types we cannot hold (essay, calculated, cloze, drag and drop, ...) are reported
-with the reason. Places are XML paths: `/quiz/question[12]`.
+with the reason. Moodle 1.9's `<image>` + `<image_base64>` becomes an image below the stem.
+What the text plays or shows that cannot be kept (audio, video, a file the question does not
+embed) is a warning on the question. Places are XML paths: `/quiz/question[12]`.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Iterator
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
 from studyhall.interchange.gift import accepted_answer
-from studyhall.interchange.items import Exported, FormatError, Parsed, Rejected, Where
-from studyhall.interchange.textutil import html_to_markdown, ids, number
+from studyhall.interchange.items import (
+    IMPORT_SCHEME,
+    Exported,
+    FormatError,
+    Parsed,
+    Rejected,
+    Where,
+)
+from studyhall.interchange.media_bundle import MEDIA_LINK, MediaFile
+from studyhall.interchange.textutil import (
+    PLUGINFILE,
+    html_to_markdown,
+    ids,
+    number,
+    plain_to_markdown,
+)
 from studyhall.interchange.xmlsafe import Element, iter_events, local
 
 NOT_HELD = {
@@ -52,8 +71,17 @@ def parse(stream: IO[bytes], filename: str = "questions.xml") -> Iterator[Parsed
             depth += 1
             if depth == 1:
                 root = element
+                if local(element.tag) == "question":
+                    raise FormatError(
+                        Where(filename, path="/"),
+                        "a Moodle XML <question> on its own: Moodle XML needs its <quiz> root "
+                        "around the questions (wrap them in <quiz> … </quiz>)",
+                    )
                 if local(element.tag) != "quiz":
-                    raise FormatError(Where(filename, path="/"), "the root is not <quiz>")
+                    raise FormatError(
+                        Where(filename, path="/"),
+                        f"not Moodle XML: the root is <{local(element.tag)}>, not <quiz>",
+                    )
             continue
         depth -= 1
         if depth != 1 or local(element.tag) != "question":
@@ -88,14 +116,45 @@ def _text(element: Element | None) -> str:
     return (found.text or "") if found is not None else (element.text or "")
 
 
-def _rich(element: Element | None, images: set[str]) -> str:
+@dataclass
+class _Files:
+    """The files a question embeds, and what its text shows that cannot be kept (a warning
+    each, for the import report)."""
+
+    names: set[str]
+    lost: list[str] = field(default_factory=list)
+
+
+def _rich(element: Element | None, files: _Files) -> str:
     """A text element's content in our Markdown, whatever its format attribute says."""
     if element is None:
         return ""
     raw = _text(element)
-    if element.get("format", "html") in ("markdown", "plain_text"):
-        return raw.strip()
-    return html_to_markdown(raw, images)
+    kind = element.get("format", "html")
+    if kind == "markdown":
+        return _markdown_images(raw.strip(), files)
+    if kind == "plain_text":
+        return plain_to_markdown(raw.strip())
+    return html_to_markdown(raw, files.names, files.lost)
+
+
+_MARKDOWN_IMAGE = re.compile(r"!\[((?:[^\]\\]|\\.)*)\]\(" + re.escape(PLUGINFILE) + r"([^)\s]+)\)")
+
+
+def _markdown_images(text: str, files: _Files) -> str:
+    """Markdown (as we write it) shows the question's files as `@@PLUGINFILE@@/<name>`: those
+    the question embeds become the import's images; any other is left out, with a warning."""
+
+    def image(found: re.Match[str]) -> str:
+        name = found.group(2)
+        if name in files.names:
+            return f"![{found.group(1)}]({IMPORT_SCHEME}{name})"
+        why = f"the image {name!r} is left out: it is not in the file"
+        if why not in files.lost:
+            files.lost.append(why)
+        return found.group(1)
+
+    return _MARKDOWN_IMAGE.sub(image, text)
 
 
 def _images(element: Element) -> dict[str, bytes]:
@@ -122,8 +181,9 @@ def _question(element: Element, kind: str, where: Where) -> Parsed:
     if kind in NOT_HELD:
         raise _Refused(f"type {kind!r}: {NOT_HELD[kind]}")
     images = _images(element)
-    names = set(images)
+    names = _Files(set(images))
     stem = _rich(element.find("questiontext"), names)
+    stem = _moodle19_image(element, stem, images, names)
     if not stem:
         raise _Refused("the question has no text")
     builders = {
@@ -138,7 +198,27 @@ def _question(element: Element, kind: str, where: Where) -> Parsed:
     return Parsed(
         where, stem, body, explanation=explanation, tags=[t for t in tags if t],
         images=images, title=_text(element.find("name")).strip() or None,
+        warnings=names.lost,
     )  # fmt: skip
+
+
+def _moodle19_image(element: Element, stem: str, images: dict[str, bytes], files: _Files) -> str:
+    """Moodle 1.9 gave a question one picture, `<image>` (its name) and `<image_base64>`
+    (its bytes), shown below the text: it becomes an image at the end of the stem. A name
+    without the bytes points into the old course's files, which the file does not hold."""
+    name = _text(element.find("image")).strip()
+    data = "".join((element.findtext("image_base64") or "").split())
+    if not name and not data:
+        return stem
+    if not data:
+        files.lost.append(f"the image {name!r} (Moodle 1.9) is left out: it is not in the file")
+        return stem
+    base = name.replace("\\", "/").rsplit("/", 1)[-1] or "image"
+    try:
+        images[base] = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise _Refused(f"the image {base!r} (Moodle 1.9) is not valid base64") from None
+    return f"{stem}\n\n![]({IMPORT_SCHEME}{base})".strip()
 
 
 def _flag(element: Element, name: str, default: bool) -> bool:
@@ -148,14 +228,14 @@ def _flag(element: Element, name: str, default: bool) -> bool:
     return found.text.strip().lower() in ("1", "true", "yes")
 
 
-def _answers(element: Element, names: set[str]) -> list[tuple[float, str, str | None, Element]]:
+def _answers(element: Element, names: _Files) -> list[tuple[float, str, str | None, Element]]:
     return [
         (_fraction(a), _rich(a, names), _rich(a.find("feedback"), names) or None, a)
         for a in element.findall("answer")
     ]
 
 
-def _multichoice(element: Element, names: set[str]) -> dict[str, Any]:
+def _multichoice(element: Element, names: _Files) -> dict[str, Any]:
     answers = _answers(element, names)
     single = _flag(element, "single", True)
     best = max((f for f, *_ in answers), default=0.0)
@@ -177,7 +257,7 @@ def _multichoice(element: Element, names: set[str]) -> dict[str, Any]:
     return body
 
 
-def _truefalse(element: Element, names: set[str]) -> dict[str, Any]:
+def _truefalse(element: Element, names: _Files) -> dict[str, Any]:
     body: dict[str, Any] = {"type": "true_false", "correct_answer": None}
     for fraction, text, feedback, _ in _answers(element, names):
         value = text.strip().lower()
@@ -191,7 +271,7 @@ def _truefalse(element: Element, names: set[str]) -> dict[str, Any]:
     return body
 
 
-def _shortanswer(element: Element, names: set[str]) -> dict[str, Any]:
+def _shortanswer(element: Element, names: _Files) -> dict[str, Any]:
     answers = _answers(element, names)
     # A fraction under 100 is partial credit, kept as such; 0 or less marks a wrong reply.
     accepted = [accepted_answer(text, f) for f, text, _, _ in answers if f > 0]
@@ -204,7 +284,7 @@ def _shortanswer(element: Element, names: set[str]) -> dict[str, Any]:
     }
 
 
-def _numerical(element: Element, names: set[str]) -> dict[str, Any]:
+def _numerical(element: Element, names: _Files) -> dict[str, Any]:
     for fraction, text, _, answer in _answers(element, names):
         if fraction < 100:
             continue
@@ -224,7 +304,7 @@ def _numerical(element: Element, names: set[str]) -> dict[str, Any]:
     raise _Refused("no answer has full marks")
 
 
-def _matching(element: Element, names: set[str]) -> dict[str, Any]:
+def _matching(element: Element, names: _Files) -> dict[str, Any]:
     premises: list[dict[str, str]] = []
     responses: dict[str, str] = {}
     pairs: dict[str, str] = {}
@@ -247,7 +327,7 @@ def _matching(element: Element, names: set[str]) -> dict[str, Any]:
     }
 
 
-def _ordering(element: Element, names: set[str]) -> dict[str, Any]:
+def _ordering(element: Element, names: _Files) -> dict[str, Any]:
     answers = _answers(element, names)
     # The ordering plugin numbers answers by their right position in `fraction`.
     ordered = sorted(enumerate(answers), key=lambda pair: (pair[1][0], pair[0]))
@@ -272,19 +352,56 @@ def _md(tag: str, text: str | None, **attributes: str) -> str:
     return f'<{tag} format="markdown"{extra}>{_t(text)}</{tag}>'
 
 
-def render(questions: Iterable[Exported]) -> Iterator[str]:
+def render(
+    questions: Iterable[Exported], media: Mapping[str, MediaFile] | None = None
+) -> Iterator[str]:
     """Moodle XML, piece by piece (a large export never sits in memory whole). Text is written
-    in Moodle's `markdown` format, so it reads back exactly."""
+    in Moodle's `markdown` format, so it reads back exactly. The media a text shows (`media`,
+    by id) goes with it as Moodle does: a base64 `<file>` beside the text, which shows it as
+    `@@PLUGINFILE@@/<uuid>.<ext>`."""
     yield '<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n'
     category: list[str] | None = None
+    by_name = {item.name: item for item in (media or {}).values()}
     for count, item in enumerate(questions, start=1):
         if item.topic != category:
             category = item.topic
             path = "/".join(p.replace("/", "//") for p in item.topic)
             category_text = _t("$course$/top/" + path)
             yield f'<question type="category"><category>{category_text}</category></question>\n'
-        yield _question_xml(item, count) + "\n"
+        xml = _question_xml(_plugin_links(item, media or {}), count)
+        yield (_with_files(xml, by_name) if by_name else xml) + "\n"
     yield "</quiz>\n"
+
+
+def _plugin_links(item: Exported, media: Mapping[str, MediaFile]) -> Exported:
+    def swap(found: re.Match[str]) -> str:
+        carried = media.get(found.group(1).lower())
+        return f"({PLUGINFILE}{carried.name})" if carried else found.group(0)
+
+    if not media:
+        return item
+    content = json.loads(MEDIA_LINK.sub(swap, json.dumps(item.content, ensure_ascii=False)))
+    return Exported(content, item.topic, item.id)
+
+
+_TEXT = re.compile(r"<text>(.*?)</text>", re.DOTALL)
+_PLUGIN_NAME = re.compile(re.escape(PLUGINFILE) + r"([^)\s\"'<>]+)")
+
+
+def _with_files(xml: str, by_name: Mapping[str, MediaFile]) -> str:
+    """Each file a text shows, as a `<file>` right after that text (Moodle keeps files per
+    text area, so an option's image goes with the option)."""
+
+    def add(found: re.Match[str]) -> str:
+        names = dict.fromkeys(n for n in _PLUGIN_NAME.findall(found.group(1)) if n in by_name)
+        files = "".join(
+            f'<file name="{name}" path="/" encoding="base64">'
+            f"{base64.b64encode(by_name[name].data).decode()}</file>"
+            for name in names
+        )
+        return found.group(0) + files
+
+    return _TEXT.sub(add, xml)
 
 
 def _question_xml(item: Exported, count: int) -> str:

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from studyhall.audit import service as audit
 from studyhall.exams import tracks
-from studyhall.interchange.formats import ImportFormat, detect
+from studyhall.interchange.formats import ImportFormat, detect_file
 from studyhall.interchange.importer import DEFAULT_MAX_ITEMS, Options
 from studyhall.interchange.items import FormatError
 from studyhall.interchange.models import ImportRun
@@ -94,14 +94,13 @@ async def start_import(
             errors=[("body.default_topic", "is not a leaf topic of this track")],
         )
     if fmt is None:
-        with upload.open("rb") as head:
-            try:
-                fmt = detect(filename, head.read(4096))
-            except FormatError as exc:
-                raise InvalidInput(
-                    "Cannot tell the file's format; say it in `format`.",
-                    errors=[("body.format", exc.reason)],
-                ) from None
+        try:
+            fmt = detect_file(upload, filename)
+        except FormatError as exc:
+            raise InvalidInput(
+                "Cannot tell the file's format; say it in `format`.",
+                errors=[("body.format", exc.reason)],
+            ) from None
     key = keep_upload(data_dir, upload)
     await forget_old_dry_runs(ctx, org.id, data_dir)
     return await _enqueue(ctx, org, syllabus.track.id, key, filename, size, fmt, options)
@@ -160,6 +159,12 @@ def is_kept(data_dir: Path, run: ImportRun) -> bool:
     )
 
 
+def would_write(run: ImportRun) -> bool:
+    """Whether running this dry run for real would create or update anything."""
+    counts = run.counts or {}
+    return bool(counts.get("create", 0) or counts.get("update", 0))
+
+
 async def run_for_real(
     ctx: Context, org: Org, track_id: UUID, import_id: UUID, *, data_dir: Path
 ) -> ImportRun:
@@ -171,6 +176,8 @@ async def run_for_real(
         raise Conflict("Only a finished dry run can be run for real.")
     if not is_kept(data_dir, dry):
         raise Conflict("The file of this dry run is gone; upload it again.")
+    if not would_write(dry):
+        raise Conflict("This dry run would write nothing; see its report.")
     assert dry.file_key is not None
     key, dry.file_key = dry.file_key, None
     options = options_of(dry, DEFAULT_MAX_ITEMS)

@@ -3,7 +3,8 @@
 Before anything is read: every name must be a relative path without `..` (no absolute paths,
 no drive letters, no backslashes), the entries few enough, their declared total size small
 enough and each entry's compression ratio plausible. Reading is bounded again by the bytes
-actually inflated, since the sizes a zip declares are the attacker's to write.
+actually inflated, a chunk at a time and never past an entry's declared size, since the sizes
+a zip declares are the attacker's to write.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ MAX_ENTRIES = 10_000
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
 MAX_RATIO = 100  # uncompressed / compressed, per entry
 RATIO_FLOOR = 64 * 1024  # tiny entries compress absurdly well legitimately
+CHUNK = 256 * 1024  # bytes inflated at a time: bounds the memory one read can take
 
 
 @dataclass(frozen=True)
@@ -74,17 +76,37 @@ class SafeZip:
         return FormatError(Where(self.filename), f"the package is refused: {why}")
 
     def read(self, name: str) -> bytes:
+        """The entry's bytes. Inflated a chunk at a time and never past the size the entry
+        declares: one `read(n)` would inflate up to n bytes before looking (a 600 KB entry that
+        declares 1 MiB can hold a deflate stream of gigabytes), and an entry whose data does
+        not end at its declared size is refused."""
         if name not in self.names:
             raise FormatError(Where(self.filename, path=name), "no such file in the package")
+        declared = self.archive.getinfo(name).file_size
+        if declared > self._budget:
+            raise self._refuse("it unpacks to more than it declared")
+        where = Where(self.filename, path=name)
+        chunks: list[bytes] = []
+        size = 0
         try:
             with self.archive.open(name) as entry:
-                data = entry.read(self._budget + 1)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise FormatError(Where(self.filename, path=name), f"cannot unpack ({exc})") from None
-        if len(data) > self._budget:
-            raise self._refuse("it unpacks to more than it declared")
-        self._budget -= len(data)
-        return data
+                while chunk := entry.read(min(CHUNK, declared + 1 - size) or 1):
+                    size += len(chunk)
+                    chunks.append(chunk)
+                    if size > declared:
+                        break
+        except zipfile.BadZipFile as exc:
+            # Python stops at the declared size and then finds the checksum wrong: the data
+            # goes on past what the entry declares, or is damaged.
+            raise FormatError(
+                where, f"the entry unpacks to more than it declares, or is damaged ({exc})"
+            ) from None
+        except (OSError, ValueError, EOFError) as exc:
+            raise FormatError(where, f"cannot unpack ({exc})") from None
+        if size > declared:
+            raise FormatError(where, "the entry unpacks to more than it declares")
+        self._budget -= size
+        return b"".join(chunks)
 
 
 def is_zip(data: bytes) -> bool:

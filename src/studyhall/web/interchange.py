@@ -181,7 +181,8 @@ async def import_status(
         labels=DRY_ACTIONS if dry_run else ACTIONS, rejected=_rows(run, "reject"),
         skipped=_rows(run, "skip"), warned=_warned(run), base=base, format_name=IMPORT_FORMATS.get(
             ImportFormat(run.format), run.format),
-        can_run=runs.is_kept(request.app.state.settings.data_dir, run),
+        can_run=runs.is_kept(request.app.state.settings.data_dir, run) and runs.would_write(run),
+        writes_nothing=dry_run and run.status == "done" and not runs.would_write(run),
         report_url=f"/api/v1/orgs/{caller.org.slug}/tracks/{track_id}/imports/{run.id}/report",
         questions_url=f"/o/{caller.org.slug}/questions?track={track_id}",
     )  # fmt: skip
@@ -226,5 +227,6 @@ async def export_questions(
     found = await exporter.export_questions(
         caller.ctx, caller.org.id, track_id, fmt, dialect=request.app.state.db.dialect,
         topic=topic_id, tag=tag.strip() or None, q=q.strip() or None,
+        storage=request.app.state.media_storage,
     )  # fmt: skip
     return endpoints.export_response(found)
