@@ -30,6 +30,7 @@ from studyhall.interchange.items import (
     Where,
 )
 from studyhall.interchange.qti_feedback import Feedback, sort_feedback
+from studyhall.interchange.qti_math import MathRefused, to_latex
 from studyhall.interchange.textutil import escape_label
 from studyhall.interchange.xmlsafe import Element, local, parse_bytes, squash
 from studyhall.interchange.zipsafe import SafeZip
@@ -279,6 +280,11 @@ def _text(
                 parts.append("\n\n" + _text(prompt, files, images, None) + "\n\n")
         elif kind in ("feedbackinline", "feedbackblock", "rubricblock"):
             pass
+        elif kind == "math":
+            try:
+                parts.append(to_latex(child))
+            except MathRefused as refused:
+                raise _Refused(str(refused)) from None
         elif kind == "img":
             parts.append(_image(child, files, images))
         elif kind == "br":
