@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from studyhall.bank.render import render_markdown
 from studyhall.interchange import qti, qti_write
 from studyhall.interchange.items import Parsed, Rejected, Where
 from tests.interchange.test_qti_import import CHOICES, item21
@@ -87,5 +88,34 @@ def test_any_formula_survives_export_and_import(parts: list[tuple[str, str, bool
                "explanation": "x", "tags": []}  # fmt: skip
     back = qti.parse_item(qti_write.render_item("q1", content).encode(), Where("q1.xml"))
     assert isinstance(back, Parsed)
-    # Runs of spaces are one (as HTML shows text); in math mode spaces mean nothing anyway.
-    assert back.stem == re.sub(r" +", " ", stem).strip()
+    assert back.stem == _as_read(stem)
+
+
+def _as_read(text: str) -> str:
+    """Runs of spaces are one (as HTML shows text; in math mode spaces mean nothing), and a
+    display formula stands in its own paragraph."""
+    text = re.sub(r"\s*(\\\[.+?\\\])\s*", r"\n\n\1\n\n", text)
+    text = re.sub(r" +", " ", text)
+    return re.sub(r" *\n *", "\n", text).strip()
+
+
+# --- shown as math --------------------------------------------------------------------------
+
+
+def test_formulas_reach_the_page_marked_for_katex_untouched_by_markdown() -> None:
+    html = render_markdown("Root: \\(\\sqrt{x_1 * y_2}\\) and a_b_c\n\n\\[a < b\\]", "acme")
+    assert '<span class="math-inline">\\sqrt{x_1 * y_2}</span>' in html
+    assert '<span class="math-display">a &lt; b</span>' in html
+    # The sanitiser is still the barrier: no other span class, no script inside a formula.
+    evil = render_markdown('<span class="x" onclick="y">a</span> \\(<script>1</script>\\)', "acme")
+    assert "onclick" not in evil
+    assert 'class="x"' not in evil
+    assert "<script" not in evil
+
+
+def test_imported_display_math_sits_in_its_own_paragraph() -> None:
+    inline_block = f"<math xmlns='{M}' display='block'><mi>x</mi></math>"
+    found = qti.parse_item(item21(f"<p>So {inline_block} holds.</p>{CHOICES}"), Where("m.xml"))
+    assert isinstance(found, Parsed)
+    assert found.stem == "So\n\n\\[x\\]\n\nholds."
+    assert '<span class="math-display">x</span>' in render_markdown(found.stem, "acme")

@@ -43,7 +43,7 @@ def to_latex(math: Element) -> str:
                 break
     if not latex:
         try:
-            latex = MathMLToLaTeX().convert(_markup(math)).strip()
+            latex = MathMLToLaTeX().convert(_markup(math, tail=False)).strip()
         except Exception:  # any failure of the converter is a refusal
             latex = ""
     if not latex:
@@ -53,18 +53,20 @@ def to_latex(math: Element) -> str:
             "as LaTeX"
         )
     block = math.get("display") == "block" or math.get("mode") == "display"
-    return f"\\[{latex}\\]" if block else f"\\({latex}\\)"
+    # Display math stands in its own paragraph, where Markdown reads it as a formula block.
+    return f"\n\n\\[{latex}\\]\n\n" if block else f"\\({latex}\\)"
 
 
-def _markup(element: Element) -> str:
+def _markup(element: Element, *, tail: bool = True) -> str:
     """The MathML again as text, without namespaces (the converter reads plain names) and
     without annotations."""
     name = local(element.tag)
+    after = escape(element.tail or "") if tail else ""
     if name in ("annotation", "annotation-xml"):
-        return escape(element.tail or "")
+        return after
     attributes = "".join(f" {local(k)}={quoteattr(v)}" for k, v in element.attrib.items())
     inner = escape(element.text or "") + "".join(_markup(child) for child in element)
-    return f"<{name}{attributes}>{inner}</{name}>" + escape(element.tail or "")
+    return f"<{name}{attributes}>{inner}</{name}>{after}"
 
 
 def mathml(latex: str, *, block: bool) -> str:
