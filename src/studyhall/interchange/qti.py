@@ -30,7 +30,7 @@ from studyhall.interchange.items import (
     Where,
 )
 from studyhall.interchange.qti_feedback import Feedback, sort_feedback
-from studyhall.interchange.qti_files import Files, Reading
+from studyhall.interchange.qti_files import Files, Reading, image, left_out, media_kind
 from studyhall.interchange.qti_math import MathRefused, to_latex
 from studyhall.interchange.textutil import escape_label
 from studyhall.interchange.xmlsafe import Element, local, parse_bytes, squash
@@ -164,7 +164,7 @@ def _item(root: Element, where: Where, reading: Reading) -> Parsed:
         "orderinteraction": _order, "matchinteraction": _match,
         "inlinechoiceinteraction": _inline_choice,
     }[kind]  # fmt: skip
-    answers = builder(interaction, declaration, root)
+    answers = builder(interaction, declaration, root, reading)
     feedback = sort_feedback(root, interaction, lambda e: _text(e, reading, None), name, attr)
     notes = _place_feedback(answers, feedback, interaction)
     return Parsed(
@@ -287,8 +287,10 @@ def _text(element: Element, reading: Reading, skip: Element | None) -> str:
                 raise _Refused(str(refused)) from None
         elif kind == "img":
             parts.append(_image(child, reading))
-        elif kind == "object" and _is_passage(child):
-            parts.append("\n\n" + _shared_object(child, reading) + "\n\n")
+        elif kind == "object":
+            parts.append(_object(child, reading))
+        elif kind in ("audio", "video"):
+            _audio_or_video(child, reading)
         elif kind == "br":
             parts.append("\n")
         else:
@@ -307,24 +309,41 @@ def _flat(text: str | None) -> str:
 
 
 def _image(element: Element, reading: Reading) -> str:
-    source = attr(element, "src")
-    data = reading.files.get(source)
-    if data is None:
+    return image(reading, attr(element, "src"), attr(element, "alt"), IMPORT_SCHEME, escape_label)
+
+
+def _object(element: Element, reading: Reading) -> str:
+    """An `<object>`: a shared passage, an image, audio or video (left out, with a note), or
+    else its fallback content."""
+    if _is_passage(element):
+        return "\n\n" + _shared_object(element, reading) + "\n\n"
+    source = attr(element, "data")
+    kind = media_kind(attr(element, "type"), source)
+    if kind == "image":
+        return image(reading, source, squash(_text(element, reading, None)), IMPORT_SCHEME,
+                     escape_label)  # fmt: skip
+    if kind is not None:
+        left_out(reading, kind, source)
         return ""
-    label = posixpath.basename(source)
-    reading.images[label] = data
-    return f"![{escape_label(attr(element, 'alt'))}]({IMPORT_SCHEME}{label})"
+    return _text(element, reading, None)
 
 
-def _choices(interaction: Element, wanted: str) -> list[tuple[str, str]]:
+def _audio_or_video(element: Element, reading: Reading) -> None:
+    sources = [attr(element, "src")] + [attr(s, "src") for s in children(element, "source")]
+    left_out(reading, name(element), next((s for s in sources if s), "(no source)"))
+
+
+def _choices(interaction: Element, wanted: str, reading: Reading) -> list[tuple[str, str]]:
     return [
-        (attr(c, "identifier"), squash(_text(c, Reading(Files.of(None)), None)))
+        (attr(c, "identifier"), squash(_text(c, reading, None)))
         for c in descendants(interaction, wanted)
     ]
 
 
-def _choice(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
-    choices = _choices(interaction, "simplechoice")
+def _choice(
+    interaction: Element, declaration: Element, root: Element, reading: Reading
+) -> dict[str, Any]:
+    choices = _choices(interaction, "simplechoice", reading)
     right = set(_correct(declaration))
     multiple = attr(declaration, "cardinality") == "multiple" or attr(
         interaction, "maxChoices", "1"
@@ -348,7 +367,9 @@ def _id(identifier: str, position: int) -> str:
     return identifier if re.fullmatch(r"[A-Za-z0-9_-]{1,32}", identifier) else f"c{position}"
 
 
-def _text_entry(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
+def _text_entry(
+    interaction: Element, declaration: Element, root: Element, reading: Reading
+) -> dict[str, Any]:
     values = _correct(declaration, with_mapping=True)
     if attr(declaration, "baseType") in ("float", "integer"):
         try:
@@ -376,8 +397,10 @@ def _text_entry(interaction: Element, declaration: Element, root: Element) -> di
     return body
 
 
-def _order(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
-    texts = dict(_choices(interaction, "simplechoice"))
+def _order(
+    interaction: Element, declaration: Element, root: Element, reading: Reading
+) -> dict[str, Any]:
+    texts = dict(_choices(interaction, "simplechoice", reading))
     order = _correct(declaration)
     if set(order) != set(texts):
         raise _Refused("the correct order does not list every choice exactly once")
@@ -390,12 +413,14 @@ def _order(interaction: Element, declaration: Element, root: Element) -> dict[st
     }
 
 
-def _match(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
+def _match(
+    interaction: Element, declaration: Element, root: Element, reading: Reading
+) -> dict[str, Any]:
     sets = descendants(interaction, "simplematchset")
     if len(sets) != 2:
         raise _Refused("a match interaction needs two sets of choices")
-    premises = _choices(sets[0], "simpleassociablechoice")
-    responses = _choices(sets[1], "simpleassociablechoice")
+    premises = _choices(sets[0], "simpleassociablechoice", reading)
+    responses = _choices(sets[1], "simpleassociablechoice", reading)
     pairs: dict[str, str] = {}
     for value in _correct(declaration):
         left, _, right = value.partition(" ")
@@ -408,8 +433,10 @@ def _match(interaction: Element, declaration: Element, root: Element) -> dict[st
     }
 
 
-def _inline_choice(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
-    choices = _choices(interaction, "inlinechoice")
+def _inline_choice(
+    interaction: Element, declaration: Element, root: Element, reading: Reading
+) -> dict[str, Any]:
+    choices = _choices(interaction, "inlinechoice", reading)
     right = set(_correct(declaration))
     options = [
         {"id": _id(i, n), "text": t, "correct": i in right}
@@ -424,7 +451,8 @@ def parse_package(data: bytes, filename: str) -> Iterator[Parsed | Rejected]:
     """The items of a content package, in manifest order."""
     package = SafeZip(data, filename)
     if "imsmanifest.xml" not in package.names:
-        raise FormatError(Where(filename), "the package has no imsmanifest.xml")
+        yield from _loose_items(package, filename)
+        return
     manifest = parse_bytes(package.read("imsmanifest.xml"), Where(filename, path="imsmanifest.xml"))
     for resource in descendants(manifest, "resource"):
         kind = attr(resource, "type")
@@ -438,6 +466,23 @@ def parse_package(data: bytes, filename: str) -> Iterator[Parsed | Rejected]:
         files = Files(_reader(package), posixpath.dirname(href))
         category, tags = _metadata(resource)
         yield parse_item(package.read(href), where, files=files, category=category, tags=tags)
+
+
+def _loose_items(package: SafeZip, filename: str) -> Iterator[Parsed | Rejected]:
+    """A zip without manifest: each XML file that is an assessment item, in name order, with
+    the files beside it (its images)."""
+    found = False
+    for path in sorted(n for n in package.names if n.lower().endswith(".xml")):
+        data = package.read(path)
+        if not re.search(rb"<(\w+:)?(qti-assessment-item|assessmentItem)[\s>]", data[:4096]):
+            continue
+        found = True
+        files = Files(_reader(package), posixpath.dirname(path))
+        yield parse_item(data, Where(filename, path=path), files=files)
+    if not found:
+        raise FormatError(
+            Where(filename), "the zip holds no imsmanifest.xml and no QTI item (.xml) either"
+        )
 
 
 def _metadata(resource: Element) -> tuple[list[str], list[str]]:

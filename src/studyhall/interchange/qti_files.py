@@ -60,3 +60,51 @@ class Reading:
     def within(self, href: str) -> Reading:
         """Reading a file the item refers to: its own folder, the same images and notes."""
         return Reading(self.files.within(href), self.images, self.notes)
+
+
+# --- media ----------------------------------------------------------------------------------
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp")
+AUDIO_SUFFIXES = (".mp3", ".m4a", ".ogg", ".oga", ".wav", ".aac", ".flac", ".opus")
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".webm", ".ogv", ".mov", ".avi")
+
+
+def media_kind(mime: str, href: str) -> str | None:
+    """ "image", "audio" or "video" from an object's type (else its file name), or None."""
+    kind = mime.split(";")[0].strip().lower().split("/")[0]
+    if kind in ("image", "audio", "video"):
+        return kind
+    path = urlsplit(href).path.lower()
+    for name, suffixes in (("image", IMAGE_SUFFIXES), ("audio", AUDIO_SUFFIXES),
+                           ("video", VIDEO_SUFFIXES)):  # fmt: skip
+        if path.endswith(suffixes):
+            return name
+    return None
+
+
+def image(
+    reading: Reading, source: str, alt: str, scheme: str, label_of: Callable[[str], str]
+) -> str:
+    """An image the item shows: `![alt](<scheme><label>)` with its bytes kept for the import,
+    or nothing and a note saying why it is left out."""
+    data = reading.files.get(source)
+    if data is None:
+        remote = bool(urlsplit(source).scheme or source.startswith("//"))
+        why = (
+            "it is on another site, and questions show only the organisation's own images"
+            if remote
+            else "this file does not hold it (import the package, or a zip with the images "
+            "beside the item)"
+        )
+        reading.notes.append(f"the image {source!r} is left out: {why}")
+        return ""
+    label = posixpath.basename(resolve("", source) or source)
+    if reading.images.get(label, data) != data:  # another image of the same name
+        label = f"{len(reading.images) + 1}-{label}"
+    reading.images[label] = data
+    return f"![{label_of(alt)}]({scheme}{label})"
+
+
+def left_out(reading: Reading, kind: str, source: str) -> None:
+    """Audio and video cannot be held by a question (media holds images): say so."""
+    reading.notes.append(f"the {kind} {source!r} is left out: questions hold images only")
