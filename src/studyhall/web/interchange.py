@@ -157,6 +157,16 @@ def _rows(run: ImportRun, action: str) -> list[dict[str, Any]]:
     return [entry for entry in run.report or [] if entry.get("action") == action]
 
 
+def _noted(run: ImportRun) -> list[dict[str, Any]]:
+    """Questions created or updated with a note: what the file held that they do not (QTI
+    feedback or media left out), or which question an update replaces."""
+    return [
+        entry
+        for entry in run.report or []
+        if entry.get("action") in ("create", "update") and entry.get("reason")
+    ]
+
+
 @router.get("/o/{org}/tracks/{track_id}/imports/{import_id}")
 async def import_status(
     request: Request, track_id: UUID, import_id: UUID, caller: AuthorPage
@@ -170,7 +180,7 @@ async def import_status(
         request, "author/import_status.html", run=run, track=syllabus.track,
         finished=run.status in FINISHED, dry_run=dry_run, poll_seconds=POLL_SECONDS,
         labels=DRY_ACTIONS if dry_run else ACTIONS, rejected=_rows(run, "reject"),
-        skipped=_rows(run, "skip"), base=base, format_name=IMPORT_FORMATS.get(
+        skipped=_rows(run, "skip"), noted=_noted(run), base=base, format_name=IMPORT_FORMATS.get(
             ImportFormat(run.format), run.format),
         can_run=runs.is_kept(request.app.state.settings.data_dir, run),
         report_url=f"/api/v1/orgs/{caller.org.slug}/tracks/{track_id}/imports/{run.id}/report",
