@@ -7,3 +7,4 @@ npm ci --no-audit --no-fund --loglevel=error
 vendor=src/studyhall/web/static/vendor
 mkdir -p "$vendor"
 cp node_modules/htmx.org/dist/htmx.min.js "$vendor/htmx.min.js"
+cp node_modules/katex/dist/katex.min.js "$vendor/katex.min.js"

@@ -23,6 +23,7 @@ from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.texmath import texmath_plugin
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from studyhall.bank.content import (
@@ -43,13 +44,17 @@ _ALIGNMENTS = {"left", "center", "right"}
 TAGS = {
     "a", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
     "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub", "sup",
-    "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "table", "tbody", "td", "th", "thead", "tr", "ul", "span",
 }  # fmt: skip
+# Formulas (`\(...\)`, `\[...\]` on its own line) leave here as their LaTeX in a span of one
+# of these classes; the page's static/js/math.js typesets them with KaTeX.
+MATH_CLASSES = {"math-inline", "math-display"}
 ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
     "ol": {"start"},
     "code": {"class"},
+    "span": {"class"},
 }
 # Removed with everything inside them (other unknown tags are removed, their text kept).
 CONTENT_DROPPED = {
@@ -116,9 +121,25 @@ def _cell(
     return renderer.renderToken(tokens, idx, options, env)
 
 
+def _formula(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """A formula as its escaped LaTeX, marked for KaTeX in the browser; Markdown leaves its
+    `_` and `*` alone."""
+    token = tokens[idx]
+    latex = html.escape(token.content.strip(), quote=False)
+    if token.type == "math_inline":
+        return f'<span class="math-inline">{latex}</span>'
+    return f'<p><span class="math-display">{latex}</span></p>\n'
+
+
 @cache
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    md.use(texmath_plugin, delimiters="brackets")
+    md.add_render_rule("math_inline", _formula)
+    md.add_render_rule("math_block", _formula)
+    md.add_render_rule("math_block_eqno", _formula)
     md.add_render_rule("image", _image)
     md.add_render_rule("th_open", _cell)
     md.add_render_rule("td_open", _cell)
@@ -132,6 +153,8 @@ def sanitize(fragment: str, org_slug: str) -> str:
     def keep(tag: str, attribute: str, value: str) -> str | None:
         if tag == "img" and attribute == "src":
             return value if own_media.fullmatch(value) else None
+        if tag == "span" and attribute == "class":
+            return value if value in MATH_CLASSES else None
         if tag == "code" and attribute == "class":
             return value if _LANGUAGE_CLASS.fullmatch(value) else None
         return value

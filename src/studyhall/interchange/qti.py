@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from studyhall.interchange.items import (
@@ -30,6 +30,8 @@ from studyhall.interchange.items import (
     Where,
 )
 from studyhall.interchange.qti_feedback import Feedback, sort_feedback
+from studyhall.interchange.qti_files import Files, Reading, image, left_out, media_kind
+from studyhall.interchange.qti_math import MathRefused, to_latex
 from studyhall.interchange.textutil import escape_label
 from studyhall.interchange.xmlsafe import Element, local, parse_bytes, squash
 from studyhall.interchange.zipsafe import SafeZip
@@ -114,16 +116,17 @@ def parse_item(
     data: bytes,
     where: Where,
     *,
-    files: dict[str, bytes] | None = None,
+    files: Mapping[str, bytes] | Files | None = None,
     category: list[str] | None = None,
     tags: list[str] | None = None,
 ) -> Parsed | Rejected:
-    """One assessment item; `files` are the package's files next to it (for its images)."""
+    """One assessment item; `files` are the files it can refer to (images, passages), by
+    their path relative to it."""
     root = parse_bytes(data, where)
     if name(root) != "assessmentitem":
         return Rejected(where, f"the root is <{local(root.tag)}>, not an assessment item")
     try:
-        item = _item(root, where, files or {})
+        item = _item(root, where, Reading(Files.of(files)))
     except _Refused as refused:
         return Rejected(where, str(refused))
     item.category = list(category or [])
@@ -131,7 +134,7 @@ def parse_item(
     return item
 
 
-def _item(root: Element, where: Where, files: dict[str, bytes]) -> Parsed:
+def _item(root: Element, where: Where, reading: Reading) -> Parsed:
     _check_template(root)
     body = first(root, "itembody")
     if body is None:
@@ -152,8 +155,8 @@ def _item(root: Element, where: Where, files: dict[str, bytes]) -> Parsed:
         raise _Refused(f"{described(interaction)} is not a question type Studyhall holds")
     _check_processing(root)
     declaration = _declaration(root, interaction)
-    images: dict[str, bytes] = {}
-    stem = _text(body, files, images, interaction).strip()
+    stem = _text(body, reading, interaction).strip()
+    stem = "\n\n".join([*_passages(root, reading), stem]).strip()
     if not stem:
         raise _Refused("the item has no text")
     builder = {
@@ -161,12 +164,12 @@ def _item(root: Element, where: Where, files: dict[str, bytes]) -> Parsed:
         "orderinteraction": _order, "matchinteraction": _match,
         "inlinechoiceinteraction": _inline_choice,
     }[kind]  # fmt: skip
-    answers = builder(interaction, declaration, root)
-    feedback = sort_feedback(root, interaction, lambda e: _text(e, files, images, None), name, attr)
+    answers = builder(interaction, declaration, root, reading)
+    feedback = sort_feedback(root, interaction, lambda e: _text(e, reading, None), name, attr)
     notes = _place_feedback(answers, feedback, interaction)
     return Parsed(
-        where, stem, answers, explanation=feedback.explanation, images=images,
-        title=attr(root, "title") or None, warnings=notes,
+        where, stem, answers, explanation=feedback.explanation, images=reading.images,
+        title=attr(root, "title") or None, warnings=[*reading.notes, *notes],
     )  # fmt: skip
 
 
@@ -259,9 +262,7 @@ def _float(value: str) -> float:
         return 0.0
 
 
-def _text(
-    element: Element, files: dict[str, bytes], images: dict[str, bytes], skip: Element | None
-) -> str:
+def _text(element: Element, reading: Reading, skip: Element | None) -> str:
     """An element's content as Markdown-ish text: blocks on their own lines, inline
     interactions as a blank, block interactions as their prompt, images of the package kept."""
     parts: list[str] = [_flat(element.text)]
@@ -276,15 +277,24 @@ def _text(
         elif child is skip or kind.endswith("interaction"):
             prompt = first(child, "prompt")
             if prompt is not None:
-                parts.append("\n\n" + _text(prompt, files, images, None) + "\n\n")
+                parts.append("\n\n" + _text(prompt, reading, None) + "\n\n")
         elif kind in ("feedbackinline", "feedbackblock", "rubricblock"):
             pass
+        elif kind == "math":
+            try:
+                parts.append(to_latex(child))
+            except MathRefused as refused:
+                raise _Refused(str(refused)) from None
         elif kind == "img":
-            parts.append(_image(child, files, images))
+            parts.append(_image(child, reading))
+        elif kind == "object":
+            parts.append(_object(child, reading))
+        elif kind in ("audio", "video"):
+            _audio_or_video(child, reading)
         elif kind == "br":
             parts.append("\n")
         else:
-            inner = _text(child, files, images, skip)
+            inner = _text(child, reading, skip)
             parts.append(f"\n\n{inner}\n\n" if kind in BLOCK else inner)
         parts.append(_flat(child.tail))
     text = "".join(parts)
@@ -298,24 +308,42 @@ def _flat(text: str | None) -> str:
     return re.sub(r"\s+", " ", text or "")
 
 
-def _image(element: Element, files: dict[str, bytes], images: dict[str, bytes]) -> str:
-    source = attr(element, "src")
-    if source not in files:
+def _image(element: Element, reading: Reading) -> str:
+    return image(reading, attr(element, "src"), attr(element, "alt"), IMPORT_SCHEME, escape_label)
+
+
+def _object(element: Element, reading: Reading) -> str:
+    """An `<object>`: a shared passage, an image, audio or video (left out, with a note), or
+    else its fallback content."""
+    if _is_passage(element):
+        return "\n\n" + _shared_object(element, reading) + "\n\n"
+    source = attr(element, "data")
+    kind = media_kind(attr(element, "type"), source)
+    if kind == "image":
+        return image(reading, source, squash(_text(element, reading, None)), IMPORT_SCHEME,
+                     escape_label)  # fmt: skip
+    if kind is not None:
+        left_out(reading, kind, source)
         return ""
-    label = posixpath.basename(source)
-    images[label] = files[source]
-    return f"![{escape_label(attr(element, 'alt'))}]({IMPORT_SCHEME}{label})"
+    return _text(element, reading, None)
 
 
-def _choices(interaction: Element, wanted: str) -> list[tuple[str, str]]:
+def _audio_or_video(element: Element, reading: Reading) -> None:
+    sources = [attr(element, "src")] + [attr(s, "src") for s in children(element, "source")]
+    left_out(reading, name(element), next((s for s in sources if s), "(no source)"))
+
+
+def _choices(interaction: Element, wanted: str, reading: Reading) -> list[tuple[str, str]]:
     return [
-        (attr(c, "identifier"), squash(_text(c, {}, {}, None)))
+        (attr(c, "identifier"), squash(_text(c, reading, None)))
         for c in descendants(interaction, wanted)
     ]
 
 
-def _choice(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
-    choices = _choices(interaction, "simplechoice")
+def _choice(
+    interaction: Element, declaration: Element, root: Element, reading: Reading
+) -> dict[str, Any]:
+    choices = _choices(interaction, "simplechoice", reading)
     right = set(_correct(declaration))
     multiple = attr(declaration, "cardinality") == "multiple" or attr(
         interaction, "maxChoices", "1"
@@ -339,7 +367,9 @@ def _id(identifier: str, position: int) -> str:
     return identifier if re.fullmatch(r"[A-Za-z0-9_-]{1,32}", identifier) else f"c{position}"
 
 
-def _text_entry(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
+def _text_entry(
+    interaction: Element, declaration: Element, root: Element, reading: Reading
+) -> dict[str, Any]:
     values = _correct(declaration, with_mapping=True)
     if attr(declaration, "baseType") in ("float", "integer"):
         try:
@@ -367,8 +397,10 @@ def _text_entry(interaction: Element, declaration: Element, root: Element) -> di
     return body
 
 
-def _order(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
-    texts = dict(_choices(interaction, "simplechoice"))
+def _order(
+    interaction: Element, declaration: Element, root: Element, reading: Reading
+) -> dict[str, Any]:
+    texts = dict(_choices(interaction, "simplechoice", reading))
     order = _correct(declaration)
     if set(order) != set(texts):
         raise _Refused("the correct order does not list every choice exactly once")
@@ -381,12 +413,14 @@ def _order(interaction: Element, declaration: Element, root: Element) -> dict[st
     }
 
 
-def _match(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
+def _match(
+    interaction: Element, declaration: Element, root: Element, reading: Reading
+) -> dict[str, Any]:
     sets = descendants(interaction, "simplematchset")
     if len(sets) != 2:
         raise _Refused("a match interaction needs two sets of choices")
-    premises = _choices(sets[0], "simpleassociablechoice")
-    responses = _choices(sets[1], "simpleassociablechoice")
+    premises = _choices(sets[0], "simpleassociablechoice", reading)
+    responses = _choices(sets[1], "simpleassociablechoice", reading)
     pairs: dict[str, str] = {}
     for value in _correct(declaration):
         left, _, right = value.partition(" ")
@@ -399,8 +433,10 @@ def _match(interaction: Element, declaration: Element, root: Element) -> dict[st
     }
 
 
-def _inline_choice(interaction: Element, declaration: Element, root: Element) -> dict[str, Any]:
-    choices = _choices(interaction, "inlinechoice")
+def _inline_choice(
+    interaction: Element, declaration: Element, root: Element, reading: Reading
+) -> dict[str, Any]:
+    choices = _choices(interaction, "inlinechoice", reading)
     right = set(_correct(declaration))
     options = [
         {"id": _id(i, n), "text": t, "correct": i in right}
@@ -415,7 +451,8 @@ def parse_package(data: bytes, filename: str) -> Iterator[Parsed | Rejected]:
     """The items of a content package, in manifest order."""
     package = SafeZip(data, filename)
     if "imsmanifest.xml" not in package.names:
-        raise FormatError(Where(filename), "the package has no imsmanifest.xml")
+        yield from _loose_items(package, filename)
+        return
     manifest = parse_bytes(package.read("imsmanifest.xml"), Where(filename, path="imsmanifest.xml"))
     for resource in descendants(manifest, "resource"):
         kind = attr(resource, "type")
@@ -426,10 +463,26 @@ def parse_package(data: bytes, filename: str) -> Iterator[Parsed | Rejected]:
         if href not in package.names:
             yield Rejected(where, "the manifest names an item file the package does not hold")
             continue
-        folder = posixpath.dirname(href)
-        files = _neighbours(package, resource, folder)
+        files = Files(_reader(package), posixpath.dirname(href))
         category, tags = _metadata(resource)
         yield parse_item(package.read(href), where, files=files, category=category, tags=tags)
+
+
+def _loose_items(package: SafeZip, filename: str) -> Iterator[Parsed | Rejected]:
+    """A zip without manifest: each XML file that is an assessment item, in name order, with
+    the files beside it (its images)."""
+    found = False
+    for path in sorted(n for n in package.names if n.lower().endswith(".xml")):
+        data = package.read(path)
+        if not re.search(rb"<(\w+:)?(qti-assessment-item|assessmentItem)[\s>]", data[:4096]):
+            continue
+        found = True
+        files = Files(_reader(package), posixpath.dirname(path))
+        yield parse_item(data, Where(filename, path=path), files=files)
+    if not found:
+        raise FormatError(
+            Where(filename), "the zip holds no imsmanifest.xml and no QTI item (.xml) either"
+        )
 
 
 def _metadata(resource: Element) -> tuple[list[str], list[str]]:
@@ -447,13 +500,58 @@ def _metadata(resource: Element) -> tuple[list[str], list[str]]:
     return category, tags
 
 
-def _neighbours(package: SafeZip, resource: Element, folder: str) -> dict[str, bytes]:
-    """The resource's dependent files, keyed by their path relative to the item."""
-    found: dict[str, bytes] = {}
-    for file in descendants(resource, "file"):
-        href = attr(file, "href")
-        if href == attr(resource, "href") or href not in package.names:
-            continue
-        relative = posixpath.relpath(href, folder or ".")
-        found[relative] = package.read(href)
+def _reader(package: SafeZip) -> Callable[[str], bytes | None]:
+    def read(path: str) -> bytes | None:
+        return package.read(path) if path in package.names else None
+
+    return read
+
+
+# --- shared passages ----------------------------------------------------------------------
+
+PASSAGE_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml")
+PASSAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".xml")
+
+
+def _passages(root: Element, reading: Reading) -> list[str]:
+    """The text of each stimulus the item refers to (QTI 3 qti-assessment-stimulus-ref, QTI
+    2.2 assessmentStimulusRef), its title in bold, to stand before the item's own text."""
+    found = []
+    for ref in descendants(root, "assessmentstimulusref"):
+        href = attr(ref, "href")
+        stimulus = _passage_root(href, reading, "reads")
+        title = attr(stimulus, "title") or attr(ref, "title")
+        body = first(stimulus, "stimulusbody")
+        text = _text(body if body is not None else stimulus, reading.within(href), None).strip()
+        heading = f"**{escape_label(squash(title))}**\n\n" if squash(title) else ""
+        found.append(heading + text)
     return found
+
+
+def _is_passage(element: Element) -> bool:
+    kind = attr(element, "type").split(";")[0].strip().lower()
+    data = attr(element, "data").lower().split("?")[0]
+    return kind in PASSAGE_TYPES or (not kind and data.endswith(PASSAGE_SUFFIXES))
+
+
+def _shared_object(element: Element, reading: Reading) -> str:
+    """A shared text (`<object data="passage.html" type="text/html">`) as part of the text."""
+    href = attr(element, "data")
+    passage = _passage_root(href, reading, "shows")
+    body = first(passage, "body")
+    return _text(body if body is not None else passage, reading.within(href), None).strip()
+
+
+def _passage_root(href: str, reading: Reading, verb: str) -> Element:
+    data = reading.files.get(href)
+    if data is None:
+        raise _Refused(
+            f"the item {verb} a shared passage ({href!r}) that this file does not hold: "
+            "import the whole package"
+        )
+    try:
+        return parse_bytes(data, Where(href))
+    except FormatError as exc:
+        raise _Refused(
+            f"the shared passage {href!r} cannot be read ({exc.reason}); save it as XHTML"
+        ) from None

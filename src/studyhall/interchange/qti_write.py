@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from studyhall.interchange.items import Exported
 from studyhall.interchange.qti import TAXONOMY
+from studyhall.interchange.qti_math import rich
 from studyhall.interchange.textutil import number
 
 NS = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
@@ -29,7 +30,7 @@ LOM = "http://ltsc.ieee.org/xsd/LOM"
 
 
 def _p(text: str) -> str:
-    paragraphs = (escape(part).replace("\n", "<br/>") for part in text.split("\n\n"))
+    paragraphs = (rich(part).replace("\n", "<br/>") for part in text.split("\n\n"))
     return "".join(f"<p>{part}</p>" for part in paragraphs)
 
 
@@ -122,7 +123,7 @@ def _template(which: str) -> str:
 
 def _simple(tag: str, items: list[dict[str, Any]]) -> str:
     return "".join(
-        f"<qti-{tag} identifier={quoteattr(i['id'])}>{escape(i['text'])}</qti-{tag}>" for i in items
+        f"<qti-{tag} identifier={quoteattr(i['id'])}>{rich(i['text'])}</qti-{tag}>" for i in items
     )
 
 
@@ -210,7 +211,7 @@ def _matching_xml(body: dict[str, Any]) -> tuple[str, str, str]:
         return "".join(
             f"<qti-simple-associable-choice identifier={quoteattr(i['id'])} "
             f'match-max="{max(limits[i["id"]], 1) if limits is not None else 1}">'
-            f"{escape(i['text'])}</qti-simple-associable-choice>"
+            f"{rich(i['text'])}</qti-simple-associable-choice>"
             for i in items
         )
 
