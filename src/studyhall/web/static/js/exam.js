@@ -9,6 +9,7 @@
   exam.querySelectorAll("[data-needs-js]").forEach(function (el) { el.hidden = false; });
 
   var api = exam.dataset.api;
+  var feedbackUrl = exam.dataset.feedbackUrl;
   var total = parseInt(exam.dataset.total, 10);
   var sequential = exam.dataset.navigation === "sequential";
   var instant = exam.dataset.feedback === "instant";
@@ -195,6 +196,13 @@
     why.innerHTML = fb.explanation_html; // sanitised by the server when the question was saved
     box.appendChild(verdict); box.appendChild(why);
     slot.innerHTML = ""; slot.appendChild(box);
+    // The right answer in its type's shape (a number, the texts, an order, pairs marked row by
+    // row) is drawn by the server's template, the same one a reload shows; until it comes (or
+    // if it cannot), the verdict and the explanation above stand.
+    fetch(feedbackUrl + n, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html) slot.innerHTML = html; }) // our template, escaped there
+      .catch(function () { /* offline: the short feedback stays */ });
     var key = fb.correct_answer || {};
     var right = [].concat(key.choice || [], key.choices || [], "value" in key ? [String(key.value)] : []);
     right.forEach(function (id) {
@@ -205,15 +213,6 @@
       }
     });
     lock(s);
-  }
-
-  // The first item cannot move up, nor the last down (unless the question is locked: then none).
-  function orderButtons(list) {
-    if (list.closest("[data-locked]")) return;
-    Array.prototype.forEach.call(list.children, function (li, i) {
-      li.querySelector('[data-move="up"]').disabled = i === 0;
-      li.querySelector('[data-move="down"]').disabled = i === list.children.length - 1;
-    });
   }
 
   function lock(s) {
@@ -259,24 +258,6 @@
         typingTimers[n] = setTimeout(function () { changed(n); }, 600);
       });
     });
-    s.querySelectorAll("[data-move]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        var li = button.closest("li");
-        var list = li.parentNode;
-        if (button.dataset.move === "up" && li.previousElementSibling) list.insertBefore(li, li.previousElementSibling);
-        if (button.dataset.move === "down" && li.nextElementSibling) list.insertBefore(li.nextElementSibling, li);
-        list.dataset.touched = "true";
-        orderButtons(list);
-        // The same item's button keeps the focus (its other one, at the top or the bottom),
-        // and a screen reader hears where the item went.
-        (button.disabled ? li.querySelector("[data-move]:not(:disabled)") : button).focus();
-        var place = Array.prototype.indexOf.call(list.children, li) + 1;
-        s.querySelector("[data-order-status]").textContent =
-          li.querySelector(".text").textContent.trim() + ": now " + place + " of " + list.children.length;
-        changed(n);
-      });
-    });
-    s.querySelectorAll(".order-list").forEach(orderButtons);
     var check = s.querySelector("[data-check]");
     if (check) check.addEventListener("click", function () {
       var result = answered(n);
@@ -585,7 +566,7 @@
         if (li) list.appendChild(li);
       });
       list.dataset.touched = "true";
-      orderButtons(list);
+      window.studyhallOrdering.refresh(list);
     }
     s.dataset.answered = entry.answer ? "true" : "false";
     navButtons[n - 1].dataset.answered = s.dataset.answered;
