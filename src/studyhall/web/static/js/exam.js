@@ -190,7 +190,8 @@
     var box = document.createElement("div");
     box.className = "feedback " + (fb.correct ? "right" : "wrong");
     var verdict = document.createElement("p");
-    verdict.innerHTML = "<strong>" + (fb.correct ? "Correct." : "Not quite.") + "</strong>";
+    verdict.className = "verdict";
+    verdict.innerHTML = "<strong>" + (fb.correct ? "Correct." : fb.score > 0 ? "Partly right." : "Not quite.") + "</strong>";
     var why = document.createElement("div");
     why.className = "explanation";
     why.innerHTML = fb.explanation_html; // sanitised by the server when the question was saved
@@ -201,7 +202,12 @@
     // if it cannot), the verdict and the explanation above stand.
     fetch(feedbackUrl + n, { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) { if (html) slot.innerHTML = html; }) // our template, escaped there
+      .then(function (html) {
+        if (!html) return;
+        var had = slot.contains(document.activeElement);
+        slot.innerHTML = html; // our template, escaped there
+        if (had) focusVerdict(slot);
+      })
       .catch(function () { /* offline: the short feedback stays */ });
     var key = fb.correct_answer || {};
     var right = [].concat(key.choice || [], key.choices || [], "value" in key ? [String(key.value)] : []);
@@ -213,6 +219,16 @@
       }
     });
     lock(s);
+    if (Number(n) === current) focusVerdict(slot); // n is a key of `pending`: a string
+  }
+
+  // The pressed Check answer button is hidden now: the focus goes to the verdict (and the
+  // window to the feedback), not to the page's start.
+  function focusVerdict(slot) {
+    var verdict = slot.querySelector(".verdict");
+    if (!verdict) return;
+    verdict.tabIndex = -1;
+    verdict.focus();
   }
 
   function lock(s) {
@@ -481,7 +497,8 @@
     parts.push(c.unanswered === 0 ? "Every question is answered." :
       c.unanswered + (c.unanswered === 1 ? " question is" : " questions are") + " unanswered.");
     if (c.flagged) parts.push(c.flagged + (c.flagged === 1 ? " question is" : " questions are") + " flagged for review.");
-    parts.push("You cannot change answers after submitting.");
+    parts.push(exam.dataset.isExam === "true" ? "You cannot change answers after submitting." :
+      "You cannot change answers once you finish.");
     return parts.join(" ");
   }
 
