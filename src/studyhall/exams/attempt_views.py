@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from studyhall.bank.content import TrueFalse
+from studyhall.bank.content import Numeric, TrueFalse
 from studyhall.bank.models import QuestionVersion
 from studyhall.exams import scoring, selection
 from studyhall.exams.aliases import PREFIX, Aliases
@@ -91,8 +91,19 @@ def feedback(item: AttemptItem, version: QuestionVersion) -> FeedbackView | None
 
 
 def key_shown(item: AttemptItem, version: QuestionVersion) -> dict[str, Any]:
-    """The right answer, in the names the learner saw."""
-    return Aliases(item.presented).to_alias(scoring.correct_answer(content_of(version).body))
+    """The right answer, in the names the learner saw.
+
+    A numeric key also carries its `tolerance` (when not 0) and `unit`: the key alone is an
+    answer that scores, but a learner reading "Right answer: 9.81" must know that 9.8 was
+    within ± 0.05 too, and cannot read the question's content to find out."""
+    body = content_of(version).body
+    key = Aliases(item.presented).to_alias(scoring.correct_answer(body))
+    if isinstance(body, Numeric):
+        if body.value is not None and body.tolerance:
+            key["tolerance"] = body.tolerance
+        if body.unit:
+            key["unit"] = body.unit
+    return key
 
 
 def answer_shown(item: AttemptItem) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -47,6 +47,7 @@ MISTAKES_SHOWN = 50  # per track and kind; retrying takes them all
 
 def _questions(n: int) -> str:
     return "1 question" if n == 1 else f"{n} questions"
+MAX_POSITION = 10_000  # more questions than any attempt has; bounds the path's integer
 
 
 def _user(caller: OrgCaller) -> UUID:
@@ -58,7 +59,11 @@ def _user(caller: OrgCaller) -> UUID:
 async def _state(ctx: Context, attempt: Attempt) -> Any:
     pairs = await attempts.items_with_versions(ctx, attempt)
     syllabus = await tracks.get_syllabus(ctx, attempt.org_id, attempt.track_id)
-    return views.state(attempt, pairs, ctx.clock, syllabus.track.passing_score), syllabus
+    state = views.state(attempt, pairs, ctx.clock, syllabus.track.passing_score)
+    # Questions whose instant feedback was given, as the review shows them: after a reload the
+    # screen shows the right answer exactly as it did when *Check answer* was pressed.
+    checked = {i.position: views.review_item(i, v) for i, v in pairs if views.feedback(i, v)}
+    return state, syllabus, checked if state.feedback == "instant" else {}
 
 
 @router.get("/o/{org}")
@@ -160,9 +165,34 @@ async def exam(request: Request, attempt_id: UUID, caller: LearnerPage) -> Respo
     attempt = await attempts.load(caller.ctx, caller.org.id, attempt_id, _user(caller))
     if attempt.status == "submitted":
         return see_other(request, f"/o/{caller.org.slug}/attempts/{attempt.id}/result")
-    state, syllabus = await _state(caller.ctx, attempt)
+    state, syllabus, checked = await _state(caller.ctx, attempt)
     topics = {t.id: t.name for t in syllabus.topics}
-    return render(request, "learner/exam.html", state=state, track=syllabus.track, topics=topics)
+    return render(
+        request, "learner/exam.html", state=state, track=syllabus.track, topics=topics,
+        checked=checked,
+    )  # fmt: skip
+
+
+@router.get("/o/{org}/attempts/{attempt_id}/feedback/{position}")
+async def feedback(
+    request: Request,
+    attempt_id: UUID,
+    position: Annotated[int, Path(ge=1, le=MAX_POSITION)],
+    caller: LearnerPage,
+) -> Response:
+    """The feedback box of one checked question (verdict, right answer, explanation), which
+    the exam screen fetches after *Check answer*: the same template as after a reload, so the
+    right answer of every question type is drawn in one place. Only where feedback is due
+    (instant feedback, the question answered); otherwise not found."""
+    attempt = await attempts.load(caller.ctx, caller.org.id, attempt_id, _user(caller))
+    found = [
+        (i, v) for i, v in await attempts.items_with_versions(caller.ctx, attempt)
+        if i.position == position
+    ]  # fmt: skip
+    if attempt.options.get("feedback") != "instant" or not found or not views.feedback(*found[0]):
+        raise NotFound("This question has no feedback to show.")
+    item = views.review_item(*found[0])
+    return render(request, "learner/_feedback.html", item=item, compact=True)
 
 
 @router.post("/o/{org}/attempts/{attempt_id}/submit")

@@ -33,8 +33,8 @@ async def test_text_typed_just_before_submitting_is_part_of_the_exam(
 
     await page.route(re.compile(r"/attempts/[^/]+/submit$"), slow_submit)
     # No pause after typing: straight to submit, as a hurried learner would.
-    await page.get_by_role("button", name="Submit exam…").click()
-    await page.get_by_role("dialog").get_by_role("button", name="Submit now").click()
+    await page.get_by_role("button", name="Finish practice…").click()
+    await page.get_by_role("dialog").get_by_role("button", name="Finish now").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Result")
 
     await page.goto(page.url.replace("/result", "/review"))

@@ -36,7 +36,7 @@ async def test_the_exam_says_it_needs_javascript_instead_of_claiming_saves(
         await expect(page.get_by_text("All answers saved")).to_be_hidden()
         await expect(page.locator("#save-state")).to_be_hidden()
         # Buttons that only a script drives are not offered.
-        for name in ("Next →", "⚑ Flag for review", "Submit exam…"):
+        for name in ("Next →", "⚑ Flag for review", "Finish practice…"):
             await expect(page.get_by_role("button", name=name)).to_be_hidden()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):

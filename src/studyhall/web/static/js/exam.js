@@ -9,6 +9,7 @@
   exam.querySelectorAll("[data-needs-js]").forEach(function (el) { el.hidden = false; });
 
   var api = exam.dataset.api;
+  var feedbackUrl = exam.dataset.feedbackUrl;
   var total = parseInt(exam.dataset.total, 10);
   var sequential = exam.dataset.navigation === "sequential";
   var instant = exam.dataset.feedback === "instant";
@@ -189,12 +190,25 @@
     var box = document.createElement("div");
     box.className = "feedback " + (fb.correct ? "right" : "wrong");
     var verdict = document.createElement("p");
-    verdict.innerHTML = "<strong>" + (fb.correct ? "Correct." : "Not quite.") + "</strong>";
+    verdict.className = "verdict";
+    verdict.innerHTML = "<strong>" + (fb.correct ? "Correct." : fb.score > 0 ? "Partly right." : "Not quite.") + "</strong>";
     var why = document.createElement("div");
     why.className = "explanation";
     why.innerHTML = fb.explanation_html; // sanitised by the server when the question was saved
     box.appendChild(verdict); box.appendChild(why);
     slot.innerHTML = ""; slot.appendChild(box);
+    // The right answer in its type's shape (a number, the texts, an order, pairs marked row by
+    // row) is drawn by the server's template, the same one a reload shows; until it comes (or
+    // if it cannot), the verdict and the explanation above stand.
+    fetch(feedbackUrl + n, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var had = slot.contains(document.activeElement);
+        slot.innerHTML = html; // our template, escaped there
+        if (had) focusVerdict(slot);
+      })
+      .catch(function () { /* offline: the short feedback stays */ });
     var key = fb.correct_answer || {};
     var right = [].concat(key.choice || [], key.choices || [], "value" in key ? [String(key.value)] : []);
     right.forEach(function (id) {
@@ -205,15 +219,16 @@
       }
     });
     lock(s);
+    if (Number(n) === current) focusVerdict(slot); // n is a key of `pending`: a string
   }
 
-  // The first item cannot move up, nor the last down (unless the question is locked: then none).
-  function orderButtons(list) {
-    if (list.closest("[data-locked]")) return;
-    Array.prototype.forEach.call(list.children, function (li, i) {
-      li.querySelector('[data-move="up"]').disabled = i === 0;
-      li.querySelector('[data-move="down"]').disabled = i === list.children.length - 1;
-    });
+  // The pressed Check answer button is hidden now: the focus goes to the verdict (and the
+  // window to the feedback), not to the page's start.
+  function focusVerdict(slot) {
+    var verdict = slot.querySelector(".verdict");
+    if (!verdict) return;
+    verdict.tabIndex = -1;
+    verdict.focus();
   }
 
   function lock(s) {
@@ -259,24 +274,6 @@
         typingTimers[n] = setTimeout(function () { changed(n); }, 600);
       });
     });
-    s.querySelectorAll("[data-move]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        var li = button.closest("li");
-        var list = li.parentNode;
-        if (button.dataset.move === "up" && li.previousElementSibling) list.insertBefore(li, li.previousElementSibling);
-        if (button.dataset.move === "down" && li.nextElementSibling) list.insertBefore(li.nextElementSibling, li);
-        list.dataset.touched = "true";
-        orderButtons(list);
-        // The same item's button keeps the focus (its other one, at the top or the bottom),
-        // and a screen reader hears where the item went.
-        (button.disabled ? li.querySelector("[data-move]:not(:disabled)") : button).focus();
-        var place = Array.prototype.indexOf.call(list.children, li) + 1;
-        s.querySelector("[data-order-status]").textContent =
-          li.querySelector(".text").textContent.trim() + ": now " + place + " of " + list.children.length;
-        changed(n);
-      });
-    });
-    s.querySelectorAll(".order-list").forEach(orderButtons);
     var check = s.querySelector("[data-check]");
     if (check) check.addEventListener("click", function () {
       var result = answered(n);
@@ -500,7 +497,8 @@
     parts.push(c.unanswered === 0 ? "Every question is answered." :
       c.unanswered + (c.unanswered === 1 ? " question is" : " questions are") + " unanswered.");
     if (c.flagged) parts.push(c.flagged + (c.flagged === 1 ? " question is" : " questions are") + " flagged for review.");
-    parts.push("You cannot change answers after submitting.");
+    parts.push(exam.dataset.isExam === "true" ? "You cannot change answers after submitting." :
+      "You cannot change answers once you finish.");
     return parts.join(" ");
   }
 
@@ -585,7 +583,7 @@
         if (li) list.appendChild(li);
       });
       list.dataset.touched = "true";
-      orderButtons(list);
+      window.studyhallOrdering.refresh(list);
     }
     s.dataset.answered = entry.answer ? "true" : "false";
     navButtons[n - 1].dataset.answered = s.dataset.answered;
