@@ -5,6 +5,7 @@ script saves answers through that API."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -49,6 +50,10 @@ def _questions(n: int) -> str:
     return "1 question" if n == 1 else f"{n} questions"
 
 
+def _short_date(when: datetime) -> str:
+    return f"{when.day} {when:%b}"
+
+
 def _user(caller: OrgCaller) -> UUID:
     if caller.user is None:  # attempts:take is never given to API keys
         raise NotFound("Attempts belong to people.")
@@ -81,7 +86,7 @@ async def dashboard(
         tracks=all_tracks,
         chosen=chosen,
         progress=mine,
-        line=charts.score_over_time(mine) if mine else None,
+        line=charts.score_over_time(mine, _short_date) if mine else None,
         bars=charts.topic_accuracy(mine) if mine else None,
         recent=[
             (views.summary(a, n, caller.ctx.clock), names.get(a.track_id, "")) for a, n in recent
@@ -185,8 +190,9 @@ async def result(request: Request, attempt_id: UUID, caller: LearnerPage) -> Res
     syllabus = await tracks.get_syllabus(caller.ctx, attempt.org_id, attempt.track_id)
     outcome = views.result(attempt, items, syllabus.track.passing_score)
     return render(
-        request, "learner/result.html", attempt=attempt, result=outcome, track=syllabus.track
-    )
+        request, "learner/result.html", attempt=attempt, result=outcome, track=syllabus.track,
+        passing_percent=progress.passing_percent(syllabus.track),
+    )  # fmt: skip
 
 
 @router.get("/o/{org}/attempts/{attempt_id}/review")

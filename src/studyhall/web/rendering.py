@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,9 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from studyhall.exams import progress
 from studyhall.exams.attempts import minutes_left
+from studyhall.exams.models import Track
 from studyhall.web import csrf
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -86,6 +89,20 @@ def _duration(milliseconds: int) -> str:
 
 env.filters["duration"] = _duration
 env.filters["minutes_left"] = minutes_left
+
+
+def pass_mark(track: Track) -> str:
+    """The pass mark in the one unit every page uses, percent, with the scale's own figure
+    beside it where the track reports a scaled score ("pass mark 67% (700 on the 100 to 1000
+    scale)"); percent tracks show their mark as set."""
+    if track.scoring_kind == "scaled" and track.scaled_min is not None and track.scaled_max:
+        whole = math.floor(progress.passing_percent(track) + 0.5)
+        scale = f"{_number(track.scaled_min)}\u2013{_number(track.scaled_max)}"
+        return f"pass mark {whole}% ({_number(track.passing_score)} on the {scale} scale)"
+    return f"pass mark {_number(track.passing_score)}%"
+
+
+env.globals["pass_mark"] = pass_mark
 # Attempt modes as people name them (the API's values are identifiers).
 env.globals["mode_labels"] = {
     "simulation": "Simulation",
