@@ -59,9 +59,13 @@ def score_over_time(progress: Progress, date: Callable[[datetime], str]) -> Line
     path = " ".join(f"{'M' if i == 0 else 'L'}{x},{y}" for i, (x, y, _) in enumerate(points))
     dates = [date(a.submitted_at) for a in progress.simulations]
     if scores:
-        attempts = "1 simulation" if len(scores) == 1 else f"{len(scores)} simulations"
+        when = (
+            f"1 simulation on {dates[0]}"
+            if len(scores) == 1
+            else f"{len(scores)} simulations from {dates[0]} to {dates[-1]}"
+        )
         summary = (
-            f"{attempts} from {dates[0]} to {dates[-1]}; latest {scores[-1]:.0f}%, best "
+            f"{when}; latest {scores[-1]:.0f}%, best "
             f"{max(scores):.0f}%, passing line {progress.passing_percent:.0f}%."
         )
     else:

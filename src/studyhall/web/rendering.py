@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import math
+import zoneinfo
+from datetime import UTC, datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -21,6 +24,7 @@ from studyhall.web import csrf
 STATIC_DIR = Path(__file__).parent / "static"
 THEME_COOKIE = "studyhall_theme"
 THEMES = ("system", "light", "dark")
+TZ_COOKIE = "studyhall_tz"
 
 # Pages load scripts and styles from our own origin only: no inline script or style, no eval.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -113,6 +117,33 @@ env.globals["mode_labels"] = {
 }
 
 
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def zone_of(request: Request) -> tzinfo:
+    """The learner's time zone: the browser's, which `js/timezone.js` keeps in a cookie
+    (there is no profile setting yet); UTC until the browser has told it, or when it names no
+    zone we know. Pages say which zone a time is in, so UTC is never mistaken for local."""
+    name = request.cookies.get(TZ_COOKIE, "")
+    if name and name in _zones():
+        return zoneinfo.ZoneInfo(name)
+    return UTC
+
+
+@pass_context
+def _local_time(context: Context, value: datetime, date_only: bool = False) -> str:
+    """A time as the page's reader lives it: "23 Nov 2026 14:30 IST", or the date alone."""
+    local = value.astimezone(context.get("tz") or UTC)
+    if date_only:
+        return f"{local.day} {local:%b %Y}"
+    return f"{local:%d %b %Y %H:%M} {local.tzname() or 'UTC'}"
+
+
+env.filters["local_time"] = _local_time
+
+
 def theme_of(request: Request) -> str:
     chosen = request.cookies.get(THEME_COOKIE, "system")
     return chosen if chosen in THEMES else "system"
@@ -127,6 +158,7 @@ def render(request: Request, template: str, status_code: int = 200, **values: An
         request=request,
         csrf_token=csrf.page_token(request),
         theme=theme_of(request),
+        tz=zone_of(request),
         path=request.url.path,
         **values,
     )
