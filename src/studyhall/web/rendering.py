@@ -20,6 +20,7 @@ from studyhall.exams import progress
 from studyhall.exams.attempts import minutes_left
 from studyhall.exams.models import Track
 from studyhall.web import csrf
+from studyhall.web.nav import section_of
 
 STATIC_DIR = Path(__file__).parent / "static"
 THEME_COOKIE = "studyhall_theme"
@@ -160,6 +161,7 @@ def render(request: Request, template: str, status_code: int = 200, **values: An
         theme=theme_of(request),
         tz=zone_of(request),
         path=request.url.path,
+        nav=section_of(getattr(request.scope.get("route"), "path", None)),
         **values,
     )
     response = HTMLResponse(html, status_code=status_code)
