@@ -38,10 +38,24 @@ class TopicProgress(BaseModel):
     direction: Literal["improving", "declining", "steady", "unknown"]
 
 
+class PracticeSummary(BaseModel):
+    """Practice, drills, mistake retries and custom sets together: short sets of the
+    learner's choosing, measured by the questions answered, not scored like an exam."""
+
+    sets: int = Field(description="Submitted sets.")
+    answered: int = Field(description="Questions answered in them (skipped ones not counted).")
+    right_percent: float | None = Field(description="Percent of the answered ones right.")
+
+
 class Progress(BaseModel):
     track_id: UUID
-    passing_percent: float
-    attempts: list[AttemptPoint]
+    passing_percent: float = Field(description="The pass mark in percent (on every track).")
+    passing_score: float = Field(description="The pass mark on the track's own scale.")
+    attempts: list[AttemptPoint] = Field(description="Every submitted attempt, any mode.")
+    simulations: list[AttemptPoint] = Field(
+        description="Submitted simulations only, oldest first: the exam-like scores."
+    )
+    practice: PracticeSummary
     topics: list[TopicProgress]
     weakest: list[TopicProgress]
     readiness: float = Field(
@@ -51,6 +65,8 @@ class Progress(BaseModel):
 
 
 def passing_percent(track: Track) -> float:
+    """The pass mark in percent: a scaled track's mark mapped back through its scale (700 on
+    100 to 1000 is 66.67 %), so marks, scores and topic accuracies compare in one unit."""
     if track.scoring_kind == "scaled" and track.scaled_min is not None and track.scaled_max:
         span = track.scaled_max - track.scaled_min
         return round(100 * (track.passing_score - track.scaled_min) / span, 2)
@@ -108,14 +124,28 @@ async def progress(ctx: Context, syllabus: Syllabus, user_id: UUID) -> Progress:
             accuracy=round(100 * sum(scores) / len(scores), 1) if scores else None,
             trend=trend, direction=_direction(trend),
         ))  # fmt: skip
+    submitted = [a for a in attempts if a.status == "submitted" and a.submitted_at]
+    points = [
+        AttemptPoint(
+            attempt_id=a.id, mode=a.mode, submitted_at=a.submitted_at, percent=a.score_percent or 0,
+            scaled=a.score_scaled, passed=bool(a.passed),
+        )
+        for a in submitted
+        if a.submitted_at is not None
+    ]  # fmt: skip
+    practice_ids = {a.id for a in submitted if a.mode != "simulation"}
+    answered = [
+        i.score or 0 for i in items if i.attempt_id in practice_ids and i.answer is not None
+    ]
     measured = [t for t in topics if t.accuracy is not None]
     weakest = sorted(measured, key=lambda t: (t.accuracy, -t.exam_share))[:WEAKEST]
     ready_share = sum(t.exam_share for t in measured if (t.accuracy or 0) >= pass_mark)
     return Progress(
-        track_id=track.id, passing_percent=pass_mark,
-        attempts=[AttemptPoint(attempt_id=a.id, mode=a.mode, submitted_at=a.submitted_at,
-                               percent=a.score_percent or 0, scaled=a.score_scaled,
-                               passed=bool(a.passed))
-                  for a in attempts if a.status == "submitted" and a.submitted_at],
+        track_id=track.id, passing_percent=pass_mark, passing_score=track.passing_score,
+        attempts=points, simulations=[p for p in points if p.mode == "simulation"],
+        practice=PracticeSummary(
+            sets=len(practice_ids), answered=len(answered),
+            right_percent=round(100 * sum(answered) / len(answered), 1) if answered else None,
+        ),
         topics=topics, weakest=weakest, readiness=round(min(100.0, ready_share), 1),
     )  # fmt: skip

@@ -4,7 +4,9 @@ script saves answers through that API."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -22,7 +24,7 @@ from studyhall.orgs.permissions import OrgCaller
 from studyhall.web import charts
 from studyhall.web.access import LearnerPage, PageRoute, see_other
 from studyhall.web.forms import field_errors, form_lists, problem_errors
-from studyhall.web.rendering import render
+from studyhall.web.rendering import render, zone_of
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -48,6 +50,16 @@ MISTAKES_SHOWN = 50  # per track and kind; retrying takes them all
 def _questions(n: int) -> str:
     return "1 question" if n == 1 else f"{n} questions"
 MAX_POSITION = 10_000  # more questions than any attempt has; bounds the path's integer
+
+
+def _short_date(zone: tzinfo) -> Callable[[datetime], str]:
+    """Dates under the score chart, in the learner's time zone ("23 Nov")."""
+
+    def short(when: datetime) -> str:
+        local = when.astimezone(zone)
+        return f"{local.day} {local:%b}"
+
+    return short
 
 
 def _user(caller: OrgCaller) -> UUID:
@@ -86,7 +98,7 @@ async def dashboard(
         tracks=all_tracks,
         chosen=chosen,
         progress=mine,
-        line=charts.score_over_time(mine) if mine else None,
+        line=charts.score_over_time(mine, _short_date(zone_of(request))) if mine else None,
         bars=charts.topic_accuracy(mine) if mine else None,
         recent=[
             (views.summary(a, n, caller.ctx.clock), names.get(a.track_id, "")) for a, n in recent
@@ -215,8 +227,9 @@ async def result(request: Request, attempt_id: UUID, caller: LearnerPage) -> Res
     syllabus = await tracks.get_syllabus(caller.ctx, attempt.org_id, attempt.track_id)
     outcome = views.result(attempt, items, syllabus.track.passing_score)
     return render(
-        request, "learner/result.html", attempt=attempt, result=outcome, track=syllabus.track
-    )
+        request, "learner/result.html", attempt=attempt, result=outcome, track=syllabus.track,
+        passing_percent=progress.passing_percent(syllabus.track),
+    )  # fmt: skip
 
 
 @router.get("/o/{org}/attempts/{attempt_id}/review")

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+import math
+import zoneinfo
+from datetime import UTC, datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from studyhall.exams import progress
 from studyhall.exams.attempts import minutes_left
+from studyhall.exams.models import Track
 from studyhall.web import csrf
+from studyhall.web.nav import section_of
 
 STATIC_DIR = Path(__file__).parent / "static"
 THEME_COOKIE = "studyhall_theme"
 THEMES = ("system", "light", "dark")
+TZ_COOKIE = "studyhall_tz"
 
 # Pages load scripts and styles from our own origin only: no inline script or style, no eval.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -86,6 +94,20 @@ def _duration(milliseconds: int) -> str:
 
 env.filters["duration"] = _duration
 env.filters["minutes_left"] = minutes_left
+
+
+def pass_mark(track: Track) -> str:
+    """The pass mark in the one unit every page uses, percent, with the scale's own figure
+    beside it where the track reports a scaled score ("pass mark 67% (700 on the 100 to 1000
+    scale)"); percent tracks show their mark as set."""
+    if track.scoring_kind == "scaled" and track.scaled_min is not None and track.scaled_max:
+        whole = math.floor(progress.passing_percent(track) + 0.5)
+        scale = f"{_number(track.scaled_min)}\u2013{_number(track.scaled_max)}"
+        return f"pass mark {whole}% ({_number(track.passing_score)} on the {scale} scale)"
+    return f"pass mark {_number(track.passing_score)}%"
+
+
+env.globals["pass_mark"] = pass_mark
 # Attempt modes as people name them (the API's values are identifiers).
 env.globals["mode_labels"] = {
     "simulation": "Simulation",
@@ -94,6 +116,33 @@ env.globals["mode_labels"] = {
     "mistakes": "Mistakes retry",
     "custom": "Custom set",
 }
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def zone_of(request: Request) -> tzinfo:
+    """The learner's time zone: the browser's, which `js/timezone.js` keeps in a cookie
+    (there is no profile setting yet); UTC until the browser has told it, or when it names no
+    zone we know. Pages say which zone a time is in, so UTC is never mistaken for local."""
+    name = request.cookies.get(TZ_COOKIE, "")
+    if name and name in _zones():
+        return zoneinfo.ZoneInfo(name)
+    return UTC
+
+
+@pass_context
+def _local_time(context: Context, value: datetime, date_only: bool = False) -> str:
+    """A time as the page's reader lives it: "23 Nov 2026 14:30 IST", or the date alone."""
+    local = value.astimezone(context.get("tz") or UTC)
+    if date_only:
+        return f"{local.day} {local:%b %Y}"
+    return f"{local:%d %b %Y %H:%M} {local.tzname() or 'UTC'}"
+
+
+env.filters["local_time"] = _local_time
 
 
 def theme_of(request: Request) -> str:
@@ -110,7 +159,9 @@ def render(request: Request, template: str, status_code: int = 200, **values: An
         request=request,
         csrf_token=csrf.page_token(request),
         theme=theme_of(request),
+        tz=zone_of(request),
         path=request.url.path,
+        nav=section_of(getattr(request.scope.get("route"), "path", None)),
         **values,
     )
     response = HTMLResponse(html, status_code=status_code)
