@@ -49,13 +49,18 @@ async def list_events(
     before_id: int | None,
     limit: int,
     action: str | None = None,
+    action_prefix: bool = False,
     actor_user_id: UUID | None = None,
     target_type: str | None = None,
     target_id: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Sequence[AuditEvent]:
-    """An organisation's events, newest first; `limit + 1` rows tell the caller more exist."""
+    """An organisation's events, newest first; `limit + 1` rows tell the caller more exist.
+
+    `action` is an exact name, or a prefix when it ends with a dot; with `action_prefix` any
+    start of a name (`member` finds `member.added`), as a person types it in the log's filter.
+    """
     query = scoped(AuditEvent, org_id)
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
@@ -63,7 +68,7 @@ async def list_events(
         # `member.` matches every member action; an exact name matches itself.
         query = query.where(
             AuditEvent.action.startswith(action, autoescape=True)
-            if action.endswith(".")
+            if action.endswith(".") or action_prefix
             else AuditEvent.action == action
         )
     if actor_user_id is not None:

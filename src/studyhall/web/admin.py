@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import TypeAdapter, ValidationError
 
+from studyhall.audit import names as audit_names
 from studyhall.audit import service as audit
 from studyhall.kit.errors import Problem
 from studyhall.orgs import api_keys, invitations
@@ -199,8 +200,9 @@ async def audit_log(
     until: Annotated[str | None, Query(max_length=32)] = None,
     before: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
-    """The organisation's audit log, newest first, filtered by action (a prefix ending in a
-    dot, such as `member.`), who acted, what kind of thing, and when."""
+    """The organisation's audit log, newest first, each object named and its details in
+    words; filtered by action (any start of its name: `member` finds `member.added`), who
+    acted, what kind of thing, and when."""
     errors: dict[str, str] = {}
     times: dict[str, datetime | None] = {}
     for name, value in (("since", since), ("until", until)):
@@ -214,7 +216,8 @@ async def audit_log(
         errors["actor"] = "No member has this email address."
     events = [] if errors else await audit.list_events(
         caller.ctx, org_id=caller.org.id, before_id=before, limit=AUDIT_PAGE,
-        action=action or None, actor_user_id=actor_id, target_type=target_type or None,
+        action=(action or "").strip() or None, action_prefix=True, actor_user_id=actor_id,
+        target_type=target_type or None,
         since=times["since"], until=times["until"],
     )  # fmt: skip
     more = len(events) > AUDIT_PAGE
@@ -222,7 +225,9 @@ async def audit_log(
     next_url = None
     if more:
         next_url = str(request.url.include_query_params(before=events[-1].id))
+    names = await audit_names.object_names(caller.ctx, caller.org.id, events)
+    rows = [(e, audit_names.object_name(e, names), audit_names.details(e, names)) for e in events]
     return render(
-        request, "admin/audit.html", events=events, people=people, next_url=next_url,
+        request, "admin/audit.html", rows=rows, people=people, names=names, next_url=next_url,
         errors=errors, values=dict(request.query_params),
     )  # fmt: skip

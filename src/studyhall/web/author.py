@@ -5,6 +5,7 @@ review queue. They call the bank's services, as its API does."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
@@ -31,6 +32,17 @@ FACET_NAMES = {
     "track": "Track", "topic": "Topic", "type": "Type", "status": "Status",
     "difficulty": "Difficulty", "tag": "Tag",
 }  # fmt: skip
+STATUS_LABELS = {
+    "draft": "Draft", "in_review": "In review", "published": "Published", "retired": "Retired",
+}  # fmt: skip
+# Facets whose values have an order of their own (the workflow's, easy to hard) are shown in
+# it; the others most frequent first, as the search serves them.
+FACET_ORDER: dict[str, list[str | int]] = {
+    "status": list(STATUS_LABELS), "difficulty": [1, 2, 3, 4, 5]
+}  # fmt: skip
+# How many earlier pages' cursors a list URL keeps for "Previous page" (each up to 512
+# characters); past that, the way back is "First page".
+PAGES_KEPT = 20
 
 
 async def _names(ctx: Context, org_id: UUID) -> tuple[Any, dict[str, str], dict[str, str]]:
@@ -79,16 +91,43 @@ async def question_list(
         cursor=cursor, limit=PAGE_SIZE, with_facets=True,
     )  # fmt: skip
     all_tracks, track_names, topic_names = await _names(caller.ctx, caller.org.id)
-    labels = {"track": track_names, "topic": topic_names,
+    labels = {"track": track_names, "topic": topic_names, "status": STATUS_LABELS,
               "type": {t.value: label for t, label in question_form.TYPES}}  # fmt: skip
-    next_url = None
+    facets = _in_their_order(results.facets or {})
+    earlier = [c for c in params.getlist("prev") if len(c) <= 512][-PAGES_KEPT:]
+    next_url = prev_url = first_url = None
     if results.next_cursor:
-        next_url = str(request.url.include_query_params(cursor=results.next_cursor))
+        kept = [*earlier, cursor or ""][-PAGES_KEPT:]
+        next_url = _list_url(request, results.next_cursor, kept)
+    if cursor and earlier:
+        prev_url = _list_url(request, earlier[-1] or None, earlier[:-1])
+    elif cursor:  # a page reached by a shared link or past the kept pages
+        first_url = _list_url(request, None, [])
     return render(
         request, "author/questions.html", results=results, q=q or "", filters=filters,
         facet_names=FACET_NAMES, labels=labels, tracks=all_tracks, next_url=next_url,
+        prev_url=prev_url, first_url=first_url, facets=facets,
         track_names=track_names, topic_names=topic_names,
     )  # fmt: skip
+
+
+def _in_their_order(facets: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    ordered = {}
+    for name, counts in facets.items():
+        if name in FACET_ORDER:
+            rank = {v: n for n, v in enumerate(FACET_ORDER[name])}
+            counts = sorted(counts, key=lambda c: rank.get(c.value, len(rank)))
+        ordered[name] = counts
+    return ordered
+
+
+def _list_url(request: Request, cursor: str | None, earlier: list[str]) -> str:
+    """This list (same query and filters) at `cursor`, remembering the cursors before it."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("cursor", "prev")]
+    kept += [("prev", c) for c in earlier]
+    if cursor:
+        kept.append(("cursor", cursor))
+    return f"{request.url.path}?{urlencode(kept)}" if kept else request.url.path
 
 
 async def _editor(

@@ -26,6 +26,24 @@
       fold();
       phone.addEventListener("change", fold);
     }
+    // The filters are swapped with the results (their counts follow the search): the box just
+    // ticked keeps the keyboard focus, found again by its name and value.
+    var ticked = null;
+    document.addEventListener("htmx:beforeSwap", function () {
+      var active = document.activeElement;
+      ticked = active && active.closest && active.closest("#facet-lists") ? active : null;
+    });
+    document.addEventListener("htmx:afterSettle", function () {
+      if (!ticked) return;
+      var boxes = document.querySelectorAll("#facet-lists input");
+      for (var i = 0; i < boxes.length; i++) {
+        if (boxes[i].name === ticked.name && boxes[i].value === ticked.value) {
+          boxes[i].focus();
+          break;
+        }
+      }
+      ticked = null;
+    });
     var button = document.getElementById("theme-toggle");
     if (!button) return;
     button.addEventListener("click", function () {
