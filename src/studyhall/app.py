@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from studyhall import __version__
 from studyhall.accounts import endpoints as accounts_endpoints
@@ -25,6 +25,7 @@ from studyhall.jobs import carrier as job_carrier
 from studyhall.jobs import endpoints as jobs_endpoints
 from studyhall.jobs import registry as job_registry
 from studyhall.jobs.worker import Worker
+from studyhall.kit.boundary import bound_integer_parameters, check_request
 from studyhall.kit.clock import Clock, SystemClock
 from studyhall.kit.db import Database
 from studyhall.kit.errors import ProblemDetail, install_problem_handlers
@@ -116,6 +117,9 @@ def create_app(
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
         lifespan=lifespan,
+        # Before every route's own dependencies: text no route may store, integers out of
+        # range (kit/boundary.py).
+        dependencies=[Depends(check_request)],
     )
     app.state.settings = settings
     app.state.db = db
@@ -176,6 +180,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                             "schema": {"$ref": "#/components/schemas/ProblemDetail"}
                         }
                     }
+    bound_integer_parameters(schema)
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
     app.openapi_schema = schema
