@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
+from studyhall.web.rendering import CONTENT_SECURITY_POLICY
 from tests.test_tenancy import EXPECTED_RULES
 
 PROBLEM = "application/problem+json"
@@ -50,3 +53,23 @@ async def test_the_problem_shape_is_a_component(client: httpx.AsyncClient) -> No
     problem = schemas["ProblemDetail"]
     assert {"type", "title", "status"} <= set(problem["required"])
     assert "HTTPValidationError" not in schemas
+
+
+async def test_the_docs_page_loads_only_our_own_locked_assets_under_our_csp(
+    client: httpx.AsyncClient,
+) -> None:
+    """Swagger UI comes from the locked npm package, served by us, never from a CDN."""
+    page = await client.get("/api/v1/docs")
+    assert page.status_code == 200
+    assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert "<script>" not in page.text  # no inline script: the CSP would refuse it
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    files = [a.split("?", 1)[0] for a in assets]
+    assert any(f.endswith("/swagger-ui-bundle.js") for f in files), assets
+    assert any(f.endswith("/swagger-ui.css") for f in files), assets
+    for asset in assets:
+        assert asset.startswith("/static/"), f"{asset} is not served by us"
+        served = await client.get(asset)
+        assert served.status_code == 200, asset
+        assert len(served.content) > 100, asset

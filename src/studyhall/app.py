@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse
 
 from studyhall import __version__
 from studyhall.accounts import endpoints as accounts_endpoints
@@ -35,6 +36,7 @@ from studyhall.kit.middleware import RequestContextMiddleware
 from studyhall.ops import endpoints as ops_endpoints
 from studyhall.orgs import endpoints as orgs_endpoints
 from studyhall.web import install as install_web
+from studyhall.web.rendering import CONTENT_SECURITY_POLICY, static_url
 from studyhall.webhooks import endpoints as webhooks_endpoints
 
 API_DESCRIPTION = """
@@ -113,7 +115,7 @@ def create_app(
         version=__version__,
         description=API_DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served by `_docs_page`, from our own assets
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
         lifespan=lifespan,
@@ -130,6 +132,7 @@ def create_app(
     for module in ROUTERS:
         app.include_router(module.router)
     install_web(app)  # pages, static files, CSRF check of cookie-authenticated API writes
+    app.add_route("/api/v1/docs", _docs_page, include_in_schema=False)
     app.add_middleware(
         BodyLimitMiddleware, default=settings.body_max_bytes, routes=upload_limits(settings)
     )
@@ -154,6 +157,28 @@ def upload_limits(settings: Settings) -> dict[tuple[str, str], int]:
     limits = {("POST", path): imports for path in IMPORT_ROUTES}
     limits.update({("POST", path): media for path in MEDIA_ROUTES})
     return limits
+
+
+async def _docs_page(request: Request) -> HTMLResponse:
+    """Swagger UI from the locked npm package (scripts/vendor-assets.sh), served by us under
+    the pages' Content-Security-Policy: no CDN, no floating version, no inline script."""
+    vendor = "vendor/swagger-ui"
+    html = f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Studyhall API</title>
+<link rel="icon" href="{static_url("favicon.svg")}" type="image/svg+xml">
+<link rel="stylesheet" href="{static_url(f"{vendor}/swagger-ui.css")}">
+</head>
+<body>
+<div id="swagger-ui" data-openapi="/api/v1/openapi.json"></div>
+<script src="{static_url(f"{vendor}/swagger-ui-bundle.js")}"></script>
+<script src="{static_url("js/api-docs.js")}"></script>
+</body>
+</html>
+"""
+    return HTMLResponse(html, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
