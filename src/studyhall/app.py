@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
 
 from studyhall import __version__
 from studyhall.accounts import endpoints as accounts_endpoints
 from studyhall.accounts.passwords import configure_hasher
+from studyhall.accounts.permissions import SESSION_COOKIE
 from studyhall.audit import endpoints as audit_endpoints
 from studyhall.bank import endpoints as bank_endpoints
 from studyhall.bank import media_endpoints, search_endpoints
@@ -26,6 +30,7 @@ from studyhall.jobs import carrier as job_carrier
 from studyhall.jobs import endpoints as jobs_endpoints
 from studyhall.jobs import registry as job_registry
 from studyhall.jobs.worker import Worker
+from studyhall.kit.access import AccessRule
 from studyhall.kit.boundary import bound_integer_parameters, check_request
 from studyhall.kit.clock import Clock, SystemClock
 from studyhall.kit.db import Database
@@ -181,6 +186,51 @@ async def _docs_page(request: Request) -> HTMLResponse:
     return HTMLResponse(html, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
 
 
+SECURITY_SCHEMES = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A session token (`shs_…`) from `POST /api/v1/auth/login`, or an "
+        "organisation's API key (`shk_…`) on routes under `/api/v1/orgs/{org}`.",
+    },
+    "sessionCookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": SESSION_COOKIE,
+        "description": "The web app's session; writes also need the `X-CSRF-Token` header.",
+    },
+}
+
+
+def _access_rules(dependant: Dependant) -> Iterator[AccessRule]:
+    for dependency in dependant.dependencies:
+        if isinstance(dependency.call, AccessRule):
+            yield dependency.call
+        yield from _access_rules(dependency)
+
+
+def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif (inner := getattr(route, "original_router", None)) is not None:
+            yield from _api_routes(inner.routes)
+
+
+def _declare_security(app: FastAPI, schema: dict[str, Any]) -> None:
+    """The security schemes, and on each operation the ones it accepts (none when public),
+    read from the access rule each route declares."""
+    schema["components"]["securitySchemes"] = SECURITY_SCHEMES
+    for route in _api_routes(app.routes):
+        rules = [rule.describe() for rule in _access_rules(route.dependant)]
+        if not rules or rules[0] == "public":
+            continue
+        for method in route.methods or ():
+            operation = schema["paths"].get(route.path, {}).get(method.lower())
+            if operation is not None:
+                operation["security"] = [{"bearerAuth": []}, {"sessionCookie": []}]
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document, with its own validation-error shape replaced by our problem type."""
     if app.openapi_schema:
@@ -206,6 +256,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                         }
                     }
     bound_integer_parameters(schema)
+    _declare_security(app, schema)
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
     app.openapi_schema = schema
