@@ -8,3 +8,7 @@ vendor=src/studyhall/web/static/vendor
 mkdir -p "$vendor"
 cp node_modules/htmx.org/dist/htmx.min.js "$vendor/htmx.min.js"
 cp node_modules/katex/dist/katex.min.js "$vendor/katex.min.js"
+# Swagger UI for the API's documentation page (/api/v1/docs), served by us under our CSP.
+mkdir -p "$vendor/swagger-ui"
+cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+  "$vendor/swagger-ui/"

@@ -65,7 +65,7 @@ async def sign_up(
         "/api/v1/auth/register",
         json={"email": email, "password": password, "display_name": name.title()},
     )
-    assert response.status_code == 201, response.text
+    assert response.status_code == 202, response.text
     login = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
     assert login.status_code == 200, login.text
     # Login also sets the session cookie; drop it so each request says who it is explicitly.

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
 
 from studyhall import __version__
 from studyhall.accounts import endpoints as accounts_endpoints
 from studyhall.accounts.passwords import configure_hasher
+from studyhall.accounts.permissions import SESSION_COOKIE
 from studyhall.audit import endpoints as audit_endpoints
 from studyhall.bank import endpoints as bank_endpoints
 from studyhall.bank import media_endpoints, search_endpoints
@@ -25,6 +30,8 @@ from studyhall.jobs import carrier as job_carrier
 from studyhall.jobs import endpoints as jobs_endpoints
 from studyhall.jobs import registry as job_registry
 from studyhall.jobs.worker import Worker
+from studyhall.kit.access import AccessRule
+from studyhall.kit.boundary import bound_integer_parameters, check_request
 from studyhall.kit.clock import Clock, SystemClock
 from studyhall.kit.db import Database
 from studyhall.kit.errors import ProblemDetail, install_problem_handlers
@@ -34,6 +41,7 @@ from studyhall.kit.middleware import RequestContextMiddleware
 from studyhall.ops import endpoints as ops_endpoints
 from studyhall.orgs import endpoints as orgs_endpoints
 from studyhall.web import install as install_web
+from studyhall.web.rendering import CONTENT_SECURITY_POLICY, static_url
 from studyhall.webhooks import endpoints as webhooks_endpoints
 
 API_DESCRIPTION = """
@@ -112,10 +120,13 @@ def create_app(
         version=__version__,
         description=API_DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served by `_docs_page`, from our own assets
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
         lifespan=lifespan,
+        # Before every route's own dependencies: text no route may store, integers out of
+        # range (kit/boundary.py).
+        dependencies=[Depends(check_request)],
     )
     app.state.settings = settings
     app.state.db = db
@@ -126,6 +137,7 @@ def create_app(
     for module in ROUTERS:
         app.include_router(module.router)
     install_web(app)  # pages, static files, CSRF check of cookie-authenticated API writes
+    app.add_route("/api/v1/docs", _docs_page, include_in_schema=False)
     app.add_middleware(
         BodyLimitMiddleware, default=settings.body_max_bytes, routes=upload_limits(settings)
     )
@@ -152,6 +164,73 @@ def upload_limits(settings: Settings) -> dict[tuple[str, str], int]:
     return limits
 
 
+async def _docs_page(request: Request) -> HTMLResponse:
+    """Swagger UI from the locked npm package (scripts/vendor-assets.sh), served by us under
+    the pages' Content-Security-Policy: no CDN, no floating version, no inline script."""
+    vendor = "vendor/swagger-ui"
+    html = f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Studyhall API</title>
+<link rel="icon" href="{static_url("favicon.svg")}" type="image/svg+xml">
+<link rel="stylesheet" href="{static_url(f"{vendor}/swagger-ui.css")}">
+</head>
+<body>
+<div id="swagger-ui" data-openapi="/api/v1/openapi.json"></div>
+<script src="{static_url(f"{vendor}/swagger-ui-bundle.js")}"></script>
+<script src="{static_url("js/api-docs.js")}"></script>
+</body>
+</html>
+"""
+    return HTMLResponse(html, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
+
+
+SECURITY_SCHEMES = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A session token (`shs_…`) from `POST /api/v1/auth/login`, or an "
+        "organisation's API key (`shk_…`) on routes under `/api/v1/orgs/{org}`.",
+    },
+    "sessionCookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": SESSION_COOKIE,
+        "description": "The web app's session; writes also need the `X-CSRF-Token` header.",
+    },
+}
+
+
+def _access_rules(dependant: Dependant) -> Iterator[AccessRule]:
+    for dependency in dependant.dependencies:
+        if isinstance(dependency.call, AccessRule):
+            yield dependency.call
+        yield from _access_rules(dependency)
+
+
+def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif (inner := getattr(route, "original_router", None)) is not None:
+            yield from _api_routes(inner.routes)
+
+
+def _declare_security(app: FastAPI, schema: dict[str, Any]) -> None:
+    """The security schemes, and on each operation the ones it accepts (none when public),
+    read from the access rule each route declares."""
+    schema["components"]["securitySchemes"] = SECURITY_SCHEMES
+    for route in _api_routes(app.routes):
+        rules = [rule.describe() for rule in _access_rules(route.dependant)]
+        if not rules or rules[0] == "public":
+            continue
+        for method in route.methods or ():
+            operation = schema["paths"].get(route.path, {}).get(method.lower())
+            if operation is not None:
+                operation["security"] = [{"bearerAuth": []}, {"sessionCookie": []}]
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document, with its own validation-error shape replaced by our problem type."""
     if app.openapi_schema:
@@ -176,6 +255,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                             "schema": {"$ref": "#/components/schemas/ProblemDetail"}
                         }
                     }
+    bound_integer_parameters(schema)
+    _declare_security(app, schema)
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
     app.openapi_schema = schema

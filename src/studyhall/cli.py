@@ -16,6 +16,7 @@ from studyhall.interchange.cli import export_questions, import_questions
 from studyhall.jobs.cli import check_schedules, jobs, worker
 from studyhall.kit.context import Context
 from studyhall.kit.db import Database
+from studyhall.kit.http_protocol import ProblemHttpToolsProtocol
 from studyhall.ops import migrations
 from studyhall.ops.command_line import (
     database_errors_reported,
@@ -99,6 +100,7 @@ def serve(
         proxy_headers=False,
         server_header=False,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        http=ProblemHttpToolsProtocol,  # unreadable requests answered as problem+json too
     )
 
 

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=15 * 60, ge=1)
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=30, ge=1)
+    # Registration throttling, in the same window: attempts naming one email address, and
+    # attempts from one client address (a classroom behind one NAT registers together).
+    registration_max_per_email: int = Field(default=5, ge=1)
+    registration_max_per_address: int = Field(default=30, ge=1)
     # How many proxies in front of us may set X-Forwarded-For; 0 trusts none.
     trusted_proxy_hops: int = Field(default=0, ge=0)
     # Who may create organisations: anyone signed in, or only site administrators

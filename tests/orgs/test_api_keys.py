@@ -269,3 +269,53 @@ async def test_another_orgs_key_cannot_be_revoked_from_here(
     assert response.status_code == 404
     still = await client.get("/api/v1/orgs/rival", headers=bearer(theirs["secret"]))
     assert still.status_code == 200
+
+
+async def _admin_with_a_key(
+    client: httpx.AsyncClient, owner: Person, scopes: list[str]
+) -> tuple[Person, dict[str, object]]:
+    admin = await sign_up(client, "keymaker")
+    await add_member(client, "lab", owner, admin, "admin")
+    key = await create_api_key(client, "lab", admin, scopes)
+    return admin, key
+
+
+async def test_a_key_shows_who_made_it(client: httpx.AsyncClient, owner: Person) -> None:
+    admin, key = await _admin_with_a_key(client, owner, ["org:read"])
+    assert key["created_by"] == admin.id
+    assert (await listed_keys(client, owner))[str(key["id"])]["created_by"] == admin.id
+
+
+async def test_a_key_stops_when_its_maker_leaves_the_organisation(
+    client: httpx.AsyncClient, owner: Person
+) -> None:
+    admin, key = await _admin_with_a_key(client, owner, ["org:read", "questions:read"])
+    headers = bearer(str(key["secret"]))
+    assert (await client.get("/api/v1/orgs/lab", headers=headers)).status_code == 200
+    removed = await client.delete(f"/api/v1/orgs/lab/members/{admin.id}", headers=owner.auth)
+    assert removed.status_code == 204, removed.text
+    for path in ("/api/v1/orgs/lab", "/api/v1/orgs/lab/questions"):
+        refused = await client.get(path, headers=headers)
+        assert refused.status_code == 401, refused.text
+        assert "no longer a member" in refused.json()["detail"]
+
+
+async def test_a_key_acts_with_no_more_than_its_makers_current_role(
+    client: httpx.AsyncClient, owner: Person
+) -> None:
+    admin, key = await _admin_with_a_key(client, owner, ["org:read", "questions:read"])
+    headers = bearer(str(key["secret"]))
+    assert (await client.get("/api/v1/orgs/lab/questions", headers=headers)).status_code == 200
+    demoted = await client.patch(
+        f"/api/v1/orgs/lab/members/{admin.id}", json={"role": "learner"}, headers=owner.auth
+    )
+    assert demoted.status_code == 200, demoted.text
+    # A learner may read the organisation but not its question bank; neither may the key now.
+    assert (await client.get("/api/v1/orgs/lab", headers=headers)).status_code == 200
+    refused = await client.get("/api/v1/orgs/lab/questions", headers=headers)
+    assert refused.status_code == 403, refused.text
+    promoted = await client.patch(
+        f"/api/v1/orgs/lab/members/{admin.id}", json={"role": "reviewer"}, headers=owner.auth
+    )
+    assert promoted.status_code == 200, promoted.text
+    assert (await client.get("/api/v1/orgs/lab/questions", headers=headers)).status_code == 200

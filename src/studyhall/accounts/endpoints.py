@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from fastapi import APIRouter, Request, Response, status
@@ -13,6 +14,7 @@ from studyhall.accounts.schemas import (
     LoginRequest,
     MembershipSummary,
     MeOut,
+    RegisterAccepted,
     RegisterRequest,
     UserOut,
 )
@@ -23,20 +25,40 @@ from studyhall.orgs import service as orgs
 router = APIRouter(prefix="/api/v1", tags=["accounts"], route_class=TransactionalRoute)
 
 
+REGISTERED = (
+    "If this address had no account, it has one now: sign in with it and your password. "
+    "If it had one, nothing changed."
+)
+
+
 @router.post(
     "/auth/register",
     summary="Create an account",
-    status_code=status.HTTP_201_CREATED,
-    response_model=UserOut,
-    responses=responses(InvalidInput, service.EmailTaken),
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=RegisterAccepted,
+    responses=responses(InvalidInput, service.RegistrationThrottled),
 )
-async def register(body: RegisterRequest, ctx: PublicContext) -> UserOut:
+async def register(body: RegisterRequest, request: Request, ctx: PublicContext) -> RegisterAccepted:
     """Create a person's account. The password must be at least 10 characters, not one of the
-    most common passwords and not the email address."""
-    user = await service.register(
-        ctx, email=body.email, password=body.password, display_name=body.display_name
+    most common passwords and not the email address.
+
+    The answer is the same whether or not the address already had an account, so it cannot
+    be used to find out who has one; attempts are throttled per address named and per
+    client address (429 `registration-throttled` with `Retry-After`)."""
+    settings = request.app.state.settings
+    policy = service.ThrottlePolicy(
+        window=timedelta(seconds=settings.login_window_seconds),
+        max_per_account=settings.registration_max_per_email,
+        max_per_address=settings.registration_max_per_address,
     )
-    return UserOut.model_validate(user)
+    await service.throttle_registration(ctx, email=body.email, policy=policy)
+    # A taken address still costs the password hash (register hashes first), so the time
+    # taken does not tell either.
+    with contextlib.suppress(service.EmailTaken):
+        await service.register(
+            ctx, email=body.email, password=body.password, display_name=body.display_name
+        )
+    return RegisterAccepted(email=service.normalize_email(body.email), detail=REGISTERED)
 
 
 @router.post(

@@ -20,6 +20,13 @@ class LoginRequest(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
 
 
+class RegisterAccepted(BaseModel):
+    """The same answer whether the address was free or already had an account."""
+
+    email: str
+    detail: str
+
+
 class UserOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -39,6 +39,11 @@ class LoginThrottled(TooManyRequests):
     title = "Too many failed sign-ins; wait before trying again"
 
 
+class RegistrationThrottled(TooManyRequests):
+    slug = "registration-throttled"
+    title = "Too many sign-ups; wait before trying again"
+
+
 @dataclass(frozen=True)
 class ThrottlePolicy:
     window: timedelta
@@ -255,3 +260,28 @@ async def session_for_token(ctx: Context, token: str) -> tuple[AuthSession, User
         )
     ).first()
     return (row[0], row[1]) if row else None
+
+
+async def throttle_registration(ctx: Context, *, email: str, policy: ThrottlePolicy) -> None:
+    """Refuse (429) a sign-up that names an address asked about too often, or comes from a
+    client address that asked too often, within the window; else count this attempt.
+
+    Registration cannot tell a taken address from a free one in its answer, but without an
+    email to confirm, whoever signs in afterwards with the password they chose learns it; the
+    throttle makes that slow. Attempts are kept in the sign-in throttle's table, under keys
+    of their own (keyed hashes, so neither address is stored), and pruned with it.
+    """
+    named = keyed_digest(ctx.secret_key, "register\0" + normalize_email(email))
+    marks = [(named, policy.max_per_account)]
+    if ctx.client_ip is not None:
+        key = keyed_digest(ctx.secret_key, "register-from\0" + ctx.client_ip)
+        marks.append((key, policy.max_per_address))
+    waits = [
+        await _retry_after(ctx, LoginFailure.account_key, key, limit, policy.window)
+        for key, limit in marks
+    ]
+    if blocked := [w for w in waits if w is not None]:
+        wait = max(blocked)
+        raise RegistrationThrottled(f"Try again in {wait} seconds.", retry_after=wait)
+    for key, _ in marks:
+        ctx.session.add(LoginFailure(account_key=key, client_ip=None, created_at=ctx.now()))

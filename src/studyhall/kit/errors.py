@@ -232,8 +232,28 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else None
     if exc.status_code == 404:
         detail = "There is nothing at this address."
-    problem = cls(detail, headers=dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # The router answers from the first route whose path matched, and names only that
+        # route's methods; a path served by several routes (GET and POST apart) has more.
+        methods = _methods_at(request.app.routes, request.url.path)
+        if methods:
+            headers["Allow"] = ", ".join(sorted(methods))
+    problem = cls(detail, headers=headers)
     return problem_response(problem, request)
+
+
+def _methods_at(routes: Iterable[Any], path: str) -> set[str]:
+    """Every method some route offers at `path` (into included routers too)."""
+    found: set[str] = set()
+    for route in routes:
+        if (inner := getattr(route, "original_router", None)) is not None:
+            found |= _methods_at(inner.routes, path)
+            continue
+        pattern, methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if pattern is not None and methods and pattern.match(path):
+            found |= set(methods)
+    return found
 
 
 async def _on_crash(request: Request, exc: Exception) -> JSONResponse:

@@ -12,8 +12,8 @@ from studyhall.kit.context import Context
 from studyhall.kit.errors import InvalidInput
 from studyhall.kit.security import hash_token, new_token
 from studyhall.kit.tenancy import across_orgs, get_scoped, scoped
-from studyhall.orgs.models import ApiKey, Org
-from studyhall.orgs.roles import API_KEY_SCOPES, Permission
+from studyhall.orgs.models import ApiKey, Membership, Org
+from studyhall.orgs.roles import API_KEY_SCOPES, Permission, Role, permissions_of
 
 API_KEY_PREFIX = "shk"
 # Last-used times are written at most this often, so a busy key does not write on every call.
@@ -89,3 +89,20 @@ async def key_for_secret(ctx: Context, secret: str) -> ApiKey | None:
     if key.expires_at is not None and key.expires_at <= ctx.now():
         return None
     return key
+
+
+async def maker_permissions(ctx: Context, key: ApiKey) -> frozenset[Permission] | None:
+    """What the key's maker may do in its organisation today; None when the maker is no
+    longer a member (or the account is gone), which ends the key.
+
+    A key acts with its scopes narrowed to this, so it never does more than the person
+    accountable for it could do now: an admin who is demoted cannot keep admin powers
+    through a key made before, and one who leaves takes their keys' powers with them.
+    Narrowing rather than revoking keeps a demoted maker's key working for what they may
+    still do, and promoting them again restores it, as they could simply make a new key.
+    """
+    if key.created_by is None:
+        return None
+    query = scoped(Membership, key.org_id).where(Membership.user_id == key.created_by)
+    membership = await ctx.session.scalar(query)
+    return permissions_of(Role(membership.role)) if membership is not None else None

@@ -93,13 +93,21 @@ class OrgAccess(AccessRule):
         found = await orgs.get_org_by_slug(lookup, slug)
         if found is None or found.id != key.org_id:
             raise OrgNotFound()
+        # A key acts with no more than its maker may do today: demoting the maker narrows
+        # the key, removing the maker ends it (see api_keys.maker_permissions).
+        allowed = await api_keys.maker_permissions(lookup, key)
+        if allowed is None:
+            raise Unauthenticated(
+                "The person who made this API key is no longer a member of the organisation, "
+                "so the key no longer works; an admin can make a new one."
+            )
         now = ctx.now()
         if key.last_used_at is None or now - key.last_used_at >= api_keys.LAST_USED_RESOLUTION:
             await bookkeeping_write(request, key, last_used_at=now)
         return OrgCaller(
             ctx=ctx.acting_as(api_key_id=key.id),
             org=found,
-            permissions=frozenset(Permission(s) for s in key.scopes),
+            permissions=frozenset(Permission(s) for s in key.scopes) & allowed,
             api_key=key,
         )
 

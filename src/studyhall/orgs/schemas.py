@@ -96,6 +96,10 @@ class ApiKeyOut(BaseModel):
     name: str
     hint: str
     scopes: list[Permission]
+    created_by: UUID | None = Field(
+        description="Who made the key. It acts with no more than this person's current role "
+        "and stops working when they leave the organisation (null: the account is gone)."
+    )
     created_at: datetime
     expires_at: datetime | None
     last_used_at: datetime | None

@@ -81,7 +81,7 @@ async def test_a_founder_creates_an_organisation(page: Page, server: Server) -> 
             "/api/v1/auth/register",
             json={"email": email, "password": PASSWORD, "display_name": "Fran Founder"},
         )
-    assert made.status_code == 201, made.text
+    assert made.status_code == 202, made.text
     await page.goto("/sign-in")
     await page.get_by_label("Email").fill(email)
     await page.get_by_label("Password").fill(PASSWORD)
