@@ -3,7 +3,9 @@
 # files pages load into src/studyhall/web/static/vendor/, which ships inside the package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npm ci --no-audit --no-fund --loglevel=error
+# No install scripts: we only copy files, and one dependency of swagger-ui-dist (@scarf/scarf)
+# would otherwise report the install over the network.
+npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 vendor=src/studyhall/web/static/vendor
 mkdir -p "$vendor"
 cp node_modules/htmx.org/dist/htmx.min.js "$vendor/htmx.min.js"

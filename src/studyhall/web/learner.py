@@ -49,6 +49,8 @@ MISTAKES_SHOWN = 50  # per track and kind; retrying takes them all
 
 def _questions(n: int) -> str:
     return "1 question" if n == 1 else f"{n} questions"
+
+
 MAX_POSITION = 10_000  # more questions than any attempt has; bounds the path's integer
 
 
