@@ -21,7 +21,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 from uuid import UUID
 
@@ -93,10 +93,12 @@ def zip_bundle(filename: str, data: bytes, media: Iterable[MediaFile]) -> bytes:
     return out.getvalue()
 
 
-def bundled_format(data: bytes) -> str | None:
-    """The text format of a zip made by `zip_bundle` (`gift`, `csv`, `json`), else None."""
+def bundled_format(path: Path) -> str | None:
+    """The text format of a zip made by `zip_bundle` (`gift`, `csv`, `json`), else None.
+    Only the zip's directory is read."""
     try:
-        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError, ValueError):
         return None
     if "imsmanifest.xml" in names:
