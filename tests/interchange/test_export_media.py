@@ -138,3 +138,19 @@ async def test_a_media_link_the_file_does_not_carry_is_a_warning_not_a_broken_im
     assert any("left out" in w for w in picture["warnings"])
     shown = await stems_and_media(client, boss, "globex", copy)
     assert all("media:" not in stem and "@@PLUGINFILE@@" not in stem for stem, _ in shown)
+
+
+async def test_a_question_with_images_imported_again_is_a_duplicate(
+    client: httpx.AsyncClient, worker: Worker, track: dict[str, Any], author: Person
+) -> None:
+    await imported(client, worker, track, author, "old.xml", MOODLE19.encode())
+    state, _ = await imported(client, worker, track, author, "old.xml", MOODLE19.encode())
+    assert state["counts"]["create"] == 0, state
+    exported = await client.get(
+        f"/api/v1/orgs/acme/tracks/{track['id']}/export",
+        params={"format": "json"},
+        headers=author.auth,
+    )
+    state, _ = await imported(client, worker, track, author, "bank.zip", exported.content)
+    assert state["format"] == "json"
+    assert state["counts"]["create"] == 0, state

@@ -145,7 +145,7 @@ def detect_file(path: Path, filename: str) -> ImportFormat:
         head = stream.read(4096)
     found = detect(filename, head)
     if found is ImportFormat.QTI and is_zip(head):
-        bundled = bundled_format(path.read_bytes())
+        bundled = bundled_format(path)
         return ImportFormat(bundled) if bundled else found
     return found
 

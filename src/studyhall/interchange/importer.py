@@ -50,7 +50,12 @@ from studyhall.interchange.items import (
     Where,
     strip_feedback,
 )
-from studyhall.interchange.media_bundle import drop_unknown_links, known_media, linked_ids
+from studyhall.interchange.media_bundle import (
+    drop_unknown_links,
+    known_media,
+    linked_ids,
+    reuse_stored_images,
+)
 from studyhall.interchange.messages import author_words
 from studyhall.kit.context import Context
 from studyhall.kit.errors import InvalidInput
@@ -399,10 +404,12 @@ async def write(
 
 async def _resolve_media_links(ctx: Context, org_id: UUID, item: Parsed) -> None:
     """`media:<uuid>` links the file did not carry: kept when they name this organisation's
-    media, else replaced by their alt text with a warning (never a broken image)."""
+    media, else replaced by their alt text with a warning (never a broken image); images the
+    organisation already holds are shown as that media (so duplicates are found)."""
     ids = linked_ids([item.stem, json.dumps(item.body), item.explanation or ""])
     if ids:
         drop_unknown_links(item, await known_media(ctx, org_id, ids))
+    await reuse_stored_images(ctx, org_id, item)
 
 
 def _hold_back(report: Report, refused: int) -> None:

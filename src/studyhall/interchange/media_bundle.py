@@ -15,13 +15,14 @@ alt text with a warning on the question, never left as a broken image.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 from uuid import UUID
 
@@ -93,10 +94,12 @@ def zip_bundle(filename: str, data: bytes, media: Iterable[MediaFile]) -> bytes:
     return out.getvalue()
 
 
-def bundled_format(data: bytes) -> str | None:
-    """The text format of a zip made by `zip_bundle` (`gift`, `csv`, `json`), else None."""
+def bundled_format(path: Path) -> str | None:
+    """The text format of a zip made by `zip_bundle` (`gift`, `csv`, `json`), else None.
+    Only the zip's directory is read."""
     try:
-        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError, ValueError):
         return None
     if "imsmanifest.xml" in names:
@@ -166,6 +169,27 @@ async def known_media(ctx: Context, org_id: UUID, ids: set[str]) -> set[str]:
         .where(Media.id.in_([UUID(i) for i in ids]))
     )
     return {str(found) for found in rows}
+
+
+async def reuse_stored_images(ctx: Context, org_id: UUID, item: Parsed) -> None:
+    """Images of the file this organisation already holds (the same bytes) are shown as that
+    media at once: the question then reads as it would once written, so importing a file
+    again finds its questions as duplicates instead of copying them."""
+    by_hash = {hashlib.sha256(data).hexdigest(): name for name, data in item.images.items()}
+    if not by_hash:
+        return
+    rows = await ctx.session.execute(
+        scoped(Media, org_id)
+        .with_only_columns(Media.id, Media.sha256)
+        .where(Media.sha256.in_(list(by_hash)))
+    )
+    for media_id, sha256 in rows:
+        name = by_hash[sha256]
+        swap = (f"({IMPORT_SCHEME}{name})", f"(media:{media_id})")
+        item.stem = _replace(item.stem, *swap)
+        item.explanation = _replace(item.explanation, *swap) if item.explanation else None
+        item.body = _replace_in(item.body, *swap)
+        del item.images[name]
 
 
 def _replace(text: str, old: str, new: str) -> str:
