@@ -89,6 +89,8 @@ ENTRIES: Entries = {
         "org:attempts:take", lambda w: ({"attempt_id": w.ids["submitted_attempt"]}, None)),
     ("GET", ATTEMPT + "/review"): (
         "org:attempts:take", lambda w: ({"attempt_id": w.ids["submitted_attempt"]}, None)),
+    ("GET", ATTEMPT + "/feedback/{position}"): (
+        "org:attempts:take", lambda w: ({"attempt_id": w.ids["attempt"], "position": "1"}, None)),
     ("GET", ORG + "/questions"): ("org:questions:read", lambda w: ({"?": "q=question"}, None)),
     ("GET", ORG + "/media"): ("org:questions:read", lambda w: ({}, None)),
     ("POST", ORG + "/media"): ("org:questions:write", lambda w: ({}, image_form(w))),
@@ -194,6 +196,8 @@ ALLOWED_REFUSALS = {
     ("POST", ATTEMPT + "/submit"): PERSONAL,
     ("GET", ATTEMPT + "/result"): PERSONAL,
     ("GET", ATTEMPT + "/review"): PERSONAL,
+    # The walk's attempt gives no instant feedback, so its owner is told there is none too.
+    ("GET", ATTEMPT + "/feedback/{position}"): PERSONAL,
     # The walk's delivery is a ping nobody has sent yet: sending it again is refused.
     ("POST", DELIVERY + "/redeliver"): {409},
 }
