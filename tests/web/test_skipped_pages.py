@@ -79,3 +79,17 @@ async def test_with_only_skipped_questions_the_refusal_says_how_to_retry_them(
     assert alert, refused.text
     assert "the 4 questions you skipped" in alert.group(1)
     assert "include_unanswered" not in alert.group(1)  # the API's words are not the page's
+
+
+async def test_a_mistake_in_an_open_practice_set_links_to_no_review_yet(
+    client: httpx.AsyncClient, school: School
+) -> None:
+    """Practice gives feedback at once, so its wrong answers are mistakes before the set is
+    submitted; its review opens only after, so the page offers no link that would be refused."""
+    await browser_sign_in(client, school.learner.email)
+    practice = await start_attempt(client, school, mode="practice", count="4")
+    await answer(client, practice, {1: "wrong"})
+    page = (await client.get("/o/school/mistakes")).text
+    assert len(_articles(page)) == 1
+    attempt_id = practice.rsplit("/", 1)[1]
+    assert f"/attempts/{attempt_id}/review" not in page
