@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -69,6 +70,16 @@ def _number(value: object) -> str:
 
 
 env.filters["number"] = _number
+
+
+def _code_spans(text: str) -> Markup:
+    """Plain text whose `backticked` names (an API's message) are shown as code, not as
+    Markdown's backticks; everything else escaped."""
+    escaped = str(escape(text))
+    return Markup(re.sub(r"`([^`<>]+)`", r"<code>\1</code>", escaped))  # noqa: S704 (escaped)
+
+
+env.filters["code_spans"] = _code_spans
 
 
 def theme_of(request: Request) -> str:
