@@ -82,6 +82,18 @@ def _code_spans(text: str) -> Markup:
 env.filters["code_spans"] = _code_spans
 
 
+def _email_breaks(email: str) -> Markup:
+    """An address that may wrap only before its @ and after its dots, never mid-word or at a
+    hyphen (which would read as a hyphenation): a phone's member card is narrower than a long
+    address. The parts between are kept whole; the text copied is the address unchanged."""
+    parts = re.split(r"(?<=\.)|(?=@)", email)
+    spans = "<wbr>".join(f'<span class="nobr">{escape(p)}</span>' for p in parts if p)
+    return Markup(spans)  # noqa: S704 (every part escaped)
+
+
+env.filters["email_breaks"] = _email_breaks
+
+
 def theme_of(request: Request) -> str:
     chosen = request.cookies.get(THEME_COOKIE, "system")
     return chosen if chosen in THEMES else "system"
