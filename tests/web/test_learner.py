@@ -130,7 +130,7 @@ async def test_a_bad_time_limit_is_named_beside_its_field(
     )
     assert page.status_code == 422
     assert 'aria-describedby="time_limit_minutes-error"' in page.text
-    assert re.search(r'id="time_limit_minutes-error">[^<]*greater than or equal to 1', page.text)
+    assert re.search(r'id="time_limit_minutes-error">Use 1 or more\.', page.text)
     assert 'name="count" type="number" min="1" max="500" inputmode="numeric" value="3"' in page.text
 
 

@@ -43,7 +43,7 @@ def _answer_unknown_pages_with_a_page(app: FastAPI) -> None:
     """A browser sent to an address that is no page (a mistyped or cut link) gets the error
     page, not the API's problem JSON; the API and other clients keep the JSON."""
     from studyhall.kit.errors import NotFound
-    from studyhall.web.rendering import render
+    from studyhall.web.access import error_page
 
     api_answer: Any = app.exception_handlers[HTTPException]
 
@@ -58,7 +58,6 @@ def _answer_unknown_pages_with_a_page(app: FastAPI) -> None:
         if not wants_page:
             response: Response = await api_answer(request, exc)
             return response
-        problem = NotFound("There is nothing at this address.")
-        return render(request, "error.html", status_code=404, problem=problem)
+        return await error_page(request, NotFound("There is nothing at this address."))
 
     app.add_exception_handler(HTTPException, on_http)

@@ -19,8 +19,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.responses import HTMLResponse
 
+from studyhall.accounts import service as accounts
 from studyhall.accounts.models import User
-from studyhall.accounts.permissions import Caller, resolve_user
+from studyhall.accounts.permissions import Caller, resolve_user, session_token
 from studyhall.kit.access import AccessRule
 from studyhall.kit.context import Context
 from studyhall.kit.errors import Forbidden, InvalidInput, NotFound, Problem, Unauthenticated
@@ -47,6 +48,28 @@ def _remember(request: Request, user: User | None, org: Org | None = None) -> No
         request.state.page_user = Badge(user.display_name, site_admin=user.is_superuser)
     if org is not None:
         request.state.page_org = Badge(org.name, org.slug)
+
+
+async def remember_signed_in(request: Request) -> None:
+    """Who is signed in, for an error page answered before the page's access rule knew (an
+    organisation that does not exist or that refuses them, an address that is no page): the
+    header is then the signed-in one. Read in a unit of work of its own, since the request's
+    transaction may have been rolled back, or never begun."""
+    token = session_token(request)
+    if token is None or getattr(request.state, "page_user", None) is not None:
+        return
+    state = request.app.state
+    async with state.db.unit_of_work(write=False) as session:
+        ctx = Context(session=session, clock=state.clock, request_id="-")
+        found = await accounts.session_for_token(ctx, token)
+        if found is not None:
+            _remember(request, found[1])
+
+
+async def error_page(request: Request, problem: Problem) -> Response:
+    """A refusal as a page, with the header of whoever is signed in."""
+    await remember_signed_in(request)
+    return render(request, "error.html", status_code=problem.status, problem=problem)
 
 
 class SignInRequired(Unauthenticated):
@@ -180,10 +203,9 @@ class PageRoute(TransactionalRoute):
                     target = "/"
                 return see_other(request, f"/sign-in?next={quote(target, safe='')}")
             except Problem as problem:
-                return render(request, "error.html", status_code=problem.status, problem=problem)
+                return await error_page(request, problem)
             except RequestValidationError as invalid:
-                refusal = refusal_of(invalid)
-                return render(request, "error.html", status_code=refusal.status, problem=refusal)
+                return await error_page(request, refusal_of(invalid))
 
         return page
 

@@ -29,7 +29,7 @@ from studyhall.web.access import (
     PageRoute,
     see_other,
 )
-from studyhall.web.forms import field_errors, form_lists, form_of, problem_errors
+from studyhall.web.forms import field_errors, form_lists, form_of, problem_errors, sentence
 from studyhall.web.rendering import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -62,10 +62,25 @@ async def rename(request: Request, caller: OrgSettingsPage) -> Response:
 
 @router.get("/o/{org}/admin/members")
 async def members(request: Request, caller: MembersPage, changed: str | None = None) -> Response:
+    return await _members_page(request, caller, changed=changed)
+
+
+async def _members_page(
+    request: Request,
+    caller: MembersPage,
+    status: int = 200,
+    *,
+    changed: str | None = None,
+    refused: dict[str, str] | None = None,
+) -> Response:
+    """The members; `refused` holds a refused change's message, by the member it was about."""
+    me = caller.user.id if caller.user else None
+    # A refused change (the only owner, an owner's role by a non-owner) is refused by its
+    # service before it writes anything, so the page reads on in the same transaction.
     listed = await orgs.list_members(caller.ctx, caller.org)
     return render(
-        request, "admin/members.html", members=listed, roles=ROLES, changed=changed,
-        me=caller.user.id if caller.user else None,
+        request, "admin/members.html", status, members=listed, roles=ROLES, changed=changed,
+        me=me, refused=refused or {},
     )  # fmt: skip
 
 
@@ -78,9 +93,14 @@ async def change_role(request: Request, user_id: UUID, caller: MembersAdminPage)
         role = None
     if role is None:
         return see_other(request, f"/o/{caller.org.slug}/admin/members")
-    member = await orgs.change_role(
-        caller.ctx, caller.org, acting_role=caller.acting_role, user_id=user_id, role=role
-    )
+    try:
+        member = await orgs.change_role(
+            caller.ctx, caller.org, acting_role=caller.acting_role, user_id=user_id, role=role
+        )
+    except Problem as problem:  # the only owner, or an owner's role by a non-owner
+        return await _members_page(
+            request, caller, problem.status, refused=_refusal(problem, user_id)
+        )
     return see_other(
         request, f"/o/{caller.org.slug}/admin/members?changed={member.membership.user_id}"
     )
@@ -88,10 +108,23 @@ async def change_role(request: Request, user_id: UUID, caller: MembersAdminPage)
 
 @router.post("/o/{org}/admin/members/{user_id}/remove")
 async def remove_member(request: Request, user_id: UUID, caller: MembersAdminPage) -> Response:
-    await orgs.remove_member(
-        caller.ctx, caller.org, acting_role=caller.acting_role, user_id=user_id
-    )
+    try:
+        await orgs.remove_member(
+            caller.ctx, caller.org, acting_role=caller.acting_role, user_id=user_id
+        )
+    except Problem as problem:
+        if problem.status == 404:
+            raise
+        return await _members_page(
+            request, caller, problem.status, refused=_refusal(problem, user_id)
+        )
     return see_other(request, f"/o/{caller.org.slug}/admin/members")
+
+
+def _refusal(problem: Problem, user_id: UUID) -> dict[str, str]:
+    """A refused change, said beside the member it was about: what the rule is and what to do."""
+    words = f"{problem.title}. {problem.detail}" if problem.detail else problem.title
+    return {str(user_id): sentence(words)}
 
 
 async def _invitations_page(

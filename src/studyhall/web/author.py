@@ -22,7 +22,7 @@ from studyhall.kit.etag import etag
 from studyhall.orgs.permissions import OrgCaller
 from studyhall.web import question_form
 from studyhall.web.access import AuthorPage, BankPage, PageRoute, ReviewerPage, see_other
-from studyhall.web.forms import form_of
+from studyhall.web.forms import form_of, person_text, sentence
 from studyhall.web.rendering import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -161,9 +161,11 @@ async def create_question(request: Request, track_id: UUID, caller: AuthorPage) 
 
 def _problem(problem: Problem, form: dict[str, str]) -> dict[str, str]:
     if not problem.errors:
-        return {"form": problem.detail or problem.title}
+        return {"form": sentence(problem.detail or problem.title)}
     kind = form.get("type", "")
-    return {question_form.problem_field(e.field, kind): e.message for e in problem.errors}
+    return {
+        question_form.problem_field(e.field, kind): person_text(e.message) for e in problem.errors
+    }
 
 
 @router.get("/o/{org}/questions/{question_id}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
@@ -14,7 +16,9 @@ from studyhall.accounts import passwords
 from studyhall.accounts import service as accounts
 from studyhall.accounts.permissions import SESSION_COOKIE
 from studyhall.accounts.schemas import RegisterRequest
+from studyhall.config import Settings
 from studyhall.kit.errors import Problem
+from studyhall.kit.security import keyed_digest
 from studyhall.kit.transaction import write_unit, writes_apart
 from studyhall.orgs import invitations
 from studyhall.orgs import service as orgs
@@ -41,12 +45,16 @@ async def landing(request: Request, ctx: AnyPage) -> Response:
 
 @router.get("/sign-up")
 async def sign_up_form(
-    request: Request, ctx: AnyPage, next: Annotated[str | None, Query(max_length=500)] = None
+    request: Request,
+    ctx: AnyPage,
+    next: Annotated[str | None, Query(max_length=500)] = None,
+    email: Annotated[str | None, Query(max_length=320)] = None,
 ) -> Response:
+    """The sign-up form; from an invitation, its address is filled in (`email`)."""
     return render(
         request,
         "sign_up.html",
-        values={},
+        values={"email": email or ""},
         errors={},
         next=_safe_next(next),
         rules=password_rules("", ""),
@@ -64,8 +72,14 @@ async def sign_up(request: Request, ctx: AnyPage) -> Response:
             password=form.get("password", ""),
             display_name=form.get("display_name", "").strip(),
         )
-        await accounts.register(
+        user = await accounts.register(
             ctx, email=body.email, password=body.password, display_name=body.display_name
+        )
+        # Signed in at once: the password was just chosen, asking for it again proves nothing.
+        settings = request.app.state.settings
+        found = accounts.Credentials(keyed_digest(ctx.secret_key, user.email), user, valid=True)
+        signed_in = await accounts.record_login(
+            ctx, found, policy=_login_policy(settings), session_ttl=_session_ttl(settings)
         )
     except ValidationError as exc:
         return render(
@@ -88,7 +102,33 @@ async def sign_up(request: Request, ctx: AnyPage) -> Response:
             next=target,
             rules=password_rules(form.get("password", ""), form.get("email", "")),
         )
-    return see_other(request, f"/sign-in?created=1&next={quote(target, safe='')}")
+    response = see_other(request, target)
+    _set_session_cookie(response, signed_in.token, settings)
+    return response
+
+
+def _login_policy(settings: Settings) -> accounts.ThrottlePolicy:
+    return accounts.ThrottlePolicy(
+        window=timedelta(seconds=settings.login_window_seconds),
+        max_per_account=settings.login_max_failures_per_account,
+        max_per_address=settings.login_max_failures_per_address,
+    )
+
+
+def _session_ttl(settings: Settings) -> timedelta:
+    return timedelta(hours=settings.session_ttl_hours)
+
+
+def _set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(_session_ttl(settings).total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.is_production,
+        path="/",
+    )
 
 
 def password_rules(password: str, email: str) -> list[tuple[str, bool]]:
@@ -115,10 +155,12 @@ async def sign_in_form(
     ctx: AnyPage,
     next: Annotated[str | None, Query(max_length=500)] = None,
     created: bool = False,
+    email: Annotated[str | None, Query(max_length=320)] = None,
 ) -> Response:
     return render(
-        request, "sign_in.html", values={}, error=None, next=_safe_next(next), created=created
-    )
+        request, "sign_in.html", values={"email": email or ""}, error=None,
+        next=_safe_next(next), created=created,
+    )  # fmt: skip
 
 
 @router.post("/sign-in")
@@ -127,12 +169,8 @@ async def sign_in(request: Request, ctx: AnyPage) -> Response:
     form = await form_of(request)
     settings = request.app.state.settings
     target = _safe_next(form.get("next"))
-    policy = accounts.ThrottlePolicy(
-        window=timedelta(seconds=settings.login_window_seconds),
-        max_per_account=settings.login_max_failures_per_account,
-        max_per_address=settings.login_max_failures_per_address,
-    )
-    ttl = timedelta(hours=settings.session_ttl_hours)
+    policy = _login_policy(settings)
+    ttl = _session_ttl(settings)
     email = form.get("email", "")[:320]
     try:
         found = await accounts.check_credentials(
@@ -157,15 +195,7 @@ async def sign_in(request: Request, ctx: AnyPage) -> Response:
             created=False,
         )
     response = see_other(request, target)
-    response.set_cookie(
-        SESSION_COOKIE,
-        signed_in.token,
-        max_age=int(ttl.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=settings.is_production,
-        path="/",
-    )
+    _set_session_cookie(response, signed_in.token, settings)
     return response
 
 
@@ -241,7 +271,9 @@ async def create_org(request: Request, caller: SignedInPage) -> Response:
     if not _may_create_org(request, caller):
         raise orgs.OrgCreationRestricted()
     form = await form_of(request)
-    values = {"name": form.get("name", ""), "slug": form.get("slug", "").strip().lower()}
+    name = form.get("name", "")
+    # Left empty (or without JavaScript, which fills it in as the name is typed): from the name.
+    values = {"name": name, "slug": form.get("slug", "").strip().lower() or slug_from(name)}
     try:
         body = OrgCreate.model_validate(values)
         org = await orgs.create_org(caller.ctx, owner=caller.user, slug=body.slug, name=body.name)
@@ -255,6 +287,14 @@ async def create_org(request: Request, caller: SignedInPage) -> Response:
             request, caller, 409, values=values, errors=problem_errors(problem, "slug")
         )
     return see_other(request, f"/o/{org.slug}")
+
+
+def slug_from(name: str) -> str:
+    """The short name an organisation's name suggests: `Élan Vital School` -> `elan-vital-school`
+    (accents dropped, anything but letters and digits a dash; app.js does the same as you
+    type). Empty when no Latin letter or digit is left: then the person writes one."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:64].rstrip("-")
 
 
 @router.get("/invite")

@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 import string
 from typing import Any
+from uuid import UUID
 
 from pydantic import ValidationError
 
 from studyhall.bank.content import QuestionContent, QuestionType
+from studyhall.web.forms import lower_first, person_message
 
 TYPES = [
     (QuestionType.SINGLE_CHOICE, "Single choice"),
@@ -198,25 +200,38 @@ def parse(form: dict[str, str]) -> tuple[QuestionContent | None, dict[str, str]]
         for number, line in enumerate(_lines(form.get("pairs", "")), start=1):
             if "=>" not in line:  # `->`, `=`, a tab: the premise would have no response
                 return None, {"pairs": f"Write each pair as premise => response (line {number})."}
+    # The topic is a choice from the syllabus: none chosen is said beside it, with the rest.
+    errors = {} if _is_uuid(form.get("topic_id", "")) else {"topic_id": NO_TOPIC}
     try:
-        return QuestionContent.model_validate(content_from_form(form)), {}
+        content = QuestionContent.model_validate(content_from_form(form))
     except ValidationError as exc:
-        return None, errors_by_field(exc, form.get("type", ""))
+        return None, {**errors, **errors_by_field(exc, form.get("type", ""))}
+    return (None, errors) if errors else (content, {})
+
+
+NO_TOPIC = "Choose the topic this question is about."
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def errors_by_field(exc: ValidationError, kind: str) -> dict[str, str]:
     errors: dict[str, str] = {}
     for error in exc.errors():
         loc = [str(p) for p in error["loc"]]
-        message = str(error["msg"]).removeprefix("Value error, ")
+        message = person_message(error)
         if loc and loc[0] == "body":
             part = loc[2] if len(loc) > 2 else ""
             name = FIELD_OF_BODY_PART.get(part, TYPE_FIELD.get(kind, "type"))
             if part in LABEL_OF_BODY_PART:
-                message = f"{LABEL_OF_BODY_PART[part]}: {message}"
-            where = " ".join(loc[3:])
-            if where:
-                message = f"{message} (line {int(loc[3]) + 1})" if loc[3].isdigit() else message
+                message = f"{LABEL_OF_BODY_PART[part]}: {lower_first(message)}"
+            if len(loc) > 3 and loc[3].isdigit():
+                message = f"{message.removesuffix('.')} (line {int(loc[3]) + 1})."
         else:
             name = loc[0] if loc else "form"
         errors.setdefault(name, message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import zoneinfo
 from datetime import UTC, datetime, tzinfo
 from functools import cache
@@ -12,7 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -143,6 +144,28 @@ def _local_time(context: Context, value: datetime, date_only: bool = False) -> s
 
 
 env.filters["local_time"] = _local_time
+
+
+def _code_spans(text: str) -> Markup:
+    """Plain text whose `backticked` names (an API's message) are shown as code, not as
+    Markdown's backticks; everything else escaped."""
+    escaped = str(escape(text))
+    return Markup(re.sub(r"`([^`<>]+)`", r"<code>\1</code>", escaped))  # noqa: S704 (escaped)
+
+
+env.filters["code_spans"] = _code_spans
+
+
+def _email_breaks(email: str) -> Markup:
+    """An address that may wrap only before its @ and after its dots, never mid-word or at a
+    hyphen (which would read as a hyphenation): a phone's member card is narrower than a long
+    address. The parts between are kept whole; the text copied is the address unchanged."""
+    parts = re.split(r"(?<=\.)|(?=@)", email)
+    spans = "<wbr>".join(f'<span class="nobr">{escape(p)}</span>' for p in parts if p)
+    return Markup(spans)  # noqa: S704 (every part escaped)
+
+
+env.filters["email_breaks"] = _email_breaks
 
 
 def theme_of(request: Request) -> str:

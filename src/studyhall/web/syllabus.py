@@ -119,8 +119,8 @@ async def _form(
 
 @router.get("/o/{org}/tracks/new")
 async def new_track(request: Request, caller: TracksPage) -> Response:
-    defaults = {"exam_length": "20", "time_limit_minutes": "30", "passing_score": "70",
-                "topics": "First topic | 60\nSecond topic | 40"}  # fmt: skip
+    # The syllabus starts empty: an example shows as a placeholder, never as topics to delete.
+    defaults = {"exam_length": "20", "time_limit_minutes": "30", "passing_score": "70"}
     return await _form(request, caller, defaults, {})
 
 

@@ -44,6 +44,19 @@
       }
       ticked = null;
     });
+    // A short name (slug) follows the name typed until the person edits it themselves; the
+    // server makes the same one from the name when it comes empty.
+    document.querySelectorAll("[data-slug-from]").forEach(function (slug) {
+      var source = document.getElementById(slug.getAttribute("data-slug-from"));
+      if (!source) return;
+      var derive = function (name) {
+        return name.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+          .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
+      };
+      var own = slug.value !== "" && slug.value !== derive(source.value);
+      slug.addEventListener("input", function () { own = slug.value !== ""; });
+      source.addEventListener("input", function () { if (!own) slug.value = derive(source.value); });
+    });
     var button = document.getElementById("theme-toggle");
     if (!button) return;
     button.addEventListener("click", function () {
