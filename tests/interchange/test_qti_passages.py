@@ -113,3 +113,26 @@ def test_a_passage_the_file_does_not_hold_refuses_the_item_with_its_name() -> No
         "the item reads a shared passage ('../stimuli/fog.xml') that this file does not hold: "
         "import the whole package"
     )
+
+
+def test_included_shared_content_is_part_of_the_stem() -> None:
+    include = '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="../shared/intro.xml"/>'
+    item = item30("one", "x", "").replace(b"<p>x</p>", f"{include}<p>Which animal?</p>".encode())
+    intro = f'<div xmlns="{V30}"><p>{POEM}</p></div>'.encode()
+    manifest = MANIFEST30.replace(b'<dependency identifierref="fog"/>', b"")
+    package = zipped({
+        "imsmanifest.xml": manifest, "items/one.xml": item, "shared/intro.xml": intro,
+        "items/two.xml": item30("two", "Plain", ""), "stimuli/fog.xml": STIMULUS30,
+    })  # fmt: skip
+    one, _ = qti.parse_package(package, "pkg.zip")
+    assert isinstance(one, Parsed)
+    assert one.stem == f"{POEM}\n\nWhich animal?"
+
+
+def test_a_root_that_is_no_item_is_named_for_an_author() -> None:
+    found = qti.parse_item(STIMULUS30, Where("fog.xml"))
+    assert isinstance(found, Rejected)
+    assert found.reason == (
+        "this file is a qti-assessment-stimulus, not a QTI item (assessmentItem or "
+        "qti-assessment-item): import the package that uses it"
+    )

@@ -124,7 +124,17 @@ def parse_item(
     their path relative to it."""
     root = parse_bytes(data, where)
     if name(root) != "assessmentitem":
-        return Rejected(where, f"the root is <{local(root.tag)}>, not an assessment item")
+        what = local(root.tag)
+        advice = (
+            "import the package that uses it"
+            if name(root) in ("assessmentstimulus", "assessmenttest", "assessmentsection")
+            else "check that this is the file you meant"
+        )
+        return Rejected(
+            where,
+            f"this file is a {what}, not a QTI item (assessmentItem or qti-assessment-item): "
+            + advice,
+        )
     try:
         item = _item(root, where, Reading(Files.of(files)))
     except _Refused as refused:
@@ -289,6 +299,10 @@ def _text(element: Element, reading: Reading, skip: Element | None) -> str:
             parts.append(_image(child, reading))
         elif kind == "object":
             parts.append(_object(child, reading))
+        elif kind == "include":  # XInclude of shared content
+            passage = _passage_root(attr(child, "href"), reading, "includes")
+            inner = _text(passage, reading.within(attr(child, "href")), None)
+            parts.append(f"\n\n{inner}\n\n")
         elif kind in ("audio", "video"):
             _audio_or_video(child, reading)
         elif kind == "br":

@@ -154,18 +154,26 @@ def _true_false_xml(body: dict[str, Any]) -> tuple[str, str, str]:
 def _numeric_xml(body: dict[str, Any]) -> tuple[str, str, str]:
     if body.get("value") is not None:
         value, tolerance = body["value"], body.get("tolerance") or 0.0
+        low, high = value - tolerance, value + tolerance
     else:
         value, tolerance = (body["min"] + body["max"]) / 2, (body["max"] - body["min"]) / 2
-    # No standard template compares within a tolerance: the processing is written out.
+        low, high = body["min"], body["max"]
+    # No standard template compares within a tolerance: the processing is written out. The
+    # tolerance is said twice: as `equal` with an absolute tolerance (what the spec offers,
+    # and where our reader finds it exactly) or'd with low <= answer <= high, for players
+    # that do not implement tolerance modes (several do not).
+    response = '<qti-variable identifier="RESPONSE"/>'
+    within = (
+        f'<qti-or><qti-equal tolerance-mode="absolute" tolerance="{number(tolerance)} '
+        f'{number(tolerance)}">{response}<qti-correct identifier="RESPONSE"/></qti-equal>'
+        f'<qti-and><qti-gte>{response}<qti-base-value base-type="float">{number(low)}'
+        f"</qti-base-value></qti-gte><qti-lte>{response}"
+        f'<qti-base-value base-type="float">{number(high)}</qti-base-value></qti-lte>'
+        "</qti-and></qti-or>"
+    )
     processing = (
-        "<qti-response-condition><qti-response-if>"
-        f'<qti-equal tolerance-mode="absolute" tolerance="{number(tolerance)} {number(tolerance)}">'
-        '<qti-variable identifier="RESPONSE"/><qti-correct identifier="RESPONSE"/></qti-equal>'
-        '<qti-set-outcome-value identifier="SCORE"><qti-base-value base-type="float">1'
-        "</qti-base-value></qti-set-outcome-value></qti-response-if><qti-response-else>"
-        '<qti-set-outcome-value identifier="SCORE"><qti-base-value base-type="float">0'
-        "</qti-base-value></qti-set-outcome-value></qti-response-else>"
-        "</qti-response-condition>"
+        f"<qti-response-condition><qti-response-if>{within}{_score('1')}</qti-response-if>"
+        f"<qti-response-else>{_score('0')}</qti-response-else></qti-response-condition>"
     )
     return (
         _declare("single", "float", [number(value)]),
