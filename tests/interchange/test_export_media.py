@@ -1,6 +1,6 @@
 """Exports carry the media their questions show, and imports resolve them into the importing
-organisation: Moodle XML as base64 `<file>`s behind @@PLUGINFILE@@, GIFT, CSV and JSON as a
-zip with a `media/` folder. A link that cannot be resolved is a warning, not a broken image."""
+organisation: Moodle XML as base64 `<file>`s behind @@PLUGINFILE@@, QTI as files in its
+package, GIFT, CSV and JSON as a zip with a `media/` folder. A link that cannot be resolved is a warning, not a broken image."""
 
 from __future__ import annotations
 
@@ -92,10 +92,18 @@ async def test_exports_carry_media_and_imports_resolve_it_in_another_org(
     boss, copy = await other_org(client)
     base = f"/api/v1/orgs/acme/tracks/{track['id']}/export"
     for fmt, inner in [("gift", "questions.gift"), ("csv", "questions.csv"),
-                       ("json", "questions.json"), ("moodle_xml", None)]:  # fmt: skip
+                       ("json", "questions.json"), ("moodle_xml", None),
+                       ("qti", "imsmanifest.xml")]:  # fmt: skip
         exported = await client.get(base, params={"format": fmt}, headers=author.auth)
         assert exported.status_code == 200, exported.text
-        if inner is None:
+        if fmt == "qti":
+            package = zipfile.ZipFile(io.BytesIO(exported.content))
+            images = [n for n in package.namelist() if n.startswith("items/media/")]
+            assert images, package.namelist()
+            manifest = package.read("imsmanifest.xml").decode()
+            assert all(f'<file href="{n}"/>' in manifest for n in images)
+            name, data = "bank-qti.zip", exported.content
+        elif inner is None:
             assert "<file name=" in exported.text
             name, data = "bank.xml", exported.content
         else:

@@ -176,10 +176,11 @@ def write(
     media: Mapping[str, MediaFile] | None = None,
 ) -> tuple[bytes, list[str]]:
     """The exported file, and why any question was left out. Moodle XML embeds `media` (the
-    questions' media files, by id); the zip of the other text formats is `media_bundle`'s."""
+    questions' media files, by id) and a QTI package carries them; the zip of the other text
+    formats is `media_bundle`'s."""
     skipped: list[tuple[Exported, str]] = []
     if fmt is ExportFormat.QTI:
-        return qti_write.render_package(questions), []
+        return qti_write.render_package(questions, media), []
     if fmt is ExportFormat.GIFT:
         text, skipped = gift.render(questions)
         data = text.encode()

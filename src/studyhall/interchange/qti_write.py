@@ -7,6 +7,11 @@ modal feedback that carries the explanation, so a player shows it. Choice ids th
 XML names get a QTI-safe name. Topic and tags go into each resource's metadata as IEEE LOM (a
 classification whose taxon path is the topic's names, keywords for tags), where the QTI 3.0
 package schema allows metadata; the reader in `qti` reads them back.
+
+Images a question shows (`![alt](media:<uuid>)`) travel in the package: each file once, in
+`items/media/<uuid>.<ext>`, shown by an `<img>` relative to the item and listed among the
+files of every resource that shows it, so another organisation's import (or any QTI player)
+finds it. A link whose file is not carried keeps its Markdown text, for the reader to report.
 """
 
 from __future__ import annotations
@@ -15,11 +20,12 @@ import io
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from studyhall.interchange.items import Exported
+from studyhall.interchange.media_bundle import IMAGE_LINK, MediaFile
 from studyhall.interchange.qti import TAXONOMY
 from studyhall.interchange.qti_math import rich
 from studyhall.interchange.textutil import number
@@ -241,19 +247,29 @@ _WRITERS = {
 }  # fmt: skip
 
 
-def render_package(questions: Iterable[Exported]) -> bytes:
-    """A QTI 3.0 content package: one item file per question and the manifest."""
+def render_package(
+    questions: Iterable[Exported], media: Mapping[str, MediaFile] | None = None
+) -> bytes:
+    """A QTI 3.0 content package: one item file per question, the media they show, and the
+    manifest."""
     out = io.BytesIO()
     resources: list[str] = []
+    packed: set[str] = set()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
         for count, item in enumerate(questions, start=1):
             identifier = f"q{count}"
             href = f"items/{identifier}.xml"
-            package.writestr(href, render_item(identifier, item.content))
+            xml, shown = _with_images(render_item(identifier, item.content), media or {})
+            package.writestr(href, xml)
+            for file in shown:
+                if file.name not in packed:
+                    package.writestr(f"items/{MEDIA_DIR}{file.name}", file.data)
+                    packed.add(file.name)
+            files = "".join(f'<file href="items/{MEDIA_DIR}{f.name}"/>' for f in shown)
             metadata = _lom(item.topic, item.content.get("tags", []))
             resources.append(
                 f'<resource identifier="{identifier}" type="imsqti_item_xmlv3p0" '
-                f'href="{href}">{metadata}<file href="{href}"/></resource>'
+                f'href="{href}">{metadata}<file href="{href}"/>{files}</resource>'
             )
         package.writestr(
             "imsmanifest.xml",
@@ -263,6 +279,26 @@ def render_package(questions: Iterable[Exported]) -> bytes:
             f"<resources>{''.join(resources)}</resources></manifest>\n",
         )
     return out.getvalue()
+
+
+MEDIA_DIR = "media/"
+
+
+def _with_images(xml: str, media: Mapping[str, MediaFile]) -> tuple[str, list[MediaFile]]:
+    """The item with each carried image link as an `<img>` beside it in the package. The
+    Markdown arrives escaped for XML, and `[`, `]`, `(`, `)`, `!` and `:` survive escaping, so
+    the links are found in the item as written."""
+    shown: dict[str, MediaFile] = {}
+
+    def image(found: re.Match[str]) -> str:
+        file = media.get(found.group(2).lower())
+        if file is None:
+            return found.group(0)
+        shown[file.name] = file
+        alt = found.group(1).replace('"', "&quot;")
+        return f'<img src="{MEDIA_DIR}{file.name}" alt="{alt}"/>'
+
+    return IMAGE_LINK.sub(image, xml), list(shown.values())
 
 
 def _lom(topic: list[str], tags: list[str]) -> str:
