@@ -14,8 +14,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from studyhall.bank.content import Body
 from studyhall.exams.scoring import correct_answer, score_answer
-from studyhall.interchange import gift, moodle_xml
-from studyhall.interchange.items import Exported, Parsed
+from studyhall.interchange import gift, moodle_xml, qti
+from studyhall.interchange.items import Exported, Parsed, Where
 
 BODY = TypeAdapter(Body)
 
@@ -129,3 +129,23 @@ def test_csv_carries_partial_credit_and_a_literal_percent() -> None:
     text = "".join(csv_format.render([exported(accepted)]))
     assert "%50% Kitten" in text
     assert only(list(csv_format.parse(text))).body["accepted_answers"] == accepted
+
+
+def test_qti_mapped_values_below_the_top_are_partial_credit() -> None:
+    # map_response scores a text entry by its mapped value: "Kitten" earns half the marks.
+    xml = b"""<assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="pet"
+      title="pet" adaptive="false" timeDependent="false">
+      <responseDeclaration identifier="RESPONSE" cardinality="single" baseType="string">
+        <correctResponse><value>Cat</value></correctResponse>
+        <mapping defaultValue="0"><mapEntry mapKey="Cat" mappedValue="2"/>
+          <mapEntry mapKey="Kitten" mappedValue="1"/><mapEntry mapKey="Dog" mappedValue="0"/>
+        </mapping></responseDeclaration>
+      <outcomeDeclaration identifier="SCORE" cardinality="single" baseType="float"/>
+      <itemBody><p>Name a pet that purrs <textEntryInteraction responseIdentifier="RESPONSE"/>
+      </p></itemBody>
+      <responseProcessing template="http://www.imsglobal.org/question/qti_v2p1/rptemplates/map_response"/>
+    </assessmentItem>"""
+    item = qti.parse_item(xml, Where("pet.xml"))
+    assert isinstance(item, Parsed), item
+    assert item.body["accepted_answers"] == [{"text": "Cat"}, {"text": "Kitten", "credit": 0.5}]
+    assert score_answer(BODY.validate_python(item.body), {"text": "kitten"}) == 0.5

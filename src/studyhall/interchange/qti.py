@@ -265,6 +265,27 @@ def _correct(declaration: Element, *, with_mapping: bool = False) -> list[str]:
     return values
 
 
+def _credited(values: list[str], declaration: Element) -> list[dict[str, Any]]:
+    """Accepted answers with their share of the marks. map_response scores a reply by its
+    mapped value, so a key mapped to half the top value is worth half the marks (never full
+    credit); the correct response's own values are fully right."""
+    correct = first(declaration, "correctresponse")
+    right = (
+        {squash(v.text) for v in descendants(correct, "value")} if correct is not None else set()
+    )
+    mapping = first(declaration, "mapping")
+    mapped = {
+        attr(e, "mapKey"): _float(attr(e, "mappedValue", "0"))
+        for e in (descendants(mapping, "mapentry") if mapping is not None else [])
+    }
+    top = max([v for k, v in mapped.items() if k in right or v > 0] or [1.0])
+    out: list[dict[str, Any]] = []
+    for value in values:
+        credit = 1.0 if value in right or top <= 0 else min(1.0, mapped.get(value, top) / top)
+        out.append({"text": value} if credit >= 1 else {"text": value, "credit": round(credit, 4)})
+    return out
+
+
 def _float(value: str) -> float:
     try:
         return float(value)
@@ -403,7 +424,7 @@ def _text_entry(
         )
     body: dict[str, Any] = {
         "type": "short_text",
-        "accepted_answers": [{"text": v} for v in dict.fromkeys(values)],
+        "accepted_answers": _credited(values, declaration),
         "case_sensitive": case_sensitive,
     }
     if pattern := attr(interaction, "patternMask"):
