@@ -157,8 +157,11 @@ MEDIA_ROUTES = ("/api/v1/orgs/{org}/media", "/o/{org}/media")
 
 def upload_limits(settings: Settings) -> dict[tuple[str, str], int]:
     """The body limit of each upload route; every other route has `body_max_bytes`."""
-    imports = settings.import_max_bytes + interchange_endpoints.ENVELOPE
-    media = settings.media_max_bytes + media_endpoints.ENVELOPE
+    # A backstop at twice the route's own limit (the file plus its envelope): the route's
+    # check, made as each chunk arrives, always comes first and answers with its own, more
+    # telling problem (import-too-large, media-too-large), whatever the chunk size.
+    imports = 2 * (settings.import_max_bytes + interchange_endpoints.ENVELOPE)
+    media = 2 * (settings.media_max_bytes + media_endpoints.ENVELOPE)
     limits = {("POST", path): imports for path in IMPORT_ROUTES}
     limits.update({("POST", path): media for path in MEDIA_ROUTES})
     return limits

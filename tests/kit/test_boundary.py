@@ -36,27 +36,31 @@ def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]
 
 
 def text_fields(
-    document: dict[str, Any], schema: dict[str, Any], path: tuple[str | int, ...] = ()
+    document: dict[str, Any],
+    schema: dict[str, Any],
+    path: tuple[str | int, ...] = (),
+    wanted: tuple[str, ...] = ("string",),
 ) -> Iterator[tuple[str | int, ...]]:
-    """The path of every string in a request schema (through objects, arrays and unions;
-    an array's first item stands for all; a free-form object gets a key of our own)."""
+    """The path of every string (or other `wanted` type) in a request schema (through
+    objects, arrays and unions; an array's first item stands for all; a free-form object
+    gets a key of our own)."""
     if len(path) > 8:
         return
     schema = _resolve(document, schema)
     for union in ("anyOf", "oneOf", "allOf"):
         for variant in schema.get(union, []):
-            yield from text_fields(document, variant, path)
+            yield from text_fields(document, variant, path, wanted)
     kind = schema.get("type")
-    if kind == "string":
+    if kind in wanted:
         yield path
     elif kind == "array" and "items" in schema:
-        yield from text_fields(document, schema["items"], (*path, 0))
+        yield from text_fields(document, schema["items"], (*path, 0), wanted)
     elif kind == "object" or "properties" in schema:
         for name, sub in schema.get("properties", {}).items():
-            yield from text_fields(document, sub, (*path, name))
+            yield from text_fields(document, sub, (*path, name), wanted)
         extra = schema.get("additionalProperties")
         if isinstance(extra, dict):
-            yield from text_fields(document, extra, (*path, "key"))
+            yield from text_fields(document, extra, (*path, "key"), wanted)
 
 
 def _with(body: Any, path: tuple[str | int, ...], value: str) -> Any:
@@ -231,3 +235,31 @@ async def _the_org_still_answers(client: httpx.AsyncClient, world: World) -> Non
     ):
         response = await client.get(url, headers=owner)
         assert response.status_code == 200, f"{url}: {response.text[:200]}"
+
+
+def _json_bodies(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            if method in WRITES and "application/json" in content:
+                yield method, path, content["application/json"]["schema"]
+
+
+async def test_no_number_of_any_write_takes_true_or_false(client: httpx.AsyncClient) -> None:
+    """JSON's booleans are not numbers: `false` is not 0 seconds, nor a maximum of 0."""
+    world = await build_world(client)
+    owner = world.members[Role.OWNER].auth
+    document = await _document(client)
+    wrong, walked = [], []
+    for method, path, schema in _json_bodies(document):
+        params, sample = _sample(world, method, path)
+        for field in dict.fromkeys(text_fields(document, schema, (), ("integer", "number"))):
+            walked.append(f"{path} {field}")
+            response = await client.request(
+                method, _url(path, params), json=_with(sample, field, False), headers=owner
+            )
+            if problem := _names_field(response, _field("body", field)):
+                wrong.append(f"{method.upper()} {path} body.{field}: {problem}")
+    assert any("time_spent_ms" in w for w in walked), walked
+    assert any("max" in w for w in walked), walked
+    assert not wrong, "\n".join(wrong)

@@ -132,13 +132,60 @@ async def _body_text(request: Request, route: APIRoute | None) -> list[tuple[str
     if kind != "application/json" and not kind.endswith("+json"):
         return []
     raw = await request.body()  # read already by the route, before its dependencies
-    if not _JSON_ESCAPE.search(raw):
+    texts, flags = _JSON_ESCAPE.search(raw), b"true" in raw or b"false" in raw
+    if not (texts or flags):
         return []
     try:
         document = json.loads(raw)
     except ValueError:
         return []  # malformed JSON: the route's own validation says so
-    return list(_json_text(document, "body"))
+    errors = list(_json_text(document, "body")) if texts else []
+    if flags and (schema := _body_schema(request, route)) is not None:
+        openapi = request.app.openapi()
+        errors += _flags_as_numbers(openapi, schema, document, "body")
+    return errors
+
+
+def _body_schema(request: Request, route: APIRoute) -> dict[str, Any] | None:
+    """The JSON schema of the route's body, from the app's OpenAPI document."""
+    operation = request.app.openapi()["paths"].get(route.path, {}).get(request.method.lower())
+    content = (operation or {}).get("requestBody", {}).get("content", {})
+    schema: dict[str, Any] | None = content.get("application/json", {}).get("schema")
+    return schema
+
+
+def _variants(document: dict[str, Any], schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """The schema and its union members, references resolved."""
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    found = [schema]
+    for union in ("anyOf", "oneOf", "allOf"):
+        for member in schema.get(union, []):
+            found += _variants(document, member)
+    return found
+
+
+def _flags_as_numbers(
+    document: dict[str, Any], schema: dict[str, Any], value: Any, where: str
+) -> Iterator[tuple[str, str]]:
+    """`true`/`false` where the schema wants a number: JSON says a boolean is not a number,
+    though pydantic's lax mode would read it as 1 or 0."""
+    variants = _variants(document, schema)
+    kinds = {variant.get("type") for variant in variants}
+    if isinstance(value, bool):
+        if kinds & {"integer", "number"} and "boolean" not in kinds:
+            yield where, "must be a number, not true or false"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            for variant in variants:
+                if (sub := variant.get("properties", {}).get(key)) is not None:
+                    yield from _flags_as_numbers(document, sub, item, f"{where}.{key}")
+                    break
+    elif isinstance(value, list):
+        items = [v["items"] for v in variants if isinstance(v.get("items"), dict)]
+        for index, item in enumerate(value):
+            if items:
+                yield from _flags_as_numbers(document, items[0], item, f"{where}.{index}")
 
 
 async def check_request(request: Request) -> None:
