@@ -164,7 +164,7 @@ async def test_a_session_leaves_json_lines_with_request_ids_and_no_secrets(
             "/api/v1/auth/login", json={"email": email, "password": "wrong-horse-battery-9"}
         ),
     ]
-    assert [r.status_code for r in responses] == [201, 200, 401]
+    assert [r.status_code for r in responses] == [202, 200, 401]
     token = responses[1].json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
     responses += [
