@@ -46,3 +46,18 @@ async def test_an_invited_address_is_filled_in_and_the_invitation_follows(
     assert made.status_code == 303
     back = await client.get(made.headers["location"])
     assert "Accept and join" in back.text
+
+
+async def test_the_sign_up_form_is_throttled_like_the_api(client: httpx.AsyncClient) -> None:
+    """Without email to confirm an address, the form must say when one is taken (the person
+    should sign in instead), so asking about one address is throttled as the API's sign-up is:
+    five tries an address within the login window, then 429 with the wait."""
+    fields = {"email": "taken@example.com", "password": PASSWORD, "display_name": "T"}
+    first = await post_form(client, "/sign-up", fields)
+    assert first.status_code == 303
+    client.cookies.clear()
+    answers = [(await post_form(client, "/sign-up", fields)).status_code for _ in range(5)]
+    assert answers[:4] == [409] * 4, answers
+    assert answers[4] == 429, answers
+    refused = await post_form(client, "/sign-up", fields)
+    assert "Try again in" in refused.text

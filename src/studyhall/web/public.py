@@ -66,17 +66,23 @@ async def sign_up(request: Request, ctx: AnyPage) -> Response:
     form = await form_of(request)
     values = {k: form.get(k, "") for k in ("email", "display_name")}
     target = _safe_next(form.get("next"))
+    settings = request.app.state.settings
+    user = None
     try:
         body = RegisterRequest(
             email=form.get("email", ""),
             password=form.get("password", ""),
             display_name=form.get("display_name", "").strip(),
         )
+        # With no email to confirm an address, the form says when one is taken (the person
+        # should sign in instead); asking about addresses is throttled as the API's sign-up is.
+        await accounts.throttle_registration(
+            ctx, email=body.email, policy=_registration_policy(settings)
+        )
         user = await accounts.register(
             ctx, email=body.email, password=body.password, display_name=body.display_name
         )
         # Signed in at once: the password was just chosen, asking for it again proves nothing.
-        settings = request.app.state.settings
         found = accounts.Credentials(keyed_digest(ctx.secret_key, user.email), user, valid=True)
         signed_in = await accounts.record_login(
             ctx, found, policy=_login_policy(settings), session_ttl=_session_ttl(settings)
@@ -92,7 +98,10 @@ async def sign_up(request: Request, ctx: AnyPage) -> Response:
             rules=password_rules(form.get("password", ""), form.get("email", "")),
         )
     except Problem as problem:
-        await ctx.session.rollback()
+        if user is not None:
+            # An account made but not signed in is undone. Refusals before it keep the
+            # request's throttle marks, which the transaction then commits.
+            await ctx.session.rollback()
         return render(
             request,
             "sign_up.html",
@@ -105,6 +114,14 @@ async def sign_up(request: Request, ctx: AnyPage) -> Response:
     response = see_other(request, target)
     _set_session_cookie(response, signed_in.token, settings)
     return response
+
+
+def _registration_policy(settings: Settings) -> accounts.ThrottlePolicy:
+    return accounts.ThrottlePolicy(
+        window=timedelta(seconds=settings.login_window_seconds),
+        max_per_account=settings.registration_max_per_email,
+        max_per_address=settings.registration_max_per_address,
+    )
 
 
 def _login_policy(settings: Settings) -> accounts.ThrottlePolicy:
