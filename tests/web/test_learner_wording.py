@@ -30,3 +30,11 @@ async def test_an_empty_mistakes_page_says_so_once(
     assert main.count('class="card"') == 1
     assert "Nothing to retry yet" in main
     assert "No mistakes to show" not in main
+
+
+async def test_the_exam_screen_names_its_mode(client: httpx.AsyncClient, school: School) -> None:
+    await browser_sign_in(client, school.learner.email)
+    screen = (await client.get(await start_attempt(client, school, mode="simulation"))).text
+    heading = re.search(r"<h1>(.*?)</h1>", screen, re.S)
+    assert heading, screen[:2000]
+    assert "· Simulation" in heading.group(1)
