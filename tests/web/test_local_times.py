@@ -43,3 +43,20 @@ async def test_times_are_in_the_learners_zone_and_say_which(
     client.cookies.set("studyhall_tz", "Mars/Olympus_Mons")  # not a zone: UTC again
     assert (await _times(client, "/o/school/attempts"))[0] == "23 Nov 2026 09:00 UTC"
     assert running  # the running practice set is listed with the rest
+
+
+async def test_admin_and_author_pages_show_times_in_the_readers_zone(
+    client: httpx.AsyncClient, school: School
+) -> None:
+    await browser_sign_in(client, school.owner.email)
+    client.cookies.set("studyhall_tz", "Asia/Kolkata")
+    audit = await _times(client, "/o/school/admin/audit")
+    assert audit
+    assert all(t == "23 Nov 2026 14:30:00 IST" for t in audit), audit
+    invited = await client.post(
+        "/api/v1/orgs/school/invitations", json={"email": "x@example.com", "role": "learner"},
+        headers=school.owner.auth,
+    )  # fmt: skip
+    assert invited.status_code == 201
+    page = (await client.get("/o/school/admin/invitations")).text
+    assert re.search(r'data-label="Expires">30 Nov 2026<', page), page[:3000]

@@ -135,12 +135,16 @@ def zone_of(request: Request) -> tzinfo:
 
 
 @pass_context
-def _local_time(context: Context, value: datetime, date_only: bool = False) -> str:
-    """A time as the page's reader lives it: "23 Nov 2026 14:30 IST", or the date alone."""
+def _local_time(
+    context: Context, value: datetime, date_only: bool = False, seconds: bool = False
+) -> str:
+    """A time as the page's reader lives it: "23 Nov 2026 14:30 IST" (with seconds where a
+    log needs them), or the date alone."""
     local = value.astimezone(context.get("tz") or UTC)
     if date_only:
         return f"{local.day} {local:%b %Y}"
-    return f"{local:%d %b %Y %H:%M} {local.tzname() or 'UTC'}"
+    clock = "%H:%M:%S" if seconds else "%H:%M"
+    return f"{local:%d %b %Y {clock}} {local.tzname() or 'UTC'}"
 
 
 env.filters["local_time"] = _local_time
