@@ -151,6 +151,13 @@ ENTRIES: Entries = {
     ("POST", TRACK_IMPORTS + "/run"): (
         "org:questions:write",
         lambda w: ({"track_id": w.ids["track"], "import_id": w.ids["import"]}, form(w))),
+    ("POST", TRACK_IMPORTS + "/retry"): (
+        "org:questions:write",
+        lambda w: (
+            {"track_id": w.ids["track"], "import_id": w.ids["import"]},
+            form(w, default_topic=w.ids["topic"]),
+        ),
+    ),
     ("GET", "/invite"): ("public", lambda w: ({}, None)),
     ("GET", ADMIN + "/members"): ("org:members:read", lambda w: ({}, None)),
     ("POST", ADMIN + "/members/{user_id}/role"): (

@@ -84,3 +84,33 @@ async def test_the_question_page_shows_which_answers_earn_part_of_the_marks(
     page = await client.get(found.group(1))
     text = re.sub(r"<[^>]+>", "", page.text)
     assert "Cat, Kitten (50 % of the marks)" in text
+
+
+async def test_a_dry_run_refused_for_want_of_a_topic_can_be_tried_again_with_one(
+    client: httpx.AsyncClient, school: School, worker: Worker
+) -> None:
+    """With default settings a GIFT file without `$CATEGORY` is refused question by question;
+    the report then asks for the topic and tries the same file again, without a new upload."""
+    await browser_sign_in(client, school.author.email)
+    started = await upload(client, school, "plain.gift", PLAIN.encode(), dry_run="true")
+    await worker.run_until_idle()
+    first = (await client.get(started.headers["location"])).text
+    assert 'id="retry"' in first
+    assert "Topic for the 2 questions without one" in first
+    action = re.search(r'id="retry" action="([^"]+)"', first)
+    topic = re.search(
+        r'<select id="retry-topic"[^>]*>.*?<option value="([0-9a-f-]{36})">', first, re.S
+    )
+    assert action
+    assert topic
+    token = re.search(r'name="csrf_token" value="([^"]+)"', first)
+    assert token
+    again = await client.post(
+        action.group(1), data={"csrf_token": token.group(1), "default_topic": topic.group(1)}
+    )
+    assert again.status_code == 303, again.text[:2000]
+    await worker.run_until_idle()
+    second = (await client.get(again.headers["location"])).text
+    assert "Import for real" in second
+    assert 'id="retry"' not in second
+    assert "would write nothing" not in second

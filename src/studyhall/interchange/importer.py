@@ -154,16 +154,25 @@ class TopicResolver:
                 return next(iter(self.leaves))  # the track's only topic: nothing to choose
             return (
                 "the question has no category (GIFT `$CATEGORY:`, a CSV `topic`…): choose the "
-                "topic for questions without a category in the import form (`default_topic`)"
+                f"topic for questions without a category in the import form {ASK_FOR_TOPIC}"
             )
         return (
             f"the category {'/'.join(category)!r} matches no leaf topic of the track; add the "
             "topic, or choose the topic for questions without a category in the import form "
-            "(`default_topic`)"
+            f"{ASK_FOR_TOPIC}"
         )
 
     def path(self, topic_id: UUID) -> list[str]:
         return self.names.get(topic_id, [])
+
+
+# Ends every refusal that choosing a default topic would lift (the web page offers the choice).
+ASK_FOR_TOPIC = "(`default_topic`)"
+
+
+def wants_a_topic(reason: str | None) -> bool:
+    """Whether a refusal would go away with a topic chosen for questions without one."""
+    return bool(reason) and str(reason).endswith(ASK_FOR_TOPIC)
 
 
 # --- duplicates ---------------------------------------------------------------------------

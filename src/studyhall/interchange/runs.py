@@ -187,6 +187,25 @@ async def run_for_real(
     )  # fmt: skip
 
 
+async def retry_with_topic(
+    ctx: Context, org: Org, track_id: UUID, import_id: UUID, topic_id: UUID, *, data_dir: Path
+) -> ImportRun:
+    """A new dry run of a finished dry run's file, with `topic_id` for the questions that had
+    no topic (the file was uploaded once; the author only chose what was missing). The new
+    dry run takes the file over; 409 when the file is gone."""
+    dry = await get_run(ctx, org.id, track_id, import_id)
+    if not dry.options.get("dry_run") or dry.status != "done":
+        raise Conflict("Only a finished dry run can be tried again.")
+    if not is_kept(data_dir, dry):
+        raise Conflict("The file of this dry run is gone; upload it again.")
+    assert dry.file_key is not None
+    key, dry.file_key = dry.file_key, None
+    options = dataclasses.replace(options_of(dry, DEFAULT_MAX_ITEMS), default_topic=topic_id)
+    return await _enqueue(
+        ctx, org, dry.track_id, key, dry.filename, dry.size, ImportFormat(dry.format), options
+    )
+
+
 async def forget_old_dry_runs(ctx: Context, org_id: UUID, data_dir: Path) -> None:
     """Remove the files of the organisation's dry runs finished over `DRY_RUN_KEPT_FOR` ago."""
     old = (

@@ -34,7 +34,7 @@ from studyhall.web.access import (
     see_other,
     upload_caller,
 )
-from studyhall.web.forms import problem_errors
+from studyhall.web.forms import form_of, problem_errors
 from studyhall.web.rendering import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -175,17 +175,45 @@ async def import_status(
     syllabus = await tracks.get_syllabus(caller.ctx, caller.org.id, track_id)
     dry_run = bool(run.options.get("dry_run"))
     base = _base(caller, track_id)
+    kept = runs.is_kept(request.app.state.settings.data_dir, run)
+    wanting_topic = sum(importer.wants_a_topic(e.get("reason")) for e in _rows(run, "reject"))
+    resolver = importer.TopicResolver(syllabus, None)
+    leaves = [(str(t.id), " / ".join(resolver.path(t.id))) for t in syllabus.leaves()]
     return render(
         request, "author/import_status.html", run=run, track=syllabus.track,
         finished=run.status in FINISHED, dry_run=dry_run, poll_seconds=POLL_SECONDS,
         labels=DRY_ACTIONS if dry_run else ACTIONS, rejected=_rows(run, "reject"),
         skipped=_rows(run, "skip"), warned=_warned(run), base=base, format_name=IMPORT_FORMATS.get(
             ImportFormat(run.format), run.format),
-        can_run=runs.is_kept(request.app.state.settings.data_dir, run) and runs.would_write(run),
+        can_run=kept and runs.would_write(run),
+        can_retry=dry_run and run.status == "done" and kept and wanting_topic > 0,
+        wanting_topic=wanting_topic, leaves=leaves,
         writes_nothing=dry_run and run.status == "done" and not runs.would_write(run),
         report_url=f"/api/v1/orgs/{caller.org.slug}/tracks/{track_id}/imports/{run.id}/report",
         questions_url=f"/o/{caller.org.slug}/questions?track={track_id}",
     )  # fmt: skip
+
+
+@router.post("/o/{org}/tracks/{track_id}/imports/{import_id}/retry")
+async def retry_with_topic(
+    request: Request, track_id: UUID, import_id: UUID, caller: AuthorPage
+) -> Response:
+    """The same file tried again (a dry run) with a topic for questions that had none."""
+    form = await form_of(request)
+    syllabus = await tracks.get_syllabus(caller.ctx, caller.org.id, track_id)
+    chosen = next((t.id for t in syllabus.leaves() if str(t.id) == form.get("default_topic")), None)
+    if chosen is None:
+        return see_other(request, f"{_base(caller, track_id)}/imports/{import_id}?topic=1")
+    try:
+        run = await runs.retry_with_topic(
+            caller.ctx, caller.org, track_id, import_id, chosen,
+            data_dir=request.app.state.settings.data_dir,
+        )  # fmt: skip
+    except Problem as problem:
+        if problem.status != 409:
+            raise
+        return see_other(request, f"{_base(caller, track_id)}/imports/{import_id}?gone=1")
+    return see_other(request, f"{_base(caller, track_id)}/imports/{run.id}")
 
 
 @router.post("/o/{org}/tracks/{track_id}/imports/{import_id}/run")
