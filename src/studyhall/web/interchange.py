@@ -9,7 +9,7 @@ refresh link.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -204,16 +204,11 @@ async def retry_with_topic(
     chosen = next((t.id for t in syllabus.leaves() if str(t.id) == form.get("default_topic")), None)
     if chosen is None:
         return see_other(request, f"{_base(caller, track_id)}/imports/{import_id}?topic=1")
-    try:
-        run = await runs.retry_with_topic(
-            caller.ctx, caller.org, track_id, import_id, chosen,
-            data_dir=request.app.state.settings.data_dir,
-        )  # fmt: skip
-    except Problem as problem:
-        if problem.status != 409:
-            raise
-        return see_other(request, f"{_base(caller, track_id)}/imports/{import_id}?gone=1")
-    return see_other(request, f"{_base(caller, track_id)}/imports/{run.id}")
+    starting = runs.retry_with_topic(
+        caller.ctx, caller.org, track_id, import_id, chosen,
+        data_dir=request.app.state.settings.data_dir,
+    )  # fmt: skip
+    return await _follow(request, caller, track_id, import_id, starting)
 
 
 @router.post("/o/{org}/tracks/{track_id}/imports/{import_id}/run")
@@ -221,11 +216,20 @@ async def run_for_real(
     request: Request, track_id: UUID, import_id: UUID, caller: AuthorPage
 ) -> Response:
     """A finished dry run, imported for real with the same file and options."""
+    starting = runs.run_for_real(
+        caller.ctx, caller.org, track_id, import_id,
+        data_dir=request.app.state.settings.data_dir,
+    )  # fmt: skip
+    return await _follow(request, caller, track_id, import_id, starting)
+
+
+async def _follow(
+    request: Request, caller: OrgCaller, track_id: UUID, import_id: UUID,
+    starting: Awaitable[ImportRun],
+) -> Response:  # fmt: skip
+    """To the new import's page; back to the dry run's, saying its file is gone, on 409."""
     try:
-        run = await runs.run_for_real(
-            caller.ctx, caller.org, track_id, import_id,
-            data_dir=request.app.state.settings.data_dir,
-        )  # fmt: skip
+        run = await starting
     except Problem as problem:
         if problem.status != 409:
             raise
