@@ -1,6 +1,7 @@
 """Exports carry the media their questions show, and imports resolve them into the importing
 organisation: Moodle XML as base64 `<file>`s behind @@PLUGINFILE@@, QTI as files in its
-package, GIFT, CSV and JSON as a zip with a `media/` folder. A link that cannot be resolved is a warning, not a broken image."""
+package, GIFT, CSV and JSON as a zip with a `media/` folder. A link that cannot be resolved is
+a warning, not a broken image."""
 
 from __future__ import annotations
 
