@@ -234,6 +234,25 @@ def _declare_security(app: FastAPI, schema: dict[str, Any]) -> None:
                 operation["security"] = [{"bearerAuth": []}, {"sessionCookie": []}]
 
 
+UNREADABLE = "The request could not be read (request line or headers malformed or too long)"
+
+
+def _declare_unreadable_requests(schema: dict[str, Any]) -> None:
+    """Every operation can answer 400: the HTTP parser refuses a request line or headers it
+    cannot read (a query string of a megabyte) before any route runs (kit/http_protocol)."""
+    problem = {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}
+    }
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            response = operation.setdefault("responses", {}).setdefault(
+                "400", {"description": UNREADABLE}
+            )
+            if UNREADABLE not in response["description"]:
+                response["description"] += f"; {UNREADABLE}"
+            response["content"] = problem
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document, with its own validation-error shape replaced by our problem type."""
     if app.openapi_schema:
@@ -259,6 +278,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                         }
                     }
     bound_integer_parameters(schema)
+    _declare_unreadable_requests(schema)
     _declare_security(app, schema)
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)

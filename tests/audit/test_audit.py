@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from tests.factories import (
+    Person,
     add_member,
     bearer,
     create_api_key,
@@ -235,3 +236,19 @@ async def test_each_organisation_sees_only_its_own_events(client: httpx.AsyncCli
     events = await read_audit_log(client, "mine", ada.auth)
     assert {e["target_id"] for e in events} <= {mine["id"], ada.id}
     assert "Secret plans" not in str(events)
+
+
+@pytest.mark.parametrize("value", ["0.5", "1700000000", "-3", "1e9"])
+async def test_audit_times_are_date_times_not_numbers(
+    client: httpx.AsyncClient, owner: Person, value: str
+) -> None:
+    """A bare number is not a time (read as seconds since 1970 it would filter silently)."""
+    for name in ("since", "until"):
+        response = await client.get(f"/api/v1/orgs/acme/audit?{name}={value}", headers=owner.auth)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert [e["field"] for e in response.json()["errors"]] == [f"query.{name}"]
+    fine = await client.get(
+        "/api/v1/orgs/acme/audit?until=2026-11-23T09:00:00Z", headers=owner.auth
+    )
+    assert fine.status_code == 200, fine.text

@@ -159,6 +159,27 @@ async def test_unmatched_categories_go_to_the_default_topic(
     assert state["counts"] == {"create": 4, "update": 0, "skip": 0, "reject": 1}
 
 
+@pytest.mark.parametrize("form", ["abc", "0", "hex", "urn", "braces", "upper-spaced"])
+async def test_a_default_topic_that_is_not_a_uuid_is_refused_naming_the_field(
+    client: httpx.AsyncClient, track: dict[str, Any], author: Person, form: str
+) -> None:
+    """The OpenAPI says `format: uuid`: the 36-character hyphenated form, nothing else, even
+    where Python's UUID() would read it (32 hex digits, `urn:uuid:`, braces)."""
+    leaf = str(leaf_topics(track)[-1]["id"])
+    value = {
+        "hex": leaf.replace("-", ""),
+        "urn": f"urn:uuid:{leaf}",
+        "braces": f"{{{leaf}}}",
+        "upper-spaced": f" {leaf.upper()} ",
+    }.get(form, form)
+    response = await upload(
+        client, track, author, "bad.gift", BAD.encode(), partial="true", default_topic=value
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["body.default_topic"]
+
+
 async def test_duplicates_are_skipped_or_updated(
     client: httpx.AsyncClient, worker: Worker, track: dict[str, Any], author: Person
 ) -> None:

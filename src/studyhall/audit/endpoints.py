@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from studyhall.audit import service
 from studyhall.audit.schemas import AuditEventOut
+from studyhall.kit.clock import DateTimeText
 from studyhall.kit.errors import BadRequest, Forbidden, InvalidInput, NotFound, Unauthenticated
 from studyhall.kit.errors import responses as problem_responses
 from studyhall.kit.pagination import (
@@ -48,8 +48,8 @@ async def list_audit_events(
     actor: Annotated[UUID | None, Query(description="The acting user's id.")] = None,
     target_type: Annotated[str | None, Query(max_length=32)] = None,
     target_id: Annotated[str | None, Query(max_length=64)] = None,
-    since: Annotated[datetime | None, Query(description="From this time (inclusive).")] = None,
-    until: Annotated[datetime | None, Query(description="Before this time.")] = None,
+    since: Annotated[DateTimeText | None, Query(description="From this time (inclusive).")] = None,
+    until: Annotated[DateTimeText | None, Query(description="Before this time.")] = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[AuditEventOut]:

@@ -28,6 +28,7 @@ from studyhall.kit.errors import (
     Unauthenticated,
     responses,
 )
+from studyhall.kit.ids import parse_uuid_text
 from studyhall.kit.transaction import TransactionalRoute
 from studyhall.orgs.permissions import QuestionsReader, QuestionsWriter
 
@@ -159,10 +160,9 @@ def parse_options(fields: dict[str, str]) -> tuple[ImportFormat | None, Options]
     if duplicate not in ("skip", "update"):
         raise InvalidInput(errors=[("body.on_duplicate", "is skip or update")])
     default = fields.get("default_topic") or None
-    try:
-        default_topic = UUID(default) if default else None
-    except ValueError:
-        raise InvalidInput(errors=[("body.default_topic", "is not a UUID")]) from None
+    default_topic = parse_uuid_text(default) if default else None
+    if default and default_topic is None:
+        raise InvalidInput(errors=[("body.default_topic", "is not a UUID")])
     options = Options(
         dry_run=_flag(fields, "dry_run"), partial=_flag(fields, "partial"),
         on_duplicate="update" if duplicate == "update" else "skip", default_topic=default_topic,

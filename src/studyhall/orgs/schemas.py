@@ -4,9 +4,9 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, JsonValue, StringConstraints
 
-from studyhall.orgs.roles import Permission, Role
+from studyhall.orgs.roles import API_KEY_SCOPES, Permission, Role
 
 Slug = Annotated[
     str,
@@ -83,9 +83,16 @@ class InvitationPreview(BaseModel):
     expires_at: datetime
 
 
+_KEY_SCOPES: list[JsonValue] = [p.value for p in sorted(API_KEY_SCOPES)]
+
+
 class ApiKeyCreate(BaseModel):
     name: Name
-    scopes: list[Permission] = Field(min_length=1)
+    scopes: list[Permission] = Field(
+        min_length=1,
+        # Only the scopes a key may hold (the service refuses the others, naming them).
+        json_schema_extra={"items": {"type": "string", "enum": _KEY_SCOPES}},
+    )
     expires_in_days: int | None = Field(None, ge=1, le=3650)
 
 
