@@ -22,8 +22,8 @@ async def test_the_review_grid_jumps_to_each_question(page: Page, server: Server
     await page.keyboard.press("f")
     await expect(page.locator("#flag")).to_have_attribute("aria-pressed", "true")
     await expect(page.locator("#save-state")).to_have_text("All answers saved")
-    await page.get_by_role("button", name="Submit exam…").click()
-    await page.get_by_role("dialog").get_by_role("button", name="Submit now").click()
+    await page.get_by_role("button", name="Finish practice…").click()  # a custom set
+    await page.get_by_role("dialog").get_by_role("button", name="Finish now").click()
     await page.get_by_role("link", name="Review every question").click()
 
     grid = page.get_by_role("navigation", name="Questions")
