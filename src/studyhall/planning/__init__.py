@@ -1,0 +1,1 @@
+"""Study planning: goals, day-by-day plans to exam day, re-planning, calendar feed."""
