@@ -32,7 +32,9 @@ TOPIC_KINDS = (BlockKind.STUDY, BlockKind.PRACTICE)
 FIXED_KINDS = (BlockKind.SIMULATION, BlockKind.ESSAY)
 
 
-def topics(rng: random.Random, counter: list[int], count: int) -> tuple[TopicInput, ...]:
+def topics(
+    rng: random.Random, counter: list[int], count: int, ample: bool = False
+) -> tuple[TopicInput, ...]:
     """Topics drawn from a seeded generator: hypothesis picks the seed and the count, which
     keeps generation fast enough for hundreds of examples (it shrinks the count and the seed)."""
     result = []
@@ -43,7 +45,7 @@ def topics(rng: random.Random, counter: list[int], count: int) -> tuple[TopicInp
                 id=uuid.UUID(int=counter[0]),
                 name=f"topic {i}",
                 weight=rng.choice([rng.uniform(0.1, 10), 1.0, float(rng.randint(1, 20))]),
-                study_minutes=rng.choice([0, 0, 30, 60, 90, 180, 600]),
+                study_minutes=rng.choice([0, 0, 30] if ample else [0, 0, 30, 60, 90, 180, 600]),
                 accuracy=rng.choice([None, rng.random(), round(rng.random(), 1)]),
                 trend=rng.choice([0.0, rng.uniform(-1, 1)]),
                 mastered=rng.random() < 0.1,
@@ -53,8 +55,11 @@ def topics(rng: random.Random, counter: list[int], count: int) -> tuple[TopicInp
 
 
 @st.composite
-def requests(draw: st.DrawFn, most_topics: int = 60) -> PlanRequest:
-    """1..3 goals, exams 1..200 days out, random weeks, days off, reviews and done work."""
+def requests(draw: st.DrawFn, most_topics: int = 60, ample: bool = False) -> PlanRequest:
+    """1..3 goals, exams 1..200 days out, random weeks, days off, reviews and done work.
+
+    `ample`: short first contacts and at least an hour a day, so most goals fit.
+    """
     rng = random.Random(draw(st.integers(0, 2**32)))
     counter = [1000]
     today = date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 700)))
@@ -69,7 +74,7 @@ def requests(draw: st.DrawFn, most_topics: int = 60) -> PlanRequest:
                 daily_questions=draw(st.integers(0, 120)),
                 simulation_minutes=draw(st.sampled_from([0, 60, 120, 180, 240, 300])),
                 essay=draw(st.booleans()),
-                topics=topics(rng, counter, draw(st.integers(1, most_topics))),
+                topics=topics(rng, counter, draw(st.integers(1, most_topics)), ample),
             )
         )
     days_off = frozenset(
@@ -87,7 +92,9 @@ def requests(draw: st.DrawFn, most_topics: int = 60) -> PlanRequest:
         done.append(DoneWork(goal.id, topic.id, kind, rng.randint(0, 300)))
     return PlanRequest(
         today=today,
-        minutes_by_weekday=tuple(draw(st.integers(0, 600)) for _ in range(7)),  # type: ignore[arg-type]
+        minutes_by_weekday=tuple(  # type: ignore[arg-type]
+            draw(st.integers(60 if ample else 0, 600)) for _ in range(7)
+        ),
         days_off=days_off,
         goals=tuple(goals),
         review_minutes=reviews,
@@ -214,7 +221,7 @@ def topic_minutes(plan: Plan, request: PlanRequest, goal: GoalInput) -> dict[uui
 
 
 @settings(max_examples=200, deadline=None)
-@given(requests(most_topics=40))
+@given(requests(most_topics=40) | requests(ample=True))
 def test_each_topic_gets_its_weight_x_weakness_share_when_the_goal_fits(
     request: PlanRequest,
 ) -> None:
@@ -317,3 +324,51 @@ def test_the_day_before_an_exam_is_light(request: PlanRequest) -> None:
         mine = [b for b in plan.blocks if b.day == last and b.goal_id == goal.id]
         assert all(b.kind is BlockKind.PRACTICE for b in mine)
         assert sum(b.minutes for b in mine) <= LIGHT_LAST_DAY_MINUTES
+
+
+odd_numbers = st.sampled_from([0.0, -1.0, float("nan"), float("inf"), 1e300, 2.0])
+odd_ints = st.sampled_from([0, -5, 1, 10_000, 2000])
+
+
+@SETTINGS
+@given(
+    st.lists(odd_numbers, min_size=1, max_size=5),
+    st.lists(odd_ints, min_size=5, max_size=5),
+    st.lists(st.integers(-100, 5000), min_size=0, max_size=9),
+    st.integers(-400, 3),
+)
+def test_odd_input_gives_a_plan_not_an_error(
+    numbers: list[float], ints: list[int], week: list[int], exam_in: int
+) -> None:
+    """NaN or negative weights and accuracies, zero or huge sessions, a week of the wrong
+    length, minutes above a day, an exam long past: a plan comes back, within the day's
+    minutes, and explains itself when it cannot fit."""
+    today = date(2027, 1, 4)
+    goal = GoalInput(
+        id=uuid.UUID(int=1),
+        exam_date=today + timedelta(days=exam_in),
+        target_score=numbers[0],
+        session_minutes=ints[0],
+        daily_questions=ints[1],
+        simulation_minutes=ints[2],
+        essay=True,
+        topics=tuple(
+            TopicInput(uuid.UUID(int=10 + i), "t", w, ints[3], w, w, mastered=i == 2)
+            for i, w in enumerate(numbers)
+        ),
+    )
+    request = PlanRequest(
+        today=today,
+        minutes_by_weekday=tuple(week),  # type: ignore[arg-type]
+        days_off=frozenset(),
+        goals=(goal,),
+        review_minutes={today: ints[4]},
+        used_today=ints[4],
+    )
+    plan = build_plan(request)
+    for day, blocks in by_day(plan).items():
+        assert sum(b.minutes for b in blocks) <= 1440
+        assert day < goal.exam_date
+    if exam_in <= 0:
+        assert plan.blocks == ()
+        assert plan.shortfalls

@@ -32,11 +32,14 @@ def weakness(accuracy: float | None, trend: float) -> float:
     return _clip(raw, MIN_WEAKNESS, 1.0)
 
 
+def usable_weight(weight: float) -> float:
+    """A topic's weight, or 0 when it is not a positive number (odd input weighs nothing)."""
+    return weight if math.isfinite(weight) and weight > 0 else 0.0
+
+
 def priority(weight: float, topic_weakness: float) -> float:
-    """A topic's claim on study time: its weight times its weakness (0 for odd weights)."""
-    if not math.isfinite(weight) or weight <= 0:
-        return 0.0
-    return weight * topic_weakness
+    """A topic's claim on study time: its weight times its weakness."""
+    return usable_weight(weight) * topic_weakness
 
 
 def shares(priorities: Sequence[float]) -> list[float]:

@@ -35,7 +35,9 @@ def day_capacity(
     what is not already used (clipped to 0..1440 against odd input)."""
     if day in days_off:
         return 0
-    minutes = _clip_int(minutes_by_weekday[day.weekday()], 0, MINUTES_IN_DAY)
+    weekday = day.weekday()
+    listed = minutes_by_weekday[weekday] if weekday < len(minutes_by_weekday) else 0
+    minutes = _clip_int(listed, 0, MINUTES_IN_DAY)
     if day == today:
         minutes -= _clip_int(used_today, 0, MINUTES_IN_DAY)
     return max(minutes, 0)

@@ -274,10 +274,10 @@ def _allocate(goal: _Goal) -> list[LeftOut]:
 
 def _final_stretch(goal: _Goal, budget: int) -> tuple[list[_Topic], list[LeftOut]]:
     """Keep the topics with the most expected points per hour that fit; explain the others."""
-    total_weight = sum(max(t.source.weight, 0.0) for t in goal.topics) or 1.0
+    total_weight = sum(allocation.usable_weight(t.source.weight) for t in goal.topics) or 1.0
     values = [
         allocation.points_per_hour(
-            max(t.source.weight, 0.0) / total_weight,
+            allocation.usable_weight(t.source.weight) / total_weight,
             allocation.MIN_WEAKNESS if t.source.mastered else t.weakness,
             goal.source.target_score,
             t.need,
@@ -287,9 +287,10 @@ def _final_stretch(goal: _Goal, budget: int) -> tuple[list[_Topic], list[LeftOut
     kept_indexes = allocation.keep_best(values, [t.need for t in goal.topics], budget)
     kept = [goal.topics[i] for i in kept_indexes]
     floor = min((values[i] for i in kept_indexes), default=None)
+    kept_set = set(kept_indexes)
     left_out = []
     for i, topic in enumerate(goal.topics):
-        if i in kept_indexes:
+        if i in kept_set:
             continue
         needs = allocation.duration(topic.need)
         if floor is None:
