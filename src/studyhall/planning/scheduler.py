@@ -10,6 +10,7 @@ This module's public types are the contract between the scheduler and the rest o
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -402,72 +403,85 @@ def _shortfall(request: PlanRequest, goal: _Goal, left_out: list[LeftOut]) -> Sh
 
 
 @dataclass
-class _Session:
+class _Progress:
+    """Where a topic stands in the layout: minutes placed, first contact and drills left."""
+
     topic: _Topic
-    kind: BlockKind
-    left: int  # minutes not yet placed
+    study_left: int
+    practice_left: int
+    placed: int = 0
+
+    @property
+    def left(self) -> int:
+        return self.study_left + self.practice_left
+
+    def take(self, kind: BlockKind, minutes: int) -> None:
+        if kind is BlockKind.STUDY:
+            self.study_left -= minutes
+        else:
+            self.practice_left -= minutes
+        self.placed += minutes
+
+    def give_back(self, minutes: int) -> None:
+        """A block got `minutes` beyond what was planned: the topic's later drills (then its
+        study) are that much shorter, so its total stays what its share says."""
+        cut = min(self.practice_left, minutes)
+        self.practice_left -= cut
+        self.study_left -= min(self.study_left, minutes - cut)
 
 
 class _Stream:
-    """A goal's topic sessions in the order they are worked through.
-
-    Sessions are interleaved by how far through its own minutes each topic is (stride
-    order), so every topic advances at the same pace and a topic's study comes before its
-    practice.
-    """
+    """A goal's topics in the order they are worked on: always the topic least far through
+    its own planned minutes (stride order), so every topic advances at the same pace; ties
+    go to the higher weight x weakness. A topic's study comes before its drills."""
 
     def __init__(self, goal: _Goal) -> None:
-        self.queue: list[_Session] = []
-        self.by_topic: dict[int, list[_Session]] = {}
-        keyed: list[tuple[float, float, int, int, _Session]] = []
+        self.drill = goal.drill
+        self.session = max(goal.source.session_minutes, calendar.MIN_BLOCK)
+        self.heap: list[tuple[float, float, int]] = []
+        self.topics: dict[int, _Progress] = {}
         for topic in goal.kept:
-            sessions = _sessions(topic, goal.source.session_minutes, goal.drill)
-            self.by_topic[topic.index] = sessions
-            start = 0
-            for order, session in enumerate(sessions):
-                middle = (start + session.left / 2) / max(topic.planned, 1)
-                keyed.append((middle, -topic.priority, topic.index, order, session))
-                start += session.left
-        keyed.sort(key=lambda k: k[:4])
-        self.queue = [k[4] for k in keyed]
-        self.position = 0
+            study = 0 if topic.source.mastered else max(topic.source.study_minutes, 0)
+            study = min(study, topic.planned)
+            progress = _Progress(topic, study, topic.planned - study)
+            self.topics[topic.index] = progress
+            if progress.left > 0:
+                heapq.heappush(self.heap, (0.0, -topic.priority, topic.index))
 
-    def head(self) -> _Session | None:
-        while self.position < len(self.queue) and self.queue[self.position].left <= 0:
-            self.position += 1
-        return self.queue[self.position] if self.position < len(self.queue) else None
+    def next(self) -> _Progress | None:
+        while self.heap:
+            _, _, index = heapq.heappop(self.heap)
+            progress = self.topics[index]
+            if progress.left > 0:
+                return progress
+        return None
 
-    def charge(self, topic: _Topic, minutes: int) -> None:
-        """Take minutes a block got beyond its session from the topic's last sessions."""
-        for session in reversed(self.by_topic.get(topic.index, [])):
-            if minutes <= 0:
-                return
-            cut = min(session.left, minutes)
-            session.left -= cut
-            minutes -= cut
+    def put_back(self, progress: _Progress) -> None:
+        if progress.left > 0:
+            done = progress.placed / max(progress.topic.planned, 1)
+            heapq.heappush(self.heap, (done, -progress.topic.priority, progress.topic.index))
 
 
-def _sessions(topic: _Topic, session_minutes: int, drill: int) -> list[_Session]:
-    """A topic's planned minutes as sessions: its first contact, then drills."""
-    study = 0 if topic.source.mastered else min(max(topic.source.study_minutes, 0), topic.planned)
-    practice = topic.planned - study
-    return [
-        _Session(topic, BlockKind.STUDY, m)
-        for m in _chunks(study, max(session_minutes, calendar.MIN_BLOCK))
-    ] + [_Session(topic, BlockKind.PRACTICE, m) for m in _chunks(practice, drill)]
+def _block_length(minutes: int, session: int) -> int:
+    """Blocks of about one session that divide the day's share evenly (139 min of 50-minute
+    sessions: three blocks of 47, not 50 + 50 + 39)."""
+    count = max(1, round(minutes / session))
+    return -(-minutes // count)
 
 
-def _chunks(total: int, size: int) -> list[int]:
-    """`total` in pieces of `size`; a last piece too short for a block joins the one before."""
-    if total <= 0:
-        return []
-    pieces = [size] * (total // size)
-    rest = total - size * len(pieces)
-    if rest and pieces and rest < calendar.MIN_BLOCK:
-        pieces[-1] += rest
-    elif rest:
-        pieces.append(rest)
-    return pieces
+def _piece(left: int, length: int, room: int) -> int:
+    """How much of a phase's `left` minutes one block takes, in `room` minutes of the day.
+
+    About `length`; the day's last few minutes, or a phase's last third of a block, join
+    the block rather than stay apart, and a phase never keeps a remainder too short to be a
+    block of its own.
+    """
+    take = min(left, length, room)
+    if 0 < room - take < calendar.MIN_BLOCK or (left - take < length // 3 and left <= room):
+        take = min(left, room)  # a block a little longer beats a sliver later
+    if 0 < left - take < calendar.MIN_BLOCK:
+        take = left if left <= room else max(left - calendar.MIN_BLOCK, 0)
+    return take
 
 
 class _Day:
@@ -522,25 +536,34 @@ def _lay_out(days: list[date], reviews: dict[date, int], goals: list[_Goal]) -> 
 
 
 def _fill(today: _Day, goal: _Goal, stream: _Stream, minutes: int) -> None:
-    """Put the goal's next sessions into `minutes` of the day, splitting one at the end.
+    """Put the goal's next topics into its `minutes` of the day.
 
-    No block is shorter than MIN_BLOCK unless the share itself is: a remainder too small for
-    a block lengthens the block before it (and the topic's later sessions give it back).
+    No block is shorter than MIN_BLOCK unless the share itself is: a piece too short is
+    lengthened and a rest too short lengthens the block before it, and in both cases the
+    topic's later drills give the minutes back.
     """
-    last: _Topic | None = None
+    study_length = _block_length(minutes, stream.session)
+    last: _Progress | None = None
     while minutes > 0:
-        session = stream.head()
-        if session is None:
-            return
         if minutes < calendar.MIN_BLOCK and last is not None:
             today.extend_last(minutes)
-            stream.charge(last, minutes)
+            last.give_back(minutes)
+            last.placed += minutes
             return
-        take = min(max(session.left, calendar.MIN_BLOCK), minutes)
-        today.add(take, session.kind, goal.source.id, session.topic.source.id)
-        extra = take - session.left
-        session.left = max(session.left - take, 0)
-        if extra > 0:
-            stream.charge(session.topic, extra)
+        progress = stream.next()
+        if progress is None:
+            return
+        studying = progress.study_left > 0
+        kind = BlockKind.STUDY if studying else BlockKind.PRACTICE
+        left = progress.study_left if studying else progress.practice_left
+        take = _piece(left, study_length if studying else stream.drill, minutes)
+        take = take if take >= calendar.MIN_BLOCK else min(calendar.MIN_BLOCK, minutes)
+        extra = max(take - left, 0)
+        progress.take(kind, take - extra)
+        if extra:
+            progress.give_back(extra)
+            progress.placed += extra
+        today.add(take, kind, goal.source.id, progress.topic.source.id)
+        stream.put_back(progress)
         minutes -= take
-        last = session.topic
+        last = progress
