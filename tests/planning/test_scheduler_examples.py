@@ -276,3 +276,40 @@ def test_durations_read_as_a_person_would_say_them() -> None:
     assert allocation.duration(45) == "45 min"
     assert allocation.duration(180) == "3 h"
     assert allocation.duration(0.2) == "1 min"
+
+
+def test_a_skipped_week_is_re_planned_and_what_was_done_stays_counted() -> None:
+    topics = tuple(topic(i, study_minutes=100) for i in range(4))
+    first = plan_for(goal(40, topics))
+    week = TODAY + timedelta(days=7)
+    skipped = topics[0]
+    done = tuple(
+        DoneWork(uuid.UUID(int=1), b.topic_id, b.kind, b.minutes)
+        for b in first.blocks
+        if b.day < week and b.topic_id not in (None, skipped.id)
+    )
+    assert done
+    studied = {d.topic_id for d in done if d.kind is BlockKind.STUDY}
+    after = tuple(
+        TopicInput(**{**t.__dict__, "study_minutes": 0}) if t.id in studied else t for t in topics
+    )
+    again = build_plan(
+        PlanRequest(
+            today=week,
+            minutes_by_weekday=WEEKDAYS_2H_SATURDAY_4H,
+            days_off=frozenset(),
+            goals=(goal(40, after),),
+            done=done,
+        )
+    )
+    assert min(b.day for b in again.blocks) == week
+    skipped_blocks = [b for b in again.blocks if b.topic_id == skipped.id]
+    assert skipped_blocks[0].kind is BlockKind.STUDY  # its first contact is planned again
+
+    def total(t: TopicInput) -> int:
+        planned = sum(b.minutes for b in again.blocks if b.topic_id == t.id)
+        return planned + sum(d.minutes for d in done if d.topic_id == t.id)
+
+    # Equal weight and weakness: done plus re-planned minutes come out even.
+    totals = [total(t) for t in topics]
+    assert max(totals) - min(totals) <= 0.1 * max(totals) + 10
