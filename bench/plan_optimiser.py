@@ -26,8 +26,8 @@ import highspy
 import numpy as np
 
 from studyhall.planning import allocation
-from studyhall.planning.calendar import MIN_BLOCK
 from studyhall.planning.scheduler import BlockKind, Plan, PlanRequest
+from studyhall.planning.timetable import MIN_BLOCK
 
 TOPIC_KINDS = (BlockKind.STUDY, BlockKind.PRACTICE)
 

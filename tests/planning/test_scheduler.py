@@ -16,7 +16,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studyhall.planning import allocation
-from studyhall.planning.calendar import LIGHT_LAST_DAY_MINUTES, MIN_BLOCK
 from studyhall.planning.scheduler import (
     BlockKind,
     DoneWork,
@@ -26,6 +25,7 @@ from studyhall.planning.scheduler import (
     TopicInput,
     build_plan,
 )
+from studyhall.planning.timetable import LIGHT_LAST_DAY_MINUTES, MIN_BLOCK
 
 SETTINGS = settings(max_examples=120, deadline=None)
 TOPIC_KINDS = (BlockKind.STUDY, BlockKind.PRACTICE)

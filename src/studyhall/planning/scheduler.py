@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from studyhall.planning import allocation, calendar
+from studyhall.planning import allocation, timetable
 
 
 class BlockKind(StrEnum):
@@ -164,14 +164,14 @@ def build_plan(request: PlanRequest) -> Plan:
         key=lambda g: (g.source.exam_date, str(g.source.id)),
     )
     last_exam = max((g.source.exam_date for g in goals), default=request.today)
-    days = calendar.days_between(request.today, last_exam)
+    days = timetable.days_between(request.today, last_exam)
     capacity = {
-        d: calendar.day_capacity(
+        d: timetable.day_capacity(
             d, request.today, request.minutes_by_weekday, request.days_off, request.used_today
         )
         for d in days
     }
-    reviews = calendar.review_minutes(days, capacity, request.review_minutes)
+    reviews = timetable.review_minutes(days, capacity, request.review_minutes)
     free = {d: capacity[d] - reviews[d] for d in days}
     for goal in goals:
         _reserve_fixed_blocks(goal, free)
@@ -194,9 +194,9 @@ def build_plan(request: PlanRequest) -> Plan:
 
 def _read_goal(request: PlanRequest, source: GoalInput) -> _Goal:
     """A goal's days and its topics' weakness, priority, done work and remaining need."""
-    days = calendar.days_between(request.today, source.exam_date)
+    days = timetable.days_between(request.today, source.exam_date)
     drill = allocation.drill_minutes(
-        source.daily_questions, source.session_minutes, calendar.MIN_BLOCK
+        source.daily_questions, source.session_minutes, timetable.MIN_BLOCK
     )
     done: dict[UUID, int] = {}
     for work in request.done:
@@ -220,12 +220,12 @@ def _reserve_fixed_blocks(goal: _Goal, free: dict[date, int]) -> None:
     """Simulations, then weekly essays, take their days' free time before topic work."""
     exam = goal.source.exam_date
     minutes = max(goal.source.simulation_minutes, 0)
-    for day in calendar.simulation_days(exam, goal.days, free, minutes):
+    for day in timetable.simulation_days(exam, goal.days, free, minutes):
         goal.fixed.setdefault(day, []).append((BlockKind.SIMULATION, minutes))
         free[day] -= minutes
     if goal.source.essay:
-        essay = calendar.essay_minutes(goal.source.session_minutes)
-        for day in calendar.essay_days(goal.days, free, essay):
+        essay = timetable.essay_minutes(goal.source.session_minutes)
+        for day in timetable.essay_days(goal.days, free, essay):
             goal.fixed.setdefault(day, []).append((BlockKind.ESSAY, essay))
             free[day] -= essay
 
@@ -241,18 +241,18 @@ def _share_days(goals: list[_Goal], days: list[date], free: dict[date, int]) -> 
         active = [g for g in goals if g.days and day <= g.days[-1]]
         if not active:
             continue
-        parts = calendar.share_day(free[day], [demand[id(g)] for g in active])
+        parts = timetable.share_day(free[day], [demand[id(g)] for g in active])
         spare = 0
         for goal, part in zip(active, parts, strict=True):
             if day == goal.days[-1]:
-                light = min(part, calendar.LIGHT_LAST_DAY_MINUTES)
+                light = min(part, timetable.LIGHT_LAST_DAY_MINUTES)
                 spare += part - light
                 part = light
             goal.slots[day] = part
         busy = [g for g in active if day != g.days[-1]]
         if spare and busy:
             taker = max(busy, key=lambda g: g.slots[day])  # the first on ties: nearest exam
-            if taker.slots[day] + spare >= calendar.MIN_BLOCK:
+            if taker.slots[day] + spare >= timetable.MIN_BLOCK:
                 taker.slots[day] += spare
 
 
@@ -334,11 +334,11 @@ def _share_topic_minutes(topics: list[_Topic], budget: int) -> None:
 
 def _no_slivers(planned: list[int]) -> list[int]:
     """A topic is planned for a whole block or not at all: slivers go to the largest topic."""
-    if sum(planned) < calendar.MIN_BLOCK:
+    if sum(planned) < timetable.MIN_BLOCK:
         return planned
     result = list(planned)
     for i, minutes in enumerate(planned):
-        if 0 < minutes < calendar.MIN_BLOCK:
+        if 0 < minutes < timetable.MIN_BLOCK:
             largest = max(range(len(result)), key=lambda j: (result[j], -j))
             result[largest] += minutes
             result[i] = 0
@@ -352,7 +352,7 @@ def _choose_last_day(goal: _Goal) -> None:
     minutes = goal.slots.get(goal.days[-1], 0)
     topic = max(goal.kept, key=lambda t: (t.priority, t.planned, -t.index))
     take = min(minutes, topic.planned)
-    if take >= min(calendar.MIN_BLOCK, minutes) and take > 0:
+    if take >= min(timetable.MIN_BLOCK, minutes) and take > 0:
         goal.last_day_topic = topic
         goal.last_day_minutes = take
         topic.planned -= take
@@ -437,7 +437,7 @@ class _Stream:
 
     def __init__(self, goal: _Goal) -> None:
         self.drill = goal.drill
-        self.session = max(goal.source.session_minutes, calendar.MIN_BLOCK)
+        self.session = max(goal.source.session_minutes, timetable.MIN_BLOCK)
         self.heap: list[tuple[float, float, int]] = []
         self.topics: dict[int, _Progress] = {}
         for topic in goal.kept:
@@ -477,10 +477,10 @@ def _piece(left: int, length: int, room: int) -> int:
     block of its own.
     """
     take = min(left, length, room)
-    if 0 < room - take < calendar.MIN_BLOCK or (left - take < length // 3 and left <= room):
+    if 0 < room - take < timetable.MIN_BLOCK or (left - take < length // 3 and left <= room):
         take = min(left, room)  # a block a little longer beats a sliver later
-    if 0 < left - take < calendar.MIN_BLOCK:
-        take = left if left <= room else max(left - calendar.MIN_BLOCK, 0)
+    if 0 < left - take < timetable.MIN_BLOCK:
+        take = left if left <= room else max(left - timetable.MIN_BLOCK, 0)
     return take
 
 
@@ -545,7 +545,7 @@ def _fill(today: _Day, goal: _Goal, stream: _Stream, minutes: int) -> None:
     study_length = _block_length(minutes, stream.session)
     last: _Progress | None = None
     while minutes > 0:
-        if minutes < calendar.MIN_BLOCK and last is not None:
+        if minutes < timetable.MIN_BLOCK and last is not None:
             today.extend_last(minutes)
             last.give_back(minutes)
             last.placed += minutes
@@ -557,7 +557,7 @@ def _fill(today: _Day, goal: _Goal, stream: _Stream, minutes: int) -> None:
         kind = BlockKind.STUDY if studying else BlockKind.PRACTICE
         left = progress.study_left if studying else progress.practice_left
         take = _piece(left, study_length if studying else stream.drill, minutes)
-        take = take if take >= calendar.MIN_BLOCK else min(calendar.MIN_BLOCK, minutes)
+        take = take if take >= timetable.MIN_BLOCK else min(timetable.MIN_BLOCK, minutes)
         extra = max(take - left, 0)
         progress.take(kind, take - extra)
         if extra:

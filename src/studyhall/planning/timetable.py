@@ -1,4 +1,4 @@
-"""The scheduler's calendar rules: each day's minutes, where reviews, simulations and essays go,
+"""The scheduler's timetable rules: each day's minutes, where reviews, simulations and essays go,
 and how a day is shared between several exams.
 
 Pure functions of dates and minutes, read in the order `scheduler.build_plan` applies them:
