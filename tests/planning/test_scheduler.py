@@ -372,3 +372,34 @@ def test_odd_input_gives_a_plan_not_an_error(
     if exam_in <= 0:
         assert plan.blocks == ()
         assert plan.shortfalls
+
+
+@SETTINGS
+@given(requests())
+def test_long_work_is_split_into_sessions(request: PlanRequest) -> None:
+    """A study block is about one session: never twice the goal's session length and more
+    (a day's share is divided evenly, and a short rest joins the block before it)."""
+    sessions = {g.id: max(g.session_minutes, MIN_BLOCK) for g in request.goals}
+    for block in build_plan(request).blocks:
+        if block.kind is BlockKind.STUDY and block.goal_id:
+            assert block.minutes <= 2 * sessions[block.goal_id] + MIN_BLOCK
+
+
+@SETTINGS
+@given(requests())
+def test_simulations_come_in_the_last_six_weeks_never_the_day_before(
+    request: PlanRequest,
+) -> None:
+    plan = build_plan(request)
+    for goal in request.goals:
+        days = sorted(
+            b.day for b in plan.blocks if b.goal_id == goal.id and b.kind is BlockKind.SIMULATION
+        )
+        assert len(days) == len(set(days))
+        for day in days:
+            assert 2 <= (goal.exam_date - day).days <= 43
+        assert all(
+            b.minutes == goal.simulation_minutes
+            for b in plan.blocks
+            if b.goal_id == goal.id and b.kind is BlockKind.SIMULATION
+        )
