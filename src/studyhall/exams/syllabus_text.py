@@ -501,7 +501,7 @@ def _place(
         cursor.last_number = number
 
 
-def _key(name: str) -> str:
+def name_key(name: str) -> str:
     """Names compared without case, accents or punctuation: "LÍNGUA PORTUGUESA" matches
     "Língua portuguesa"."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())
@@ -516,9 +516,9 @@ def _match_tallies(
     no subject is a subject of its own (a table and nothing else is a list of subjects)."""
     by_key: dict[str, _Node] = {}
     for node in _walk_nodes(roots):
-        by_key.setdefault(_key(node.name), node)
+        by_key.setdefault(name_key(node.name), node)
     for block, name, count in tallies:
-        target = by_key.get(_key(name))
+        target = by_key.get(name_key(name))
         if target is None:
             roots.append(_Node(name, list(block.lines), count, rank=1))
             if any(node.children for node in roots):
