@@ -50,11 +50,6 @@ PROPOSAL_BODY: dict[str, Any] = {
 }
 
 
-def pdf_limits(request: Request) -> PdfLimits:
-    settings = request.app.state.settings
-    return PdfLimits(settings.syllabus_pdf_max_bytes, settings.syllabus_pdf_max_pages)
-
-
 def _field_errors(exc: ValidationError) -> list[tuple[str, str]]:
     return [(".".join(["body", *map(str, e["loc"])]), e["msg"]) for e in exc.errors()]
 
@@ -120,7 +115,7 @@ async def propose_syllabus(request: Request, track_id: UUID, caller: TracksManag
     more than `STUDYHALL_SYLLABUS_PDF_MAX_PAGES` pages get a 422 saying so."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
-        limits = pdf_limits(request)
+        limits = PdfLimits.of(request.app.state.settings)
         data = await _uploaded_pdf(request, limits.max_bytes)
         return await syllabus_import.propose_from_pdf(
             caller.ctx, caller.org.id, track_id, data, limits

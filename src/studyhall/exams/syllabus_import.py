@@ -20,6 +20,7 @@ from uuid import UUID
 
 import anyio.to_thread
 
+from studyhall.config import Settings
 from studyhall.exams import tracks
 from studyhall.exams.models import Topic
 from studyhall.exams.schemas import TopicIn
@@ -51,6 +52,10 @@ class PdfTooLarge(PayloadTooLarge):
 class PdfLimits:
     max_bytes: int
     max_pages: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> PdfLimits:
+        return cls(settings.syllabus_pdf_max_bytes, settings.syllabus_pdf_max_pages)
 
 
 async def propose_from_text(
