@@ -162,6 +162,24 @@ def test_a_spanish_temario_with_preguntas() -> None:
     assert [w.line for w in proposal.warnings] == [2]
 
 
+def test_items_numbered_with_a_parenthesis_run_on_and_wrap() -> None:
+    # The shape of many municipal notices: "N)" items, two on a line, one wrapped after "5)".
+    text = (
+        "MATEMÁTICA\n"
+        "1) Conjuntos numéricos: naturais, inteiros e racionais.\n"
+        "2) Equações de 1º e 2º grau. 3) Funções. 4) Progressões aritméticas. 5)\n"
+        "Sistemas lineares.\n"
+    )
+    (math,) = propose(text).topics
+    assert [t.name for t in math.children] == [
+        "Conjuntos numéricos: naturais, inteiros e racionais",
+        "Equações de 1º e 2º grau",
+        "Funções",
+        "Progressões aritméticas",
+        "Sistemas lineares",
+    ]
+
+
 def test_one_topic() -> None:
     proposal = propose("Direito Penal")
     assert [(t.name, t.weight, t.lines) for t in proposal.topics] == [

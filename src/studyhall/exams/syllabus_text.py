@@ -53,9 +53,11 @@ _LETTER = re.compile(r"^(?:\((?P<p>[a-z])\)|(?P<num>[a-z])\))\s*(?P<text>\S.*)$"
 _BULLET = re.compile(r"^[•●▪◦■□➢►*·–—-]\s*(?P<text>\S.*)$")
 _LABEL = re.compile(r"^(?P<label>[^\W\d_][^:.;]{0,98}?)\s*:\s*(?P<rest>.*)$")
 # An inline number starts a new item after a sentence ends: ". 2 Reconhecimento", "; 2.1 Xy".
-_INLINE_NUMBER = re.compile(r"(?:(?<=[.;:])|^)\s*(?P<num>\d{1,3}(?:\.\d{1,3})*)\.?\s+(?=[^\W\d_])")
+_INLINE_NUMBER = re.compile(
+    r"(?:(?<=[.;:])|^)\s*(?P<num>\d{1,3}(?:\.\d{1,3})*)[.)]?\s+(?=[^\W\d_])"
+)
 # A line that ends on an item's number, its text on the next line: "…variados. 2".
-_DANGLING_NUMBER = re.compile(r"(?:^|[.;:])\s*\d{1,3}(?:\.\d{1,3})*\.?$")
+_DANGLING_NUMBER = re.compile(r"(?:^|[.;:])\s*\d{1,3}(?:\.\d{1,3})*[.)]?$")
 _SENTENCE = re.compile(r"(?<=[.;])\s+(?=[^\W\d_])|;\s*")
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\ufeff"), None)
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
