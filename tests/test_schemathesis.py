@@ -78,6 +78,11 @@ EXCLUDED: dict[tuple[str, str], list[Any]] = {
     # a package this importer reads): the kind is read from the file's content, and the
     # 422 names `body.file`.
     ("POST", "/api/v1/orgs/{org}/media"): [positive_data_acceptance],
+    # "Schema-valid request rejected" for a syllabus proposal from bytes that are not a PDF,
+    # or text in which no topic is found; and for a tree to apply that is deeper or larger
+    # than a syllabus may be: the 422 names `body.file`, `body.text` or `body.topics`.
+    ("POST", "/api/v1/orgs/{org}/tracks/{track_id}/syllabus/proposals"): [positive_data_acceptance],
+    ("POST", "/api/v1/orgs/{org}/tracks/{track_id}/syllabus/apply"): [positive_data_acceptance],
     ("POST", "/api/v1/orgs/{org}/tracks/{track_id}/imports"): [positive_data_acceptance],
     # "Schema-valid request rejected" for a webhook `url` such as "0": the schema says only
     # "string"; the server wants an http(s) URL that may receive calls (422 on `body.url`).

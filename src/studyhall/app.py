@@ -24,7 +24,7 @@ from studyhall.bank import endpoints as bank_endpoints
 from studyhall.bank import media_endpoints, search_endpoints
 from studyhall.bank.storage import LocalMediaStorage
 from studyhall.config import Settings
-from studyhall.exams import attempts_endpoints, tracks_endpoints
+from studyhall.exams import attempts_endpoints, syllabus_endpoints, tracks_endpoints
 from studyhall.interchange import endpoints as interchange_endpoints
 from studyhall.jobs import carrier as job_carrier
 from studyhall.jobs import endpoints as jobs_endpoints
@@ -61,6 +61,7 @@ ROUTERS = (
     orgs_endpoints,
     audit_endpoints,
     tracks_endpoints,
+    syllabus_endpoints,
     bank_endpoints,
     search_endpoints,
     media_endpoints,
@@ -153,6 +154,10 @@ IMPORT_ROUTES = (
     "/o/{org}/tracks/{track_id}/import",
 )
 MEDIA_ROUTES = ("/api/v1/orgs/{org}/media", "/o/{org}/media")
+SYLLABUS_ROUTES = (
+    "/api/v1/orgs/{org}/tracks/{track_id}/syllabus/proposals",
+    "/o/{org}/tracks/{track_id}/syllabus/import",
+)
 
 
 def upload_limits(settings: Settings) -> dict[tuple[str, str], int]:
@@ -164,6 +169,8 @@ def upload_limits(settings: Settings) -> dict[tuple[str, str], int]:
     media = 2 * (settings.media_max_bytes + media_endpoints.ENVELOPE)
     limits = {("POST", path): imports for path in IMPORT_ROUTES}
     limits.update({("POST", path): media for path in MEDIA_ROUTES})
+    notices = 2 * (settings.syllabus_pdf_max_bytes + syllabus_endpoints.ENVELOPE)
+    limits.update({("POST", path): notices for path in SYLLABUS_ROUTES})
     return limits
 
 

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # the most questions one file may hold.
     import_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
     import_max_items: int = Field(default=50_000, ge=1)
+    # An exam notice's PDF read for its syllabus (see docs/authoring.md): the largest file, in
+    # bytes, and the most pages read; a whole notice with annexes is rarely past 5 MB or 150.
+    syllabus_pdf_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    syllabus_pdf_max_pages: int = Field(default=300, ge=1)
 
     # Background jobs (see docs/jobs.md).
     worker_concurrency: int = Field(default=4, ge=1, le=256)

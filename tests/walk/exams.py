@@ -16,6 +16,13 @@ ENTRIES: Entries = {
     ("PUT", "/api/v1/orgs/{org}/tracks/{track_id}"): (
         "org:tracks:manage",
         lambda w: ({"track_id": w.ids["spare_track"]}, track_payload(slug="spare"))),
+    # A proposal writes nothing; applying the spare track's own tree changes nothing.
+    ("POST", "/api/v1/orgs/{org}/tracks/{track_id}/syllabus/proposals"): (
+        "org:tracks:manage",
+        lambda w: ({"track_id": w.ids["spare_track"]}, {"text": "DIREITO\n1 Penal"})),
+    ("POST", "/api/v1/orgs/{org}/tracks/{track_id}/syllabus/apply"): (
+        "org:tracks:manage",
+        lambda w: ({"track_id": w.ids["spare_track"]}, {"topics": track_payload()["topics"]})),
     ("DELETE", "/api/v1/orgs/{org}/tracks/{track_id}"): (
         "org:tracks:manage", lambda w: ({"track_id": w.ids["spare_track"]}, None)),
 }  # fmt: skip

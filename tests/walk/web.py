@@ -133,6 +133,11 @@ ENTRIES: Entries = {
             w, name="Spare", slug="spare", exam_length="5", time_limit_minutes="10",
             passing_score="70", navigation="free", scoring="percent",
             topics="Architecture | 60\n  Cluster | 50\n  Execution | 50\nDataFrames | 40"))),
+    ("GET", ORG + "/tracks/{track_id}/syllabus/import"): (
+        "org:tracks:manage", lambda w: ({"track_id": w.ids["spare_track"]}, None)),
+    ("POST", ORG + "/tracks/{track_id}/syllabus/import"): (
+        "org:tracks:manage", lambda w: ({"track_id": w.ids["spare_track"]}, form(
+            w, step="read", text="DIREITO\n1 Penal"))),
     ("GET", ORG + "/tracks/{track_id}/delete"): (
         "org:tracks:manage", lambda w: ({"track_id": w.ids["spare_track"]}, None)),
     ("POST", ORG + "/tracks/{track_id}/delete"): (

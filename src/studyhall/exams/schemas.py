@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from studyhall.orgs.schemas import Name, Slug
 
 WEIGHT_TOLERANCE = 0.01
+# Topics at one level: a notice's syllabus read whole can list hundreds under one subject.
+MAX_SIBLINGS = 2000
 
 
 class TopicIn(BaseModel):
@@ -17,7 +19,7 @@ class TopicIn(BaseModel):
     id: UUID | None = Field(None, description="Keep an existing topic (and its questions).")
     name: Name
     weight: float = Field(gt=0, le=100, description="Percent of its level; siblings sum to 100.")
-    children: list[TopicIn] = Field(default_factory=list, max_length=50)
+    children: list[TopicIn] = Field(default_factory=list, max_length=MAX_SIBLINGS)
 
 
 class PercentScoring(BaseModel):
@@ -37,13 +39,14 @@ class ScaledScoring(BaseModel):
 Scoring = Annotated[PercentScoring | ScaledScoring, Field(discriminator="kind")]
 
 
-def _level_errors(topics: list[TopicIn], path: str) -> list[tuple[str, str]]:
+def level_errors(topics: list[TopicIn], path: str) -> list[tuple[str, str]]:
+    """Each level whose weights do not sum to 100, as (field path, message)."""
     errors = []
     total = sum(t.weight for t in topics)
     if topics and abs(total - 100) > WEIGHT_TOLERANCE:
         errors.append((path, f"weights sum to {total:g}, not 100"))
     for index, topic in enumerate(topics):
-        errors += _level_errors(topic.children, f"{path}.{index}.children")
+        errors += level_errors(topic.children, f"{path}.{index}.children")
     return errors
 
 
@@ -58,11 +61,11 @@ class TrackIn(BaseModel):
     passing_score: float = Field(description="On the track's scale (percent, or the scaled range).")
     scoring: Scoring = Field(default_factory=PercentScoring)
     navigation: Literal["free", "sequential"] = "free"
-    topics: list[TopicIn] = Field(min_length=1, max_length=50)
+    topics: list[TopicIn] = Field(min_length=1, max_length=MAX_SIBLINGS)
 
     def errors(self) -> list[tuple[str, str]]:
         """What is inconsistent across fields, as (field path, message) for a 422."""
-        errors = _level_errors(self.topics, "body.topics")
+        errors = level_errors(self.topics, "body.topics")
         low, high = (0.0, 100.0)
         if isinstance(self.scoring, ScaledScoring):
             low, high = self.scoring.min, self.scoring.max

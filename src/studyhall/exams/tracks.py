@@ -19,6 +19,7 @@ from studyhall.exams.schemas import (
     TopicOut,
     TrackIn,
     TrackOut,
+    level_errors,
     walk_topics,
 )
 from studyhall.kit.context import Context
@@ -161,29 +162,9 @@ async def replace_track(
     check_if_match(if_match, track.revision)
     _require_valid(data)
     await _slug_free(ctx, org.id, data.slug, track.id)
-    existing = {t.id: t for t in current.topics}
-    unknown = [str(t.id) for t in walk_topics(data.topics) if t.id and t.id not in existing]
-    if unknown:
-        raise InvalidInput(
-            errors=[("body.topics", f"not a topic of this track: {', '.join(unknown)}")]
-        )
-    kept = {t.id for t in walk_topics(data.topics) if t.id}
-    dropped = [t for t in current.topics if t.id not in kept]
-    await _refuse_dropping_used_topics(ctx, org.id, dropped)
     before = _settings_of(track)
     _apply_settings(track, data)
-    # Kept topics move to their new parents first, so removing an old parent cannot cascade.
-    topics = await _write_topics(ctx, track, data.topics, existing=existing)
-    if dropped:
-        # One statement: the database cascades to children, which the ORM would then try to
-        # delete a second time one by one.
-        await ctx.session.execute(
-            scoped_delete(Topic, org.id)
-            .where(Topic.id.in_([t.id for t in dropped]))
-            .execution_options(synchronize_session=False)
-        )
-        for topic in dropped:
-            ctx.session.expunge(topic)
+    topics, dropped = await _swap_topics(ctx, org, current, data.topics)
     track.revision += 1
     track.updated_at = ctx.now()
     after = _settings_of(track)
@@ -197,6 +178,62 @@ async def replace_track(
         summary={**changes, "topics": len(topics), "topics_removed": len(dropped)},
     )
     return Syllabus(track, topics)
+
+
+async def replace_syllabus(
+    ctx: Context, org: Org, track_id: UUID, given: list[TopicIn], *, if_match: str | None,
+    summary: dict[str, Any],
+) -> Syllabus:  # fmt: skip
+    """Replace only the topic tree, settings untouched (a syllabus read from a notice).
+    The same rules as `replace_track`: topics given with their id are kept, the others are
+    removed unless questions use them (409). `summary` goes into the audit record."""
+    await ctx.session.execute(scoped(Track, org.id).where(Track.id == track_id).with_for_update())
+    current = await get_syllabus(ctx, org.id, track_id)
+    track = current.track
+    check_if_match(if_match, track.revision)
+    if errors := level_errors(given, "body.topics"):
+        raise InvalidInput("The syllabus is not consistent.", errors=errors)
+    topics, dropped = await _swap_topics(ctx, org, current, given)
+    track.revision += 1
+    track.updated_at = ctx.now()
+    audit.record(
+        ctx,
+        "track.syllabus_replaced",
+        org_id=org.id,
+        target_type="track",
+        target_id=track.id,
+        summary={**summary, "topics": len(topics), "topics_removed": len(dropped)},
+    )
+    return Syllabus(track, topics)
+
+
+async def _swap_topics(
+    ctx: Context, org: Org, current: Syllabus, given: list[TopicIn]
+) -> tuple[list[Topic], list[Topic]]:
+    """The new tree written, and the current topics it dropped (deleted)."""
+    track = current.track
+    existing = {t.id: t for t in current.topics}
+    unknown = [str(t.id) for t in walk_topics(given) if t.id and t.id not in existing]
+    if unknown:
+        raise InvalidInput(
+            errors=[("body.topics", f"not a topic of this track: {', '.join(unknown)}")]
+        )
+    kept = {t.id for t in walk_topics(given) if t.id}
+    dropped = [t for t in current.topics if t.id not in kept]
+    await _refuse_dropping_used_topics(ctx, org.id, dropped)
+    # Kept topics move to their new parents first, so removing an old parent cannot cascade.
+    topics = await _write_topics(ctx, track, given, existing=existing)
+    if dropped:
+        # One statement: the database cascades to children, which the ORM would then try to
+        # delete a second time one by one.
+        await ctx.session.execute(
+            scoped_delete(Topic, org.id)
+            .where(Topic.id.in_([t.id for t in dropped]))
+            .execution_options(synchronize_session=False)
+        )
+        for topic in dropped:
+            ctx.session.expunge(topic)
+    return topics, dropped
 
 
 async def delete_track(ctx: Context, org: Org, track_id: UUID) -> None:
@@ -219,27 +256,34 @@ async def delete_track(ctx: Context, org: Org, track_id: UUID) -> None:
     )
 
 
-async def _refuse_dropping_used_topics(ctx: Context, org_id: UUID, dropped: list[Topic]) -> None:
-    """Any version that ever used a topic keeps it: versions (and the attempts that showed
-    them) are history, and removing the topic would take them with it."""
-    if not dropped:
-        return
+async def questions_per_topic(ctx: Context, org_id: UUID, topic_ids: list[UUID]) -> dict[UUID, int]:
+    """How many questions have ever used each topic (in any version); topics none used are
+    left out."""
+    if not topic_ids:
+        return {}
     rows = (
         await ctx.session.execute(
             scoped(QuestionVersion, org_id)
             .with_only_columns(
                 QuestionVersion.topic_id, func.count(QuestionVersion.question_id.distinct())
             )
-            .where(QuestionVersion.topic_id.in_([t.id for t in dropped]))
+            .where(QuestionVersion.topic_id.in_(topic_ids))
             .group_by(QuestionVersion.topic_id)
         )
     ).all()
-    if rows:
+    return {topic_id: count for topic_id, count in rows}
+
+
+async def _refuse_dropping_used_topics(ctx: Context, org_id: UUID, dropped: list[Topic]) -> None:
+    """Any version that ever used a topic keeps it: versions (and the attempts that showed
+    them) are history, and removing the topic would take them with it."""
+    used = await questions_per_topic(ctx, org_id, [t.id for t in dropped])
+    if used:
         names = {t.id: t.name for t in dropped}
         raise TopicInUse(
             errors=[
                 ("body.topics", f"{names[topic_id]!r} has {count} questions")
-                for topic_id, count in rows
+                for topic_id, count in used.items()
             ]
         )
 

@@ -2,6 +2,8 @@
 
 The tree is edited as text, one topic a line, `Name | weight`, children indented by two
 spaces under their parent; a topic keeps its id (and its questions) while its name stays.
+A syllabus can also be read from the exam notice (pasted or its PDF), previewed and
+corrected in the same text format, then applied (the API's propose and apply).
 """
 
 from __future__ import annotations
@@ -13,15 +15,23 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
-from studyhall.exams import tracks
+from studyhall.exams import syllabus_import, tracks
 from studyhall.exams.models import Topic
 from studyhall.exams.schemas import TrackIn
+from studyhall.exams.syllabus_schemas import (
+    ProposedTopicOut,
+    SyllabusApplyIn,
+    SyllabusChanges,
+    SyllabusProposalOut,
+    SyllabusTopicIn,
+)
 from studyhall.kit.errors import Problem
 from studyhall.kit.etag import etag
 from studyhall.orgs.permissions import OrgCaller
 from studyhall.web.access import PageRoute, TracksPage, see_other
-from studyhall.web.forms import field_errors, form_of, problem_errors
+from studyhall.web.forms import field_errors, form_of, person_text, problem_errors
 from studyhall.web.rendering import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -200,3 +210,176 @@ async def delete_track(request: Request, track_id: UUID, caller: TracksPage) -> 
     except tracks.TrackInUse as refused:
         return await _delete_page(request, caller, track_id, 409, refused.detail or refused.title)
     return see_other(request, f"/o/{caller.org.slug}/tracks?deleted={quote(name)}")
+
+
+# --- a syllabus from the exam notice: paste or upload, preview and correct, apply -----------
+#
+# The preview shows the proposed tree and lets the author correct it as text in the editor's
+# own format (`Name | weight`, two spaces a level), then "Preview again" re-reads that text
+# and shows the tree and what would change; "Apply" makes it the syllabus. Weights are
+# relative among siblings (a count or a percent) and scaled to 100 when applied.
+
+
+def proposal_text(topics: list[ProposedTopicOut], depth: int = 0) -> str:
+    """A proposed tree in the editor's format, weights as percents."""
+    lines = []
+    for topic in topics:
+        lines.append(f"{' ' * INDENT * depth}{topic.name} | {round(topic.weight, 2):g}")
+        if topic.children:
+            lines.append(proposal_text(topic.children, depth + 1))
+    return "\n".join(lines)
+
+
+def parse_import_tree(text: str) -> list[SyllabusTopicIn]:
+    """The corrected tree from the preview's text; a line without `| weight` weighs 1."""
+    roots: list[dict[str, Any]] = []
+    stack: list[tuple[int, list[dict[str, Any]]]] = [(-1, roots)]
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        depth = (len(raw) - len(raw.lstrip(" "))) // INDENT
+        name, bar, weight = raw.strip().rpartition("|")
+        if not bar:
+            name, weight = weight, "1"
+        try:
+            value = float(weight.strip().replace(",", "."))
+        except ValueError:
+            raise TreeError(f"line {number}: the weight after | must be a number") from None
+        if not name.strip():
+            raise TreeError(f"line {number}: write `Name | weight`")
+        if value <= 0:
+            raise TreeError(f"line {number}: the weight must be above 0")
+        while stack[-1][0] >= depth:
+            stack.pop()
+        node: dict[str, Any] = {"name": name.strip(), "weight": value, "children": []}
+        stack[-1][1].append(node)
+        stack.append((depth, node["children"]))
+    if not roots:
+        raise TreeError("the syllabus is empty: give at least one topic")
+    try:
+        return SyllabusApplyIn.model_validate({"topics": roots}).topics
+    except ValidationError as exc:
+        raise TreeError(_tree_message(exc)) from None
+
+
+def _tree_message(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    return f"{error['msg']} ({'.'.join(map(str, error['loc']))})"
+
+
+def _in_tree(topics: list[SyllabusTopicIn]) -> list[ProposedTopicOut]:
+    """The corrected tree shown as a proposal (weights scaled to percents among siblings)."""
+    total = sum(t.weight for t in topics) or 1
+    return [
+        ProposedTopicOut(name=t.name, weight=round(100 * t.weight / total, 4), questions=None,
+                         lines=[], children=_in_tree(t.children))
+        for t in topics
+    ]  # fmt: skip
+
+
+async def _import_page(
+    request: Request, caller: OrgCaller, track_id: UUID, *, status: int = 200,
+    errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+    proposal: SyllabusProposalOut | None = None, tree: str = "",
+    corrected: list[ProposedTopicOut] | None = None,
+    changes: SyllabusChanges | None = None, stage: str = "read",
+) -> Response:  # fmt: skip
+    syllabus = await tracks.get_syllabus(caller.ctx, caller.org.id, track_id)
+    settings = request.app.state.settings
+    return render(
+        request, "author/syllabus_import.html", status, track=syllabus.track,
+        current=len(syllabus.topics), errors=errors or {}, values=values or {},
+        proposal=proposal, tree=tree, shown=corrected or (proposal.topics if proposal else []),
+        changes=changes or (proposal.changes if proposal else None),
+        max_bytes=settings.syllabus_pdf_max_bytes, max_pages=settings.syllabus_pdf_max_pages,
+        stage=stage,
+    )  # fmt: skip
+
+
+@router.get("/o/{org}/tracks/{track_id}/syllabus/import")
+async def import_syllabus_form(request: Request, track_id: UUID, caller: TracksPage) -> Response:
+    """Paste the notice's syllabus or upload its PDF."""
+    return await _import_page(request, caller, track_id)
+
+
+@router.post("/o/{org}/tracks/{track_id}/syllabus/import")
+async def import_syllabus(request: Request, track_id: UUID, caller: TracksPage) -> Response:
+    """One form, three steps by its `step`: read the notice, preview the corrected tree again,
+    apply it. Every refusal comes back on the page beside its field."""
+    form = await request.form(max_files=1, max_fields=16)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    step = fields.get("step", "read")
+    try:
+        if step == "read":
+            return await _read_notice(request, caller, track_id, form.get("file"), fields)
+        corrected = parse_import_tree(fields.get("tree", ""))
+        if step == "apply":
+            revision = fields.get("revision", "")
+            await syllabus_import.apply_syllabus(
+                caller.ctx, caller.org, track_id, SyllabusApplyIn(topics=corrected),
+                if_match=etag(int(revision)) if revision.isdigit() else None,
+            )  # fmt: skip
+            return see_other(request, f"/o/{caller.org.slug}/tracks/{track_id}/edit?imported=1")
+        current = (await tracks.get_syllabus(caller.ctx, caller.org.id, track_id)).topics
+        names = [t.name for t in _walk_in(corrected)]
+        changes = await syllabus_import.preview_changes(
+            caller.ctx, caller.org.id, list(current), names
+        )
+        return await _import_page(
+            request, caller, track_id, tree=fields.get("tree", ""),
+            corrected=_in_tree(corrected), changes=changes, stage="preview",
+        )  # fmt: skip
+    except TreeError as exc:
+        errors, status = {"tree": str(exc)}, 422
+    except Problem as problem:
+        if problem.status >= 500:
+            raise
+        errors, status = _all_errors(problem), problem.status
+        if "topics" in errors:
+            errors["tree"] = errors.pop("topics")
+    return await _import_page(
+        request, caller, track_id, status=status, errors=errors, values=fields,
+        tree=fields.get("tree", ""), corrected=_safe_tree(fields.get("tree", "")),
+        stage="read" if step == "read" else "preview",
+    )  # fmt: skip
+
+
+def _all_errors(problem: Problem) -> dict[str, str]:
+    """Field errors by field, every message of a field kept (several topics in use)."""
+    if not problem.errors:
+        return problem_errors(problem)
+    errors: dict[str, list[str]] = {}
+    for error in problem.errors:
+        field = error.field.removeprefix("body.").split(".")[0]
+        errors.setdefault(field, []).append(person_text(error.message))
+    return {field: "; ".join(messages) for field, messages in errors.items()}
+
+
+def _safe_tree(text: str) -> list[ProposedTopicOut] | None:
+    try:
+        return _in_tree(parse_import_tree(text)) if text.strip() else None
+    except TreeError:
+        return None
+
+
+def _walk_in(topics: list[SyllabusTopicIn]) -> list[SyllabusTopicIn]:
+    return [node for t in topics for node in (t, *_walk_in(t.children))]
+
+
+async def _read_notice(
+    request: Request, caller: OrgCaller, track_id: UUID, upload: Any, fields: dict[str, str]
+) -> Response:
+    if isinstance(upload, UploadFile) and upload.filename:
+        limits = syllabus_import.PdfLimits.of(request.app.state.settings)
+        data = await upload.read(limits.max_bytes + 1)
+        proposal = await syllabus_import.propose_from_pdf(
+            caller.ctx, caller.org.id, track_id, data, limits
+        )
+    else:
+        proposal = await syllabus_import.propose_from_text(
+            caller.ctx, caller.org.id, track_id, fields.get("text", "")
+        )
+    return await _import_page(
+        request, caller, track_id, proposal=proposal, tree=proposal_text(proposal.topics),
+        values=fields, stage="preview",
+    )  # fmt: skip
