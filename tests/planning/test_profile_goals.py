@@ -87,6 +87,7 @@ async def test_a_goal_that_cannot_be_planned_is_refused_naming_the_field(
     cases = [
         ({"exam_date": today_in_sao_paulo}, "body.exam_date"),
         ({"exam_date": "2026-11-01"}, "body.exam_date"),
+        ({"exam_date": "2031-01-01"}, "body.exam_date"),
         ({"track_id": "00000000-0000-0000-0000-000000000000"}, "body.track_id"),
         ({"mastered_topic_ids": [foreign_topic]}, "body.mastered_topic_ids.0"),
         ({"excluded_topic_ids": all_leaves}, "body.excluded_topic_ids"),

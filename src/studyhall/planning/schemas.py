@@ -4,15 +4,16 @@ progress and the instructors' adherence list."""
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MAX_DAY_MINUTES = 24 * 60
+MAX_DAY_MINUTES = 24 * 60  # no day holds more
 MAX_DAYS_OFF = 366
 MAX_TOPIC_IDS = 2000
 
+DayMinutes = Annotated[int, Field(ge=0, le=24 * 60)]
 BlockStatus = Literal["planned", "done", "partial", "skipped", "missed"]
 BlockKindName = Literal["study", "practice", "review", "simulation", "essay"]
 
@@ -25,7 +26,7 @@ class ProfileIn(BaseModel):
     time_zone: str = Field(
         max_length=64, description='An IANA time zone name, e.g. "America/Sao_Paulo".'
     )
-    minutes_by_weekday: list[int] = Field(
+    minutes_by_weekday: list[DayMinutes] = Field(
         min_length=7,
         max_length=7,
         description="Minutes available each weekday, Monday first; each 0..1440.",
