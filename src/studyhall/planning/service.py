@@ -92,7 +92,7 @@ async def set_profile(ctx: Context, org: Org, user_id: UUID, data: ProfileIn) ->
         "time_zone": data.time_zone,
         "minutes_by_weekday": list(data.minutes_by_weekday),
         "days_off": sorted({d.isoformat() for d in data.days_off}),
-        "day_start": data.day_start.replace(tzinfo=None, microsecond=0),
+        "day_start": data.start_time(),
         "session_minutes": data.session_minutes,
         "daily_questions": data.daily_questions,
     }
