@@ -26,6 +26,7 @@ from studyhall.ops.command_line import (
     settle_heap,
     upgrade_schema,
 )
+from studyhall.planning.cli import plan_group
 
 SLUG_RULE = (
     "use 1 to 64 lower-case letters, digits and dashes, starting and ending with a letter or digit"
@@ -41,7 +42,7 @@ def main() -> None:
     """
 
 
-for command in (worker, jobs, import_questions, export_questions):
+for command in (worker, jobs, import_questions, export_questions, plan_group):
     main.add_command(command)
 
 
@@ -339,10 +340,11 @@ def _print_demo(settings: Settings, created: dict[str, str] | None) -> None:
 )
 @click.option(
     "--mode",
-    type=click.Choice(["simulation", "practice"]),
+    type=click.Choice(["simulation", "practice", "plan"]),
     default="simulation",
     show_default=True,
-    help="What each learner takes.",
+    help="What each learner takes; `plan`: each sets a goal, gets a study plan and works "
+    "through its first blocks (drills included), some skipping blocks and falling behind.",
 )
 @click.option(
     "--think",
