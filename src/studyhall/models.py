@@ -9,6 +9,7 @@ from studyhall.interchange.models import ImportRun
 from studyhall.jobs.models import DeadLetter, Job, JobSchedule
 from studyhall.kit.db import Base
 from studyhall.orgs.models import ApiKey, Invitation, Membership, Org
+from studyhall.planning.models import PlanBlock, StudyGoal, StudyPlan, StudyProfile
 from studyhall.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 metadata = Base.metadata
@@ -16,7 +17,8 @@ metadata = Base.metadata
 __all__ = [
     "ApiKey", "Attempt", "AttemptItem", "AuditEvent", "AuthSession", "DeadLetter", "ImportRun",
     "Invitation",
-    "Job", "JobSchedule", "LoginFailure", "Media", "Membership", "Org", "OutboxEvent", "Question",
-    "QuestionTag", "QuestionVersion", "ReviewEvent", "Topic", "Track", "User", "WebhookAttempt",
-    "WebhookDelivery", "WebhookEndpoint", "metadata",
+    "Job", "JobSchedule", "LoginFailure", "Media", "Membership", "Org", "OutboxEvent", "PlanBlock",
+    "Question", "QuestionTag", "QuestionVersion", "ReviewEvent", "StudyGoal", "StudyPlan",
+    "StudyProfile", "Topic", "Track", "User", "WebhookAttempt", "WebhookDelivery",
+    "WebhookEndpoint", "metadata",
 ]  # fmt: skip
