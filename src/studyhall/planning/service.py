@@ -449,7 +449,7 @@ async def why_stale(ctx: Context, org: Org, plan: StudyPlan, today: date) -> str
     missed = [b for b in blocks if b.status == "planned" and b.day < today]
     skipped = [b for b in blocks if b.status == "skipped" and b.updated_at > plan.generated_at]
     if missed:
-        late = _duration(sum(b.minutes for b in missed))
+        late = duration(sum(b.minutes for b in missed))
         return f"{_blocks(len(missed))} of past days not done ({late}): re-planned from today."
     if skipped:
         return f"You skipped {_blocks(len(skipped))}: re-planned from today."
@@ -474,7 +474,8 @@ def _blocks(n: int) -> str:
     return "1 block" if n == 1 else f"{n} blocks"
 
 
-def _duration(minutes: int) -> str:
+def duration(minutes: int) -> str:
+    """Minutes as a person reads them: "45 min", "3 h", "3 h 20 min"."""
     hours, rest = divmod(max(0, minutes), 60)
     if not hours:
         return f"{rest} min"
