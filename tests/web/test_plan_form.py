@@ -96,3 +96,12 @@ def test_dates_off_read_back_exactly_whatever_separates_them(
     read = read_settings(_form(days_off=text), TOPICS)
     assert read.settings is not None, read.errors
     assert read.settings.days_off == dates
+
+
+def test_an_empty_box_is_to_fill_in_and_a_wrong_date_is_named() -> None:
+    empty = read_settings(_form(exam_date="", target_score="", session_minutes=""), TOPICS)
+    assert empty.errors["exam_date"] == "Fill this in."
+    assert empty.errors["target_score"] == "Fill this in."
+    assert empty.errors["session_minutes"] == "Fill this in."
+    wrong = read_settings(_form(exam_date="15/03/2027"), TOPICS)
+    assert wrong.errors["exam_date"] == "Write a date, such as 2027-03-14."

@@ -127,28 +127,29 @@ def read_settings(form: Mapping[str, Sequence[str]], topic_ids: Sequence[UUID]) 
     dates, bad_date = _days_off(values["days_off"])
     if bad_date:
         errors["days_off"] = bad_date
-    candidate = {
-        "exam_date": values["exam_date"] or None,
+    candidate: dict[str, Any] = {
         "time_zone": values["time_zone"],
-        "target_score": values["target_score"] or None,
         "minutes_by_weekday": [values[f"minutes_{i}"] or "0" for i in range(7)],
         "days_off": [] if bad_date else dates,
-        "session_minutes": values["session_minutes"] or None,
         "daily_questions": values["daily_questions"] or "0",
         "essay": values["essay"],
         "mastered_topic_ids": [t for t, c in choices.items() if c == "mastered"],
         "excluded_topic_ids": [t for t, c in choices.items() if c == "excluded"],
     }
+    # A box left empty is missing ("Fill this in."), not a value of the wrong kind.
+    for name in ("exam_date", "target_score", "session_minutes"):
+        if values[name]:
+            candidate[name] = values[name]
     try:
         settings = SettingsForm.model_validate(candidate)
     except ValidationError as exc:
         for name, message in field_errors(exc).items():
-            errors.setdefault(_field_name(name), message)
+            errors.setdefault(form_field(name), message)
         return ReadForm(values, None, errors)
     return ReadForm(values, None if errors else settings, errors)
 
 
-def _field_name(name: str) -> str:
+def form_field(name: str) -> str:
     """The form field a validation error belongs to: `minutes_by_weekday.2` is the
     Wednesday box, `minutes_2`; `days_off.0` is the dates-off box."""
     parts = name.split(".")
