@@ -26,6 +26,7 @@ from studyhall.ops.command_line import (
     settle_heap,
     upgrade_schema,
 )
+from studyhall.planning.cli import plan_group
 
 SLUG_RULE = (
     "use 1 to 64 lower-case letters, digits and dashes, starting and ending with a letter or digit"
@@ -41,7 +42,7 @@ def main() -> None:
     """
 
 
-for command in (worker, jobs, import_questions, export_questions):
+for command in (worker, jobs, import_questions, export_questions, plan_group):
     main.add_command(command)
 
 

@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Schedule] = {
         Schedule("backup", "30 3 * * *", "housekeeping.backup", {}),
         Schedule("refresh-statistics", "45 4 * * *", "housekeeping.analyze", {}),
         Schedule("reseal-secrets", "23 * * * *", "housekeeping.reseal_secrets", {}),
+        Schedule("replan-behind", "10 3 * * *", "planning.replan_behind", {}),
     ]
 }
 
