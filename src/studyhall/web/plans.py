@@ -37,6 +37,8 @@ MAX_CHANGES_SHOWN = 40  # a preview lists this many block changes, then counts t
 def reviews_on() -> bool:
     """Whether the reviews domain is installed: a review block's Start leads to its session
     only then (until then a review block is marked by hand)."""
+    if importlib.util.find_spec("studyhall.reviews") is None:  # the package, then its room
+        return False
     return importlib.util.find_spec("studyhall.reviews.service") is not None
 
 
@@ -256,7 +258,7 @@ async def _notes(caller: OrgCaller, plan: Any, goals: Sequence[StudyGoal]) -> di
     """Shortfalls and left-out topics in words, with track and topic names."""
     topics, track_names = await _names(caller, goals)
     shortfalls = []
-    for s in plan.shortfalls:
+    for s in getattr(plan, "shortfalls", ()):
         s = s if isinstance(s, dict) else s.model_dump()
         needed, available = int(s["needed_minutes"]), int(s["available_minutes"])
         shortfalls.append({
@@ -265,7 +267,7 @@ async def _notes(caller: OrgCaller, plan: Any, goals: Sequence[StudyGoal]) -> di
             "percent": round(100 * available / needed) if needed else 100,
         })  # fmt: skip
     left_out = []
-    for item in plan.left_out:
+    for item in getattr(plan, "left_out", ()):  # a re-plan preview lists none
         item = item if isinstance(item, dict) else item.model_dump()
         left_out.append({
             "topic": topics.get(_uuid(item["topic_id"]), "A topic"),
@@ -430,7 +432,8 @@ async def record(request: Request, block_id: UUID, caller: LearnerPage) -> Respo
         update = BlockUpdate.model_validate(data)
         await plan_blocks.record_block(caller.ctx, caller.org, user_id, block_id, update)
     except (ValidationError, InvalidInput) as exc:
-        await caller.ctx.session.rollback()
+        # Refused before anything changed (`record_block` checks, then writes), so the page
+        # is drawn in the same transaction, its rows still loaded.
         if isinstance(exc, ValidationError):
             found = field_errors(exc)
         else:
