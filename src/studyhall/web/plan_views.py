@@ -94,6 +94,7 @@ class BlockView:
     done_line: str  # "Done: 40 min, 12 questions solved."
     notes: str
     day: date
+    done_minutes: int = 0
     form: BlockForm = field(default_factory=BlockForm)
 
 
@@ -133,6 +134,7 @@ def block_view(
         done_line=done + ".",
         notes=block.notes,
         day=block.day,
+        done_minutes=block.done_minutes,
         form=BlockForm(
             status=block.status if block.status in ("done", "partial", "skipped") else "",
             done_minutes=str(block.done_minutes or block.minutes),
