@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -36,8 +36,8 @@ from studyhall.planning.schemas import (
     ReplanPreview,
 )
 
-DEFAULT_DRILL_QUESTIONS = 10
-PAST_STATUSES = ("done", "partial", "skipped", "missed")
+# A plan is laid out day by day; three years of days is already more than any exam needs.
+MAX_PLAN_DAYS = 3 * 366
 
 
 class ProfileMissing(Conflict):
@@ -53,11 +53,6 @@ class NoActiveGoals(Conflict):
 class NoPlan(NotFound):
     slug = "no-plan"
     title = "No plan yet"
-
-
-class NothingToStart(Conflict):
-    slug = "block-not-startable"
-    title = "This block cannot be started"
 
 
 class Stale(NeedsWriter):
@@ -97,7 +92,7 @@ async def set_profile(ctx: Context, org: Org, user_id: UUID, data: ProfileIn) ->
         "time_zone": data.time_zone,
         "minutes_by_weekday": list(data.minutes_by_weekday),
         "days_off": sorted({d.isoformat() for d in data.days_off}),
-        "day_start": data.day_start.replace(tzinfo=None, microsecond=0),
+        "day_start": data.start_time(),
         "session_minutes": data.session_minutes,
         "daily_questions": data.daily_questions,
     }
@@ -157,6 +152,11 @@ async def check_goal(ctx: Context, org: Org, user_id: UUID, data: GoalIn) -> Non
         raise InvalidInput(
             "The exam date must be after today.",
             errors=[("body.exam_date", f"after {today.isoformat()} (today, your time)")],
+        )
+    if data.exam_date > today + timedelta(days=MAX_PLAN_DAYS):
+        raise InvalidInput(
+            "The exam date is too far away to plan day by day.",
+            errors=[("body.exam_date", f"within {MAX_PLAN_DAYS} days of today")],
         )
     syllabus = await get_syllabus(ctx, org.id, track.id)
     leaves = {leaf.id for leaf in syllabus.leaves()}
@@ -287,6 +287,7 @@ class Computed:
     today: date
     plan: Plan
     history: Sequence[PlanBlock]
+    used_today: int  # today's blocks start after this many minutes of the day's study time
 
 
 async def _compute(ctx: Context, org: Org, user_id: UUID, current: StudyPlan | None) -> Computed:
@@ -305,17 +306,19 @@ async def _compute(ctx: Context, org: Org, user_id: UUID, current: StudyPlan | N
         )
     history = await plan_blocks(ctx, org, current) if current is not None else []
     kept = [b for b in history if b.status != "planned" or b.day < today]
-    request, _ = await inputs.plan_request(ctx, profile, goals, kept, today)
-    return Computed(profile, today, build_plan(request), kept)
+    request, _ = await inputs.plan_request(ctx, profile, goals, kept, ctx.now())
+    return Computed(profile, today, build_plan(request), kept, request.used_today)
 
 
-def _block_row(
-    org: Org, plan: StudyPlan, profile: StudyProfile, block: Block, now: Any
-) -> PlanBlock:
+def _block_row(org: Org, plan: StudyPlan, made: Computed, block: Block, now: datetime) -> PlanBlock:
+    profile = made.profile
+    # The scheduler counts today's offsets from the start of the day's study time; what is
+    # already gone today (done work, time elapsed) comes first.
+    offset = block.start + (made.used_today if block.day == made.today else 0)
     return PlanBlock(
         org_id=org.id, plan_id=plan.id, user_id=plan.user_id, goal_id=block.goal_id,
         topic_id=block.topic_id, day=block.day,
-        starts_at=inputs.block_start(block.day, profile.day_start, profile.time_zone, block.start),
+        starts_at=inputs.block_start(block.day, profile.day_start, profile.time_zone, offset),
         minutes=block.minutes, kind=block.kind.value, questions=block.questions, status="planned",
         done_minutes=0, questions_solved=0, notes="", created_at=now, updated_at=now,
     )  # fmt: skip
@@ -365,7 +368,7 @@ async def _store(
         current.revision += 1
         for name, value in outcome.items():
             setattr(current, name, value)
-    ctx.session.add_all(_block_row(org, current, made.profile, b, now) for b in made.plan.blocks)
+    ctx.session.add_all(_block_row(org, current, made, b, now) for b in made.plan.blocks)
     await ctx.session.flush()
     return current
 
