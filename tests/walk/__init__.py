@@ -6,6 +6,16 @@ of its routes, which access rule it must declare and how to call it (`ENTRIES`).
 
 from __future__ import annotations
 
-from tests.walk import attempts, bank, events, exams, interchange, planning, search_media, web
+from tests.walk import (
+    attempts,
+    bank,
+    events,
+    exams,
+    interchange,
+    plan_pages,
+    planning,
+    search_media,
+    web,
+)
 
-PLUGINS = [exams, bank, attempts, search_media, events, interchange, planning, web]
+PLUGINS = [exams, bank, attempts, search_media, events, interchange, planning, web, plan_pages]

@@ -35,6 +35,8 @@ async def test_every_page_lights_up_its_own_section(
         f"{exam_url}/result": "History",
         f"{exam_url}/review": "History",
         "/o/school/mistakes": "Mistakes",
+        "/o/school/plan/goals": "Plan",
+        f"/o/school/plan/goals/{track}": "Plan",
         "/o/school/questions": "Questions",
         f"/o/school/tracks/{track}/questions/new": "Questions",  # writing a question
         "/o/school/media": "Questions",

@@ -47,6 +47,7 @@ NUMBER = "Write a number, such as 4.5."
 EMAIL = "Write an email address, such as name@example.com."
 WEB_ADDRESS = "Write a full web address, such as https://example.com/hook."
 SLUG = "Use lower-case letters, digits and dashes."
+DATE = "Write a date, such as 2027-03-14."
 
 
 def _n(value: Any) -> str:
@@ -89,6 +90,9 @@ _BY_TYPE: dict[str, Callable[[Mapping[str, Any], str | None], str]] = {
     "url_scheme": lambda c, n: WEB_ADDRESS,
     "url_type": lambda c, n: WEB_ADDRESS,
     "url_too_long": lambda c, n: "This web address is too long.",
+    "date_parsing": lambda c, n: DATE,
+    "date_from_datetime_parsing": lambda c, n: DATE,
+    "date_type": lambda c, n: DATE,
 }  # fmt: skip
 # Messages that arrive as text only (a service's problem): pydantic's wording and the API's.
 _BY_TEXT: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [

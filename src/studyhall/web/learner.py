@@ -21,7 +21,7 @@ from studyhall.exams.models import Attempt, Track
 from studyhall.kit.context import Context
 from studyhall.kit.errors import NotFound, Problem
 from studyhall.orgs.permissions import OrgCaller
-from studyhall.web import charts
+from studyhall.web import charts, plans
 from studyhall.web.access import LearnerPage, PageRoute, see_other
 from studyhall.web.forms import field_errors, form_lists, problem_errors
 from studyhall.web.rendering import render, zone_of
@@ -105,6 +105,7 @@ async def dashboard(
         recent=[
             (views.summary(a, n, caller.ctx.clock), names.get(a.track_id, "")) for a, n in recent
         ],
+        plan_card=await plans.today_card(caller),
     )
 
 

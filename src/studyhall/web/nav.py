@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-Section = Literal["dashboard", "history", "mistakes", "questions", "review", "tracks", "admin"]
+Section = Literal[
+    "dashboard", "plan", "history", "mistakes", "questions", "review", "tracks", "admin"
+]
 
 # (route template, section): a rule matches the template itself and everything under it.
 RULES: list[tuple[str, Section]] = [
     ("/o/{org}/tracks/{track_id}/start", "dashboard"),  # a learner starting an attempt
     ("/o/{org}/tracks/{track_id}/questions", "questions"),  # writing a question for a track
     ("/o/{org}/tracks", "tracks"),
+    ("/o/{org}/plan", "plan"),  # Today, the week, goals, re-planning
     ("/o/{org}/attempts", "history"),  # an attempt's screen, result and review
     ("/o/{org}/mistakes", "mistakes"),
     ("/o/{org}/questions", "questions"),
