@@ -35,6 +35,11 @@ def scoped_delete(model: type[M], org_id: UUID) -> Delete:
     return delete(model).where(_org_column(model) == org_id)
 
 
+def scoped_update(model: type[M], org_id: UUID) -> Update:
+    """`UPDATE model … WHERE org_id = :org_id`: a set-based change that loads no rows."""
+    return update(model).where(_org_column(model) == org_id)
+
+
 async def get_scoped(
     session: AsyncSession, model: type[M], org_id: UUID, object_id: Any, *, what: str
 ) -> M:

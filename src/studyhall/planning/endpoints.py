@@ -3,6 +3,7 @@ and, for instructors, every learner's adherence (read-only)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
 from uuid import UUID
@@ -50,7 +51,7 @@ def _user_id(caller: OrgCaller) -> UUID:
     return caller.user.id
 
 
-def plan_out(plan: StudyPlan, rows: list[PlanBlock]) -> PlanOut:
+def plan_out(plan: StudyPlan, rows: Sequence[PlanBlock | BlockOut]) -> PlanOut:
     """The plan as the API shows it, with the given blocks."""
     return PlanOut(
         id=plan.id,
@@ -60,7 +61,7 @@ def plan_out(plan: StudyPlan, rows: list[PlanBlock]) -> PlanOut:
         final_stretch=plan.final_stretch,
         left_out=[LeftOutOut.model_validate(x) for x in plan.left_out],
         shortfalls=[ShortfallOut.model_validate(x) for x in plan.shortfalls],
-        blocks=[BlockOut.model_validate(b) for b in rows],
+        blocks=[b if isinstance(b, BlockOut) else BlockOut.model_validate(b) for b in rows],
     )
 
 
@@ -172,7 +173,7 @@ async def get_plan(
     if start is None:
         profile = await service.get_profile(ctx, org, user_id)
         start = inputs.local_today(profile.time_zone if profile else "UTC", ctx.now())
-    rows = await service.plan_blocks(ctx, org, plan, start=start, end=end)
+    rows = await service.block_views(ctx, org, plan, start=start, end=end)
     return plan_out(plan, list(rows))
 
 
@@ -187,7 +188,7 @@ async def generate(caller: AttemptsTaker) -> PlanOut:
     does not fit comes back with its shortfall in numbers and what would make it fit."""
     ctx, org, user_id = caller.ctx, caller.org, _user_id(caller)
     plan = await service.generate(ctx, org, user_id)
-    return plan_out(plan, list(await service.plan_blocks(ctx, org, plan)))
+    return plan_out(plan, await service.block_views(ctx, org, plan))
 
 
 @router.post(
@@ -211,7 +212,7 @@ async def replan(
     if await service.get_plan(ctx, org, user_id) is None:
         raise service.NoPlan("There is no plan to re-plan yet: generate one.")
     plan = await service.replan(ctx, org, user_id, reason=reason)
-    return plan_out(plan, list(await service.plan_blocks(ctx, org, plan)))
+    return plan_out(plan, await service.block_views(ctx, org, plan))
 
 
 @router.patch(

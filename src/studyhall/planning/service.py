@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func
+from sqlalchemy import func, insert, or_
 
 from studyhall.audit import service as audit
 from studyhall.events import service as events
@@ -23,7 +23,8 @@ from studyhall.exams.tracks import get_syllabus
 from studyhall.kit.context import Context
 from studyhall.kit.db import may_write
 from studyhall.kit.errors import Conflict, InvalidInput, NotFound
-from studyhall.kit.tenancy import get_scoped, scoped, scoped_delete
+from studyhall.kit.ids import new_id
+from studyhall.kit.tenancy import get_scoped, scoped, scoped_delete, scoped_update
 from studyhall.kit.transaction import NeedsWriter
 from studyhall.orgs.models import Org
 from studyhall.planning import changes, inputs
@@ -31,6 +32,7 @@ from studyhall.planning.models import PlanBlock, StudyGoal, StudyPlan, StudyProf
 from studyhall.planning.scheduler import Block, Plan, build_plan
 from studyhall.planning.schemas import (
     MAX_DAY_MINUTES,
+    BlockOut,
     GoalIn,
     ProfileIn,
     ReplanPreview,
@@ -279,6 +281,24 @@ async def plan_blocks(
     return (await ctx.session.scalars(query.order_by(PlanBlock.starts_at))).all()
 
 
+_BLOCK_COLUMNS = tuple(PlanBlock.__table__.c[name] for name in BlockOut.model_fields)
+
+
+async def block_views(
+    ctx: Context, org: Org, plan: StudyPlan, *, start: date | None = None, end: date | None = None
+) -> list[BlockOut]:
+    """`plan_blocks` as the API shows them, read as plain rows: a plan's hundreds of blocks
+    need no ORM objects to be sent out (the hot path after generating or re-planning)."""
+    query = scoped(PlanBlock, org.id).with_only_columns(*_BLOCK_COLUMNS)
+    query = query.where(PlanBlock.plan_id == plan.id)
+    if start is not None:
+        query = query.where(PlanBlock.day >= start)
+    if end is not None:
+        query = query.where(PlanBlock.day <= end)
+    rows = (await ctx.session.execute(query.order_by(PlanBlock.starts_at))).mappings()
+    return [BlockOut.model_validate(dict(row)) for row in rows]
+
+
 @dataclass(frozen=True)
 class Computed:
     """A plan made from today, before it is stored."""
@@ -304,23 +324,34 @@ async def _compute(ctx: Context, org: Org, user_id: UUID, current: StudyPlan | N
             "An exam date has passed: change it or archive the goal.",
             errors=[(f"goals.{g.id}.exam_date", "on or before today") for g in past],
         )
-    history = await plan_blocks(ctx, org, current) if current is not None else []
-    kept = [b for b in history if b.status != "planned" or b.day < today]
+    kept = await _kept_blocks(ctx, org, current, today) if current is not None else []
     request, _ = await inputs.plan_request(ctx, profile, goals, kept, ctx.now())
     return Computed(profile, today, build_plan(request), kept, request.used_today)
 
 
-def _block_row(org: Org, plan: StudyPlan, made: Computed, block: Block, now: datetime) -> PlanBlock:
+async def _kept_blocks(ctx: Context, org: Org, plan: StudyPlan, today: date) -> Sequence[PlanBlock]:
+    """The blocks a re-plan keeps: everything recorded, and every block of a past day. The
+    planned future is made again, so it is not even loaded."""
+    query = scoped(PlanBlock, org.id).where(
+        PlanBlock.plan_id == plan.id, or_(PlanBlock.status != "planned", PlanBlock.day < today)
+    )
+    return (await ctx.session.scalars(query.order_by(PlanBlock.starts_at))).all()
+
+
+def _block_row(
+    org: Org, plan: StudyPlan, made: Computed, block: Block, now: datetime
+) -> dict[str, Any]:
     profile = made.profile
     # The scheduler counts today's offsets from the start of the day's study time; what is
     # already gone today (done work, time elapsed) comes first.
     offset = block.start + (made.used_today if block.day == made.today else 0)
-    return PlanBlock(
-        org_id=org.id, plan_id=plan.id, user_id=plan.user_id, goal_id=block.goal_id,
+    return dict(
+        id=new_id(), org_id=org.id, plan_id=plan.id, user_id=plan.user_id, goal_id=block.goal_id,
         topic_id=block.topic_id, day=block.day,
         starts_at=inputs.block_start(block.day, profile.day_start, profile.time_zone, offset),
         minutes=block.minutes, kind=block.kind.value, questions=block.questions, status="planned",
-        done_minutes=0, questions_solved=0, notes="", created_at=now, updated_at=now,
+        done_minutes=0, questions_solved=0, notes="", attempt_id=None, created_at=now,
+        updated_at=now,
     )  # fmt: skip
 
 
@@ -368,8 +399,12 @@ async def _store(
         current.revision += 1
         for name, value in outcome.items():
             setattr(current, name, value)
-    ctx.session.add_all(_block_row(org, current, made, b, now) for b in made.plan.blocks)
-    await ctx.session.flush()
+    rows = [_block_row(org, current, made, b, now) for b in made.plan.blocks]
+    if rows:
+        # One executemany for the whole plan (a plan has hundreds of blocks): the unit of work
+        # would build, track and flush an object per row for nothing — the service is done
+        # with them once they are written.
+        await ctx.session.execute(insert(PlanBlock), rows)
     return current
 
 
@@ -431,18 +466,13 @@ async def preview_replan(
 
 async def mark_missed(ctx: Context, org: Org, plan: StudyPlan, today: date) -> int:
     """Planned blocks of days before today become `missed`; returns how many."""
-    missed = (
-        await ctx.session.scalars(
-            scoped(PlanBlock, org.id).where(
-                PlanBlock.plan_id == plan.id, PlanBlock.status == "planned", PlanBlock.day < today
-            )
-        )
-    ).all()
-    now = ctx.now()
-    for block in missed:
-        block.status = "missed"
-        block.updated_at = now
-    return len(missed)
+    result = await ctx.session.execute(
+        scoped_update(PlanBlock, org.id)
+        .where(PlanBlock.plan_id == plan.id, PlanBlock.status == "planned", PlanBlock.day < today)
+        .values(status="missed", updated_at=ctx.now())
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def why_stale(ctx: Context, org: Org, plan: StudyPlan, today: date) -> str | None:
