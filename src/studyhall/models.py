@@ -8,15 +8,39 @@ from studyhall.exams.models import Attempt, AttemptItem, Topic, Track
 from studyhall.interchange.models import ImportRun
 from studyhall.jobs.models import DeadLetter, Job, JobSchedule
 from studyhall.kit.db import Base
+from studyhall.notifications.models import CalendarFeed, ReminderPreference
 from studyhall.orgs.models import ApiKey, Invitation, Membership, Org
 from studyhall.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 metadata = Base.metadata
 
 __all__ = [
-    "ApiKey", "Attempt", "AttemptItem", "AuditEvent", "AuthSession", "DeadLetter", "ImportRun",
+    "ApiKey",
+    "Attempt",
+    "AttemptItem",
+    "AuditEvent",
+    "AuthSession",
+    "CalendarFeed",
+    "DeadLetter",
+    "ImportRun",
     "Invitation",
-    "Job", "JobSchedule", "LoginFailure", "Media", "Membership", "Org", "OutboxEvent", "Question",
-    "QuestionTag", "QuestionVersion", "ReviewEvent", "Topic", "Track", "User", "WebhookAttempt",
-    "WebhookDelivery", "WebhookEndpoint", "metadata",
+    "Job",
+    "JobSchedule",
+    "LoginFailure",
+    "Media",
+    "Membership",
+    "Org",
+    "OutboxEvent",
+    "Question",
+    "QuestionTag",
+    "QuestionVersion",
+    "ReminderPreference",
+    "ReviewEvent",
+    "Topic",
+    "Track",
+    "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "metadata",
 ]  # fmt: skip

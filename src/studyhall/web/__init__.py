@@ -25,6 +25,7 @@ PAGE_MODULES = (
     "webhooks",
     "media",
     "jobs",
+    "reminders",
 )
 
 

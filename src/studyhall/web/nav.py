@@ -20,6 +20,7 @@ RULES: list[tuple[str, Section]] = [
     ("/o/{org}/tracks", "tracks"),
     ("/o/{org}/attempts", "history"),  # an attempt's screen, result and review
     ("/o/{org}/mistakes", "mistakes"),
+    ("/o/{org}/reminders", "dashboard"),  # calendar feed and reminder emails
     ("/o/{org}/questions", "questions"),
     ("/o/{org}/media", "questions"),  # images, reached from the question editor
     ("/o/{org}/review", "review"),
