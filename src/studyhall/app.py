@@ -41,6 +41,7 @@ from studyhall.kit.middleware import RequestContextMiddleware
 from studyhall.notifications import endpoints as notifications_endpoints
 from studyhall.ops import endpoints as ops_endpoints
 from studyhall.orgs import endpoints as orgs_endpoints
+from studyhall.planning import endpoints as planning_endpoints
 from studyhall.web import install as install_web
 from studyhall.web.rendering import CONTENT_SECURITY_POLICY, static_url
 from studyhall.webhooks import endpoints as webhooks_endpoints
@@ -69,6 +70,7 @@ ROUTERS = (
     webhooks_endpoints,
     jobs_endpoints,
     notifications_endpoints,
+    planning_endpoints,
 )
 
 

@@ -10,6 +10,7 @@ from studyhall.jobs.models import DeadLetter, Job, JobSchedule
 from studyhall.kit.db import Base
 from studyhall.notifications.models import CalendarFeed, ReminderPreference
 from studyhall.orgs.models import ApiKey, Invitation, Membership, Org
+from studyhall.planning.models import PlanBlock, StudyGoal, StudyPlan, StudyProfile
 from studyhall.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 metadata = Base.metadata
@@ -31,11 +32,15 @@ __all__ = [
     "Membership",
     "Org",
     "OutboxEvent",
+    "PlanBlock",
     "Question",
     "QuestionTag",
     "QuestionVersion",
     "ReminderPreference",
     "ReviewEvent",
+    "StudyGoal",
+    "StudyPlan",
+    "StudyProfile",
     "Topic",
     "Track",
     "User",
@@ -43,4 +48,4 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "metadata",
-]  # fmt: skip
+]

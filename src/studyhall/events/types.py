@@ -11,6 +11,9 @@ EVENT_TYPES: dict[str, str] = {
     "member.added": "user_id, role",
     "member.role_changed": "user_id, role (the new one), previous_role",
     "member.removed": "user_id",
+    "plan.goal_set": "goal_id, user_id, track_id, status (a study goal added or changed)",
+    "plan.generated": "plan_id, user_id, revision, blocks, final_stretch, shortfalls, reason",
+    "plan.replanned": "plan_id, user_id, revision, blocks, final_stretch, shortfalls, reason",
     "webhook.ping": "endpoint_id (sent by the test ping only)",
 }
 ALL = "*"

@@ -19,6 +19,7 @@ class Permission(StrEnum):
     QUESTIONS_REVIEW = "questions:review"
     ATTEMPTS_TAKE = "attempts:take"
     WEBHOOKS_MANAGE = "webhooks:manage"
+    PLANS_READ = "plans:read"  # every learner's study-plan adherence (instructors)
 
 
 class Role(StrEnum):
@@ -38,7 +39,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {P.ORG_READ, P.TRACKS_MANAGE, P.QUESTIONS_READ, P.QUESTIONS_WRITE, P.ATTEMPTS_TAKE}
     ),
     Role.REVIEWER: frozenset({P.ORG_READ, P.QUESTIONS_READ, P.QUESTIONS_REVIEW, P.ATTEMPTS_TAKE}),
-    Role.INSTRUCTOR: frozenset({P.ORG_READ, P.MEMBERS_READ, P.QUESTIONS_READ, P.ATTEMPTS_TAKE}),
+    Role.INSTRUCTOR: frozenset(
+        {P.ORG_READ, P.MEMBERS_READ, P.QUESTIONS_READ, P.ATTEMPTS_TAKE, P.PLANS_READ}
+    ),
     Role.LEARNER: frozenset({P.ORG_READ, P.ATTEMPTS_TAKE}),
 }
 

@@ -1,7 +1,7 @@
 """calendar feeds and reminder preferences
 
 Revision ID: 0009_notify
-Revises: 0008
+Revises: 0009_study_plans
 Create Date: 2026-12-07 23:30:00.000000
 
 A learner's secret calendar-feed address (hashed for lookup, sealed to show again) and their
@@ -17,7 +17,7 @@ from alembic import op
 import studyhall.kit.db
 
 revision: str = "0009_notify"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009_study_plans"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
