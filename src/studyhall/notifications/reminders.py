@@ -125,7 +125,7 @@ async def compose(ctx: Context, settings: Settings, payload: dict[str, Any]) -> 
     if template == AGENDA:
         if not prefs.daily_agenda:
             return None
-        found = await plan_view.blocks(ctx, org_id, user_id, first=day, last=day)
+        found = await plan_view.blocks(ctx, org_id, user_id, first=day, last=day, only_planned=True)
         if not found:
             return None
         zone = local_now(ctx.now(), prefs.time_zone).tzinfo
