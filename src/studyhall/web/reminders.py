@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from studyhall.kit.errors import InvalidInput, NotFound
-from studyhall.notifications import reminders, service
+from studyhall.notifications import plan_view, reminders, service
 from studyhall.orgs.permissions import OrgCaller
 from studyhall.web.access import LearnerPage, PageRoute, see_other
 from studyhall.web.forms import form_of, problem_errors
@@ -40,8 +40,9 @@ async def _page(
     found = await service.feed_of(caller.ctx, caller.org.id, user_id)
     prefs = await service.preferences(caller.ctx, caller.org.id, user_id)
     zone = prefs.time_zone
-    if prefs.id is None:  # never saved: offer the browser's zone
-        zone = getattr(zone_of(request), "key", "UTC")
+    if prefs.id is None:  # never saved: offer the study week's zone, else the browser's
+        studied = await plan_view.learner_zone(caller.ctx, caller.org.id, user_id)
+        zone = getattr(studied or zone_of(request), "key", "UTC")
     extra.setdefault("errors", {})
     extra.setdefault(
         "values",
