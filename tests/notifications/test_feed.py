@@ -3,11 +3,13 @@ replaced, private to one learner of one organisation."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import httpx
 from icalendar import Calendar
 
-from tests.factories import read_audit_log
-from tests.notifications.helpers import feed_token, page, press, school
+from tests.factories import read_audit_log, running
+from tests.notifications.helpers import FEED, feed_token, page, press, school
 
 
 async def fetch(client: httpx.AsyncClient, token: str) -> httpx.Response:
@@ -86,3 +88,33 @@ async def test_another_orgs_token_shows_only_that_org(client: httpx.AsyncClient)
     outsider = await client.get("/o/acme/reminders", headers=globex.learner.auth)
     assert outsider.status_code == 404
     assert mine not in outsider.text
+
+
+async def test_after_the_secret_key_is_dropped_the_address_works_and_can_be_replaced(
+    client: httpx.AsyncClient, db_url: str
+) -> None:
+    """The address is sealed under the secret key so the page can show it again; a server
+    whose key was replaced (the old one dropped) cannot, but the address, found by its hash,
+    keeps working, and replacing it shows a new one."""
+    acme = await school(client)
+    token = await feed_token(client, acme.learner, "acme")
+    async with running(db_url, secret_key="another-secret-key-long-enough-for-production") as (
+        _,
+        other,
+    ):
+        # That server runs on the real clock: the learner signs in there anew.
+        login = {"email": acme.learner.email, "password": acme.learner.password}
+        signed = await other.post("/api/v1/auth/login", json=login)
+        assert signed.status_code == 200, signed.text
+        other.cookies.clear()
+        learner = dataclasses.replace(acme.learner, token=signed.json()["token"])
+        shown = await other.get("/o/acme/reminders", headers=learner.auth)
+        assert shown.status_code == 200, shown.text
+        assert "can no longer show it" in shown.text
+        assert token not in shown.text
+        assert (await other.get(f"/calendar/{token}.ics")).status_code == 200
+        await press(other, learner, "/o/acme/reminders/feed/rotate")
+        found = FEED.search((await page(other, learner, "acme")).text)
+        assert found
+        assert found.group(1) != token
+        assert (await other.get(f"/calendar/{token}.ics")).status_code == 404

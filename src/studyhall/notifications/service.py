@@ -13,6 +13,7 @@ from uuid import UUID
 from studyhall.audit import service as audit
 from studyhall.kit.context import Context
 from studyhall.kit.errors import InvalidInput
+from studyhall.kit.sealing import Unreadable
 from studyhall.kit.security import hash_token, new_token
 from studyhall.kit.tenancy import across_orgs, scoped
 from studyhall.notifications.models import CalendarFeed, ReminderPreference
@@ -28,11 +29,11 @@ class FeedAddress:
     """A feed and its token, read back from the sealed copy (or just made)."""
 
     feed: CalendarFeed
-    token: str
+    token: str | None  # None when the secret key that sealed it is gone (replace it to see)
 
     @property
-    def path(self) -> str:
-        return feed_path(self.token)
+    def path(self) -> str | None:
+        return feed_path(self.token) if self.token else None
 
 
 def feed_path(token: str) -> str:
@@ -51,7 +52,10 @@ async def feed_of(ctx: Context, org_id: UUID, user_id: UUID) -> FeedAddress | No
     feed = await _feed_row(ctx, org_id, user_id)
     if feed is None:
         return None
-    return FeedAddress(feed, ctx.sealer().open(feed.sealed_token))
+    try:
+        return FeedAddress(feed, ctx.sealer().open(feed.sealed_token))
+    except Unreadable:  # sealed under a secret key since dropped: the address still works
+        return FeedAddress(feed, None)
 
 
 def _new_token(ctx: Context, feed: CalendarFeed) -> str:

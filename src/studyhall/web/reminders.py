@@ -51,7 +51,8 @@ async def _page(
     )  # fmt: skip
     return render(
         request, "learner/reminders.html", status,
-        feed_url=_base_url(request) + found.path if found else None,
+        has_feed=found is not None,
+        feed_url=_base_url(request) + found.path if found and found.path else None,
         email_enabled=request.app.state.settings.email_enabled, hours=HOURS,
         zones=sorted(service.known_zones()), notice=request.query_params.get("done"), **extra,
     )  # fmt: skip
