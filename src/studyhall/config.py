@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET_KEY = "development-only-insecure-secret-key"  # noqa: S105 (named as such)
@@ -135,6 +135,12 @@ class Settings(BaseSettings):
             if len(self.secret_key) < 32:
                 raise ConfigurationError("STUDYHALL_SECRET_KEY must be at least 32 characters")
         return self
+
+    @field_validator("public_url", "smtp_host", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `STUDYHALL_SMTP_HOST=` in a compose file means "no email", not a host named "".
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _refuse_two_kinds_of_tls(self) -> Settings:
