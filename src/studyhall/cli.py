@@ -27,6 +27,7 @@ from studyhall.ops.command_line import (
     settle_heap,
     upgrade_schema,
 )
+from studyhall.planning.cli import plan_group
 
 SLUG_RULE = (
     "use 1 to 64 lower-case letters, digits and dashes, starting and ending with a letter or digit"
@@ -42,7 +43,7 @@ def main() -> None:
     """
 
 
-for command in (worker, jobs, import_questions, export_questions, email_commands):
+for command in (worker, jobs, import_questions, export_questions, plan_group, email_commands):
     main.add_command(command)
 
 

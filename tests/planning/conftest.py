@@ -19,6 +19,7 @@ from tests.factories import (
 )
 
 BASE = f"/api/v1/orgs/{ORG}/plan"
+QUESTIONS_PER_TOPIC = 2
 WEEK = [120, 120, 120, 120, 120, 240, 0]  # Monday..Sunday
 
 
@@ -31,13 +32,13 @@ async def learner(client: httpx.AsyncClient, owner: Person) -> Person:
 
 @pytest.fixture
 async def stocked_track(
-    client: httpx.AsyncClient, owner: Person, track: dict[str, Any]
+    client: httpx.AsyncClient, owner: Person, author: Person, track: dict[str, Any]
 ) -> dict[str, Any]:
-    """The acme track with three published questions in every leaf topic."""
+    """The acme track with QUESTIONS_PER_TOPIC published questions in every leaf topic."""
     for topic in leaf_topics(track):
-        for n in range(3):
+        for n in range(QUESTIONS_PER_TOPIC):
             content = choice_question(str(topic["id"]), stem=f"{topic['name']} question {n}")
-            await publish_question(client, ORG, str(track["id"]), owner, owner, content)
+            await publish_question(client, ORG, str(track["id"]), author, owner, content)
     return track
 
 

@@ -13,8 +13,9 @@ from tests.walk import (
     exams,
     interchange,
     notifications,
+    planning,
     search_media,
     web,
 )
 
-PLUGINS = [exams, bank, attempts, search_media, events, interchange, web, notifications]
+PLUGINS = [exams, bank, attempts, search_media, events, interchange, planning, web, notifications]

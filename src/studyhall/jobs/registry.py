@@ -30,6 +30,7 @@ BUILT_IN_MODULES = (
     "studyhall.webhooks.delivery",
     "studyhall.interchange.tasks",
     "studyhall.notifications.tasks",
+    "studyhall.planning.tasks",
 )
 
 

@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Schedule] = {
         Schedule("reseal-secrets", "23 * * * *", "housekeeping.reseal_secrets", {}),
         # Every quarter hour, so zones offset by half or a quarter hour get their hour too.
         Schedule("reminders", "*/15 * * * *", "notifications.enqueue_reminders", {}),
+        Schedule("replan-behind", "10 3 * * *", "planning.replan_behind", {}),
     ]
 }
 

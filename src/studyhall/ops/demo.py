@@ -1,5 +1,5 @@
-"""Demo content: an organisation with one account per role and two practice tracks with their
-published questions, so a new install can be tried at once."""
+"""Demo content: an organisation with one account per role, two practice tracks with their
+published questions, and a study plan for the learner, so a new install can be tried at once."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from studyhall.demo.loader import bundled_tracks, load_track
 from studyhall.kit.context import Context
 from studyhall.orgs import service as orgs
 from studyhall.orgs.roles import Role
+from studyhall.planning.demo import give_demo_plan
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Studyhall Demo"
@@ -38,8 +39,12 @@ async def create(ctx: Context, *, password_factory: Callable[[], str]) -> dict[s
     for role, user in people.items():
         if role != Role.OWNER:
             await orgs.add_member(as_owner, org, user, role)
-    for track in bundled_tracks():
+    loaded = [
         await load_track(
             ctx, org, track, author_id=people[Role.AUTHOR].id, reviewer_id=people[Role.REVIEWER].id
         )
+        for track in bundled_tracks()
+    ]
+    # The learner starts with a goal for the first track and the plan made from it.
+    await give_demo_plan(ctx, org, people[Role.LEARNER].id, loaded[0].track_id)
     return credentials

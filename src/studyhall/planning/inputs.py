@@ -114,6 +114,20 @@ async def review_minutes(
     return {}
 
 
+def today_used(profile: StudyProfile, history: Sequence[PlanBlock], now: datetime) -> int:
+    """Minutes of today's study time already gone: the later of the work recorded today and
+    the time elapsed since today's start time (a plan made at 21:00 starts at 21:00)."""
+    today = local_today(profile.time_zone, now)
+    opened = block_start(today, profile.day_start, profile.time_zone, 0)
+    elapsed = max(0, int((now - opened).total_seconds() // 60))
+    ends = [
+        int((b.starts_at - opened).total_seconds() // 60) + b.minutes
+        for b in history
+        if b.day == today and b.status != "planned"
+    ]
+    return min(24 * 60, max([elapsed, *ends]))
+
+
 def done_work(blocks: Sequence[PlanBlock]) -> tuple[DoneWork, ...]:
     """Work done so far, as the scheduler counts it (reviews are FSRS's, not a goal's)."""
     return tuple(
@@ -144,9 +158,10 @@ async def plan_request(
     profile: StudyProfile,
     goals: Sequence[StudyGoal],
     history: Sequence[PlanBlock],
-    today: date,
+    now: datetime,
 ) -> tuple[PlanRequest, list[GoalSyllabus]]:
-    """The scheduler's whole input for this learner from `today` on."""
+    """The scheduler's whole input for this learner from their today on."""
+    today = local_today(profile.time_zone, now)
     studied = studied_minutes(history)
     goal_inputs = []
     loaded = []
@@ -172,9 +187,7 @@ async def plan_request(
         ))  # fmt: skip
     last = max((g.exam_date for g in goals), default=today)
     reviews = await review_minutes(ctx, profile.org_id, profile.user_id, today, last)
-    used_today = sum(
-        b.done_minutes for b in history if b.day == today and b.status in DONE_STATUSES
-    )
+    used_today = today_used(profile, history, now)
     weekdays = tuple(profile.minutes_by_weekday)
     assert len(weekdays) == 7
     request = PlanRequest(

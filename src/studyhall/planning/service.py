@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -287,6 +287,7 @@ class Computed:
     today: date
     plan: Plan
     history: Sequence[PlanBlock]
+    used_today: int  # today's blocks start after this many minutes of the day's study time
 
 
 async def _compute(ctx: Context, org: Org, user_id: UUID, current: StudyPlan | None) -> Computed:
@@ -305,17 +306,19 @@ async def _compute(ctx: Context, org: Org, user_id: UUID, current: StudyPlan | N
         )
     history = await plan_blocks(ctx, org, current) if current is not None else []
     kept = [b for b in history if b.status != "planned" or b.day < today]
-    request, _ = await inputs.plan_request(ctx, profile, goals, kept, today)
-    return Computed(profile, today, build_plan(request), kept)
+    request, _ = await inputs.plan_request(ctx, profile, goals, kept, ctx.now())
+    return Computed(profile, today, build_plan(request), kept, request.used_today)
 
 
-def _block_row(
-    org: Org, plan: StudyPlan, profile: StudyProfile, block: Block, now: Any
-) -> PlanBlock:
+def _block_row(org: Org, plan: StudyPlan, made: Computed, block: Block, now: datetime) -> PlanBlock:
+    profile = made.profile
+    # The scheduler counts today's offsets from the start of the day's study time; what is
+    # already gone today (done work, time elapsed) comes first.
+    offset = block.start + (made.used_today if block.day == made.today else 0)
     return PlanBlock(
         org_id=org.id, plan_id=plan.id, user_id=plan.user_id, goal_id=block.goal_id,
         topic_id=block.topic_id, day=block.day,
-        starts_at=inputs.block_start(block.day, profile.day_start, profile.time_zone, block.start),
+        starts_at=inputs.block_start(block.day, profile.day_start, profile.time_zone, offset),
         minutes=block.minutes, kind=block.kind.value, questions=block.questions, status="planned",
         done_minutes=0, questions_solved=0, notes="", created_at=now, updated_at=now,
     )  # fmt: skip
@@ -365,7 +368,7 @@ async def _store(
         current.revision += 1
         for name, value in outcome.items():
             setattr(current, name, value)
-    ctx.session.add_all(_block_row(org, current, made.profile, b, now) for b in made.plan.blocks)
+    ctx.session.add_all(_block_row(org, current, made, b, now) for b in made.plan.blocks)
     await ctx.session.flush()
     return current
 
