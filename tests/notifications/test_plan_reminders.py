@@ -70,6 +70,14 @@ async def planned(
 ) -> Person:
     """A learner of acme in Lisbon, studying from 09:00, with the stand-in's plan stored."""
     monkeypatch.setattr(planning_service, "build_plan", stand_in_scheduler)
+    learner, _ = await make_plan(client, owner, track)
+    return learner
+
+
+async def make_plan(
+    client: httpx.AsyncClient, owner: Person, track: dict[str, Any]
+) -> tuple[Person, dict[str, Any]]:
+    """A learner in Lisbon studying from 09:00 with a goal on the track, and their plan."""
     learner = await sign_up(client, "planner")
     await add_member(client, "acme", owner, learner, "learner")
     week = {"time_zone": "Europe/Lisbon", "minutes_by_weekday": [120] * 7, "days_off": [],
@@ -80,7 +88,23 @@ async def planned(
     assert made.status_code == 201, made.text
     plan = await client.post(f"{BASE}/generate", headers=learner.auth)
     assert plan.status_code == 200, plan.text
-    return learner
+    return learner, dict(plan.json())
+
+
+async def test_a_plan_from_the_real_scheduler_is_one_event_per_block(
+    spring: FrozenClock, client: httpx.AsyncClient, owner: Person, track: dict[str, Any]
+) -> None:
+    learner, plan = await make_plan(client, owner, track)
+    assert plan["blocks"], "the scheduler planned nothing to check"
+    token = await feed_token(client, learner, "acme")
+    events = list((await _feed(client, token)).walk("VEVENT"))
+    assert [str(e["UID"]) for e in events] == [f"block-{b['id']}@studyhall" for b in plan["blocks"]]
+    for event, block in zip(events, plan["blocks"], strict=True):
+        assert "DTSTAMP" in event
+        assert event.decoded("DTSTART").astimezone(UTC) == datetime.fromisoformat(
+            block["starts_at"]
+        ).astimezone(UTC)
+        assert event.decoded("DURATION") == timedelta(minutes=block["minutes"])
 
 
 async def _feed(client: httpx.AsyncClient, token: str) -> Calendar:
