@@ -220,3 +220,15 @@ async def test_an_agenda_enqueued_before_opting_out_is_not_sent(
     runtime: Runtime = app.state.job_runtime
     await run_jobs(Worker(runtime, run_schedules=False), clock)
     assert mailbox.messages == []
+
+
+async def test_on_track_there_is_no_behind_warning(
+    app: Any, client: httpx.AsyncClient, planned: Person, clock: FrozenClock, mailbox: Mailbox
+) -> None:
+    form = {"daily_agenda": "on", "behind_warning": "on", "agenda_hour": "7"}
+    await press(client, planned, "/o/acme/reminders", {**form, "time_zone": "Europe/Lisbon"})
+    clock.set(datetime(2027, 3, 27, 7, 5, tzinfo=UTC))  # Saturday 07:05, nothing due yet
+    assert await _due_pass(app) == 2
+    runtime: Runtime = app.state.job_runtime
+    await run_jobs(Worker(runtime, run_schedules=False), clock)
+    assert [m["Subject"] for m in mailbox.messages] == ["Today's study plan: 1 block, 50 min"]

@@ -45,7 +45,8 @@ class PlannedBlock:
 class Standing:
     """How the learner stands against their plan today."""
 
-    behind_minutes: int  # 0 when on track
+    behind_minutes: int
+    behind: bool  # planning's own verdict (it allows a block that ran a little short)
     goal_names: tuple[str, ...] = ()
 
 
@@ -140,4 +141,6 @@ async def standing(ctx: Context, org_id: UUID, user_id: UUID, today: date) -> St
         return None
     goals = await planning.list_goals(ctx, org, user_id, active_only=True)
     names = tuple([(await tracks.get_syllabus(ctx, org.id, g.track_id)).track.name for g in goals])
-    return Standing(behind_minutes=found.behind_minutes, goal_names=names)
+    return Standing(
+        behind_minutes=found.behind_minutes, behind=found.status == "behind", goal_names=names
+    )

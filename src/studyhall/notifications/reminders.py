@@ -32,8 +32,6 @@ AGENDA = "daily_agenda"
 BEHIND = "behind"
 TEST = "test"
 TEMPLATES = (AGENDA, BEHIND, TEST)
-# Less than this behind is noise, not news: a warning starts at half an hour.
-BEHIND_THRESHOLD_MINUTES = 30
 
 
 @dataclass(frozen=True)
@@ -145,7 +143,7 @@ async def compose(ctx: Context, settings: Settings, payload: dict[str, Any]) -> 
     if not prefs.behind_warning:
         return None
     standing = await plan_view.standing(ctx, org_id, user_id, day)
-    if standing is None or standing.behind_minutes < BEHIND_THRESHOLD_MINUTES:
+    if standing is None or not standing.behind:  # "behind" is planning's word, not ours
         return None
     behind = _minutes(standing.behind_minutes)
     return mail.compose(
