@@ -341,10 +341,11 @@ def _print_demo(settings: Settings, created: dict[str, str] | None) -> None:
 )
 @click.option(
     "--mode",
-    type=click.Choice(["simulation", "practice"]),
+    type=click.Choice(["simulation", "practice", "plan"]),
     default="simulation",
     show_default=True,
-    help="What each learner takes.",
+    help="What each learner takes; `plan`: each sets a goal, gets a study plan and works "
+    "through its first blocks (drills included), some skipping blocks and falling behind.",
 )
 @click.option(
     "--think",

@@ -19,6 +19,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -36,6 +37,7 @@ from studyhall.bank.content import (
 from studyhall.exams import scoring
 
 PASSWORD_BYTES = 12
+PLAN_BLOCKS_FOLLOWED = 10  # blocks each planning learner works through (or skips)
 
 
 @dataclass
@@ -45,6 +47,8 @@ class Report:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     attempts: int = 0
+    plans: int = 0  # learners who followed a study plan (mode "plan")
+    plans_behind: int = 0  # of them, those behind it at the end (they skipped blocks)
     scores: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # why learners gave up, first words each
 
@@ -97,6 +101,8 @@ class Report:
         lines.append(
             f"{self.attempts} attempts submitted in {self.elapsed:.1f} s; mean score {mean:.1f}%"
         )
+        if self.plans:
+            lines.append(f"{self.plans} learners followed plans; {self.plans_behind} fell behind")
         return "\n".join(lines)
 
 
@@ -313,6 +319,11 @@ class Simulation:
         skill = min(0.97, max(0.2, rng.gauss(0.68, 0.15)))
         async with httpx.AsyncClient(base_url=self.url, timeout=60) as client:
             headers = await self._join(client, admin, number)
+            if self.mode == "plan":
+                reach("started")
+                await self._follow_plan(client, headers, admin, rng, skill)
+                reach("answered")
+                return
             started = await self._timed(
                 client,
                 "start",
@@ -326,35 +337,100 @@ class Simulation:
             attempt = started.json()
             if self.together:
                 await self._points["started"].reached.wait()
-            base = f"/api/v1/orgs/{self.org}/attempts/{attempt['id']}"
-            for question in attempt["questions"]:
-                content, rendered = await self._content(
-                    admin, question["question_id"], question["version_id"]
-                )
-                think = rng.expovariate(1 / self.think_seconds) if self.think_seconds else 0
-                await asyncio.sleep(think)
-                chance = skill - 0.08 * (content.difficulty - 3)
-                body = {
-                    "answer": as_shown(
-                        answer_for(content, rng.random() < chance, rng), question, rendered
-                    ),
-                    "time_spent_ms": int(think * 1000) + rng.randint(500, 4000),
-                }
-                if rng.random() < self.flag_rate:
-                    body["flagged"] = True
-                await self._timed(
-                    client,
-                    "save",
-                    "PUT",
-                    f"{base}/answers/{question['position']}",
-                    json=body,
-                    headers=headers,
-                )
+            await self._answer_all(client, headers, admin, attempt, rng, skill)
             reach("answered")
-            result = await self._timed(client, "submit", "POST", f"{base}/submit", headers=headers)
-            if result.status_code == 200:
-                self.report.attempts += 1
-                self.report.scores.append(result.json()["percent"])
+            await self._submit(client, headers, attempt)
+
+    async def _submit(
+        self, client: httpx.AsyncClient, headers: dict[str, str], attempt: dict[str, Any]
+    ) -> None:
+        base = f"/api/v1/orgs/{self.org}/attempts/{attempt['id']}"
+        result = await self._timed(client, "submit", "POST", f"{base}/submit", headers=headers)
+        if result.status_code == 200:
+            self.report.attempts += 1
+            self.report.scores.append(result.json()["percent"])
+
+    async def _answer_all(
+        self,
+        client: httpx.AsyncClient,
+        headers: dict[str, str],
+        admin: httpx.AsyncClient,
+        attempt: dict[str, Any],
+        rng: random.Random,
+        skill: float,
+    ) -> None:
+        """Answer every question of the attempt, thinking first, right with the learner's
+        skill less the question's difficulty."""
+        base = f"/api/v1/orgs/{self.org}/attempts/{attempt['id']}"
+        for question in attempt["questions"]:
+            content, rendered = await self._content(
+                admin, question["question_id"], question["version_id"]
+            )
+            think = rng.expovariate(1 / self.think_seconds) if self.think_seconds else 0
+            await asyncio.sleep(think)
+            chance = skill - 0.08 * (content.difficulty - 3)
+            body = {
+                "answer": as_shown(
+                    answer_for(content, rng.random() < chance, rng), question, rendered
+                ),
+                "time_spent_ms": int(think * 1000) + rng.randint(500, 4000),
+            }
+            if rng.random() < self.flag_rate:
+                body["flagged"] = True
+            await self._timed(
+                client,
+                "save",
+                "PUT",
+                f"{base}/answers/{question['position']}",
+                json=body,
+                headers=headers,
+            )
+
+    async def _follow_plan(
+        self,
+        client: httpx.AsyncClient,
+        headers: dict[str, str],
+        admin: httpx.AsyncClient,
+        rng: random.Random,
+        skill: float,
+    ) -> None:
+        """Set a week and a goal, make the plan, then work through its first blocks: a
+        diligent learner does each (a practice block's drill answered in full), a less
+        diligent one skips some, and falls behind."""
+        base = f"/api/v1/orgs/{self.org}/plan"
+        week = {"time_zone": "UTC", "minutes_by_weekday": [rng.choice((60, 90, 120))] * 7}
+        exam = (datetime.now(UTC).date() + timedelta(days=rng.randint(20, 90))).isoformat()
+        await self._timed(client, "week", "PUT", f"{base}/profile", json=week, headers=headers)
+        goal = {"track_id": self.track_id, "exam_date": exam}
+        await self._timed(client, "goal", "POST", f"{base}/goals", json=goal, headers=headers)
+        made = await self._timed(client, "plan", "POST", f"{base}/generate", headers=headers)
+        made.raise_for_status()
+        diligence = min(1.0, max(0.0, rng.gauss(0.75, 0.25)))
+        for block in made.json()["blocks"][:PLAN_BLOCKS_FOLLOWED]:
+            if rng.random() >= diligence:
+                change = {"status": "skipped"}
+            else:
+                if block["kind"] == "practice":
+                    started = await self._timed(
+                        client, "start", "POST", f"{base}/blocks/{block['id']}/start",
+                        headers=headers,
+                    )  # fmt: skip
+                    attempt_id = started.json().get("attempt_id") if started.is_success else None
+                    if attempt_id:
+                        state = await client.get(
+                            f"/api/v1/orgs/{self.org}/attempts/{attempt_id}", headers=headers
+                        )
+                        await self._answer_all(client, headers, admin, state.json(), rng, skill)
+                        await self._submit(client, headers, state.json())
+                change = {"status": "done"}
+            await self._timed(
+                client, "block", "PATCH", f"{base}/blocks/{block['id']}", json=change,
+                headers=headers,
+            )  # fmt: skip
+        progress = await self._timed(client, "progress", "GET", f"{base}/progress", headers=headers)
+        if progress.is_success:
+            self.report.plans += 1
+            self.report.plans_behind += progress.json()["status"] == "behind"
 
     async def run(self) -> Report:
         rng = random.Random(self.seed)  # noqa: S311 (simulated behaviour, not secrets)

@@ -47,7 +47,7 @@ def profile_body(**overrides: object) -> dict[str, object]:
         "time_zone": "America/Sao_Paulo",
         "minutes_by_weekday": WEEK,
         "days_off": [],
-        "day_start": "19:00:00",
+        "day_start": "19:00",
         "session_minutes": 50,
         "daily_questions": 20,
     }

@@ -20,10 +20,10 @@ async def test_a_week_is_set_read_back_and_replaced(
     shown = (await client.get(f"{BASE}/profile", headers=learner.auth)).json()
     assert shown["time_zone"] == "America/Sao_Paulo"
     assert shown["days_off"] == ["2026-12-24", "2026-12-25"]
-    assert shown["day_start"] == "19:00:00"
-    await set_week(client, learner, time_zone="Europe/Lisbon", day_start="07:30:00")
+    assert shown["day_start"] == "19:00"
+    await set_week(client, learner, time_zone="Europe/Lisbon", day_start="07:30")
     shown = (await client.get(f"{BASE}/profile", headers=learner.auth)).json()
-    assert (shown["time_zone"], shown["day_start"]) == ("Europe/Lisbon", "07:30:00")
+    assert (shown["time_zone"], shown["day_start"]) == ("Europe/Lisbon", "07:30")
 
 
 async def test_a_week_that_cannot_hold_a_plan_is_refused_naming_the_field(
@@ -37,6 +37,8 @@ async def test_a_week_that_cannot_hold_a_plan_is_refused_naming_the_field(
         ({"minutes_by_weekday": [60, -5, 0, 0, 0, 0, 0]}, "body.minutes_by_weekday.1"),
         ({"minutes_by_weekday": [60, 60]}, "body.minutes_by_weekday"),
         ({"session_minutes": 9}, "body.session_minutes"),
+        ({"day_start": "24:00"}, "body.day_start"),
+        ({"day_start": "7pm"}, "body.day_start"),
         ({"session_minutes": 241}, "body.session_minutes"),
     ]
     for change, field in cases:
@@ -87,6 +89,7 @@ async def test_a_goal_that_cannot_be_planned_is_refused_naming_the_field(
     cases = [
         ({"exam_date": today_in_sao_paulo}, "body.exam_date"),
         ({"exam_date": "2026-11-01"}, "body.exam_date"),
+        ({"exam_date": "2031-01-01"}, "body.exam_date"),
         ({"track_id": "00000000-0000-0000-0000-000000000000"}, "body.track_id"),
         ({"mastered_topic_ids": [foreign_topic]}, "body.mastered_topic_ids.0"),
         ({"excluded_topic_ids": all_leaves}, "body.excluded_topic_ids"),

@@ -59,11 +59,14 @@ ALLOWED_REFUSALS = {
 
 
 async def extend(world: World) -> None:
-    """The learner's goal for the walk's track (their week and plan come with the scheduler)."""
+    """The learner's week, a goal for the walk's track, and the plan made from them."""
     learner = world.members[Role.LEARNER]
-    made = await world.client.post(
-        "/api/v1/orgs/home/plan/goals", json=_goal_body(world), headers=learner.auth
-    )
+    base = "/api/v1/orgs/home/plan"
+    week = await world.client.put(f"{base}/profile", json=WEEK, headers=learner.auth)
+    assert week.status_code == 200, week.text
+    made = await world.client.post(f"{base}/goals", json=_goal_body(world), headers=learner.auth)
     assert made.status_code == 201, made.text
     world.ids["study_goal"] = made.json()["id"]
-    world.ids["plan_block"] = "00000000-0000-4000-8000-000000000000"
+    plan = await world.client.post(f"{base}/generate", headers=learner.auth)
+    assert plan.status_code == 200, plan.text
+    world.ids["plan_block"] = plan.json()["blocks"][0]["id"]

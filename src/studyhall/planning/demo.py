@@ -3,7 +3,7 @@ so a new install shows Today, the calendar and progress at once."""
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import timedelta
 from uuid import UUID
 
 from studyhall.kit.context import Context
@@ -21,7 +21,7 @@ async def give_demo_plan(ctx: Context, org: Org, user_id: UUID, track_id: UUID) 
     """Set the learner's week and a goal for `track_id`, and make their plan."""
     learner = ctx.acting_as(user_id=user_id)
     week = ProfileIn(
-        time_zone=DEMO_TIME_ZONE, minutes_by_weekday=DEMO_WEEK, day_start=time(19, 0),
+        time_zone=DEMO_TIME_ZONE, minutes_by_weekday=DEMO_WEEK, day_start="19:00",
         session_minutes=45, daily_questions=20,
     )  # fmt: skip
     await service.set_profile(learner, org, user_id, week)

@@ -1,8 +1,9 @@
 """Following a plan: on track or behind, the day's and week's goals, and a reality check.
 
 Definitions (one place, read by the API, the pages, the nightly job and the instructors' list):
-- *behind*: since the plan was last made, the minutes of blocks whose time has passed less the
-  minutes done (re-planning moves what was missed into the future, so it starts over).
+- *behind*: since the plan was last made, the minutes of blocks whose time has passed (or
+  that were skipped) less the minutes done (re-planning moves what was missed into the
+  future, so it starts over).
 - *pace*: minutes done per minute available over the last `PACE_DAYS` days (since the plan
   began, if later); with no such day yet, the plan's own pace (1.0) is assumed.
 - *coverage by exam day*: the share of the syllabus weight whose first-contact study is done,
@@ -67,7 +68,12 @@ class Behind:
 def behind(blocks: Sequence[PlanBlock], since: date, today: date, now: datetime) -> Behind:
     """Planned minutes whose time has passed since `since` against the minutes done."""
     counted = [b for b in blocks if since <= b.day <= today]
-    planned = sum(b.minutes for b in counted if b.starts_at + timedelta(minutes=b.minutes) <= now)
+    # A skipped block counts at once: the learner said it will not be done.
+    planned = sum(
+        b.minutes
+        for b in counted
+        if b.status == "skipped" or b.starts_at + timedelta(minutes=b.minutes) <= now
+    )
     return Behind(planned=planned, done=sum(b.done_minutes for b in counted))
 
 

@@ -4,15 +4,17 @@ progress and the instructors' adherence list."""
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-MAX_DAY_MINUTES = 24 * 60
+MAX_DAY_MINUTES = 24 * 60  # no day holds more
 MAX_DAYS_OFF = 366
 MAX_TOPIC_IDS = 2000
 
+LOCAL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+DayMinutes = Annotated[int, Field(ge=0, le=24 * 60)]
 BlockStatus = Literal["planned", "done", "partial", "skipped", "missed"]
 BlockKindName = Literal["study", "practice", "review", "simulation", "essay"]
 
@@ -25,7 +27,7 @@ class ProfileIn(BaseModel):
     time_zone: str = Field(
         max_length=64, description='An IANA time zone name, e.g. "America/Sao_Paulo".'
     )
-    minutes_by_weekday: list[int] = Field(
+    minutes_by_weekday: list[DayMinutes] = Field(
         min_length=7,
         max_length=7,
         description="Minutes available each weekday, Monday first; each 0..1440.",
@@ -33,7 +35,17 @@ class ProfileIn(BaseModel):
     days_off: list[date] = Field(
         default_factory=list, max_length=MAX_DAYS_OFF, description="Dates with no study."
     )
-    day_start: time = Field(time(19, 0), description="Local time study starts each day.")
+    day_start: str = Field(
+        "19:00",
+        pattern=LOCAL_TIME,
+        description='Local wall time study starts each day, "HH:MM" (no zone: the time zone '
+        "above says where).",
+    )
+
+    def start_time(self) -> time:
+        """`day_start` as a time of day."""
+        return time.fromisoformat(self.day_start)
+
     session_minutes: int = Field(50, ge=10, le=240, description="Preferred block length.")
     daily_questions: int = Field(20, ge=0, le=1000, description="Daily question goal.")
 
@@ -44,10 +56,15 @@ class ProfileOut(BaseModel):
     time_zone: str
     minutes_by_weekday: list[int]
     days_off: list[date]
-    day_start: time
+    day_start: str = Field(description='"HH:MM", local wall time.')
     session_minutes: int
     daily_questions: int
     updated_at: datetime
+
+    @field_validator("day_start", mode="before")
+    @classmethod
+    def _hours_minutes(cls, value: object) -> object:
+        return value.strftime("%H:%M") if isinstance(value, time) else value
 
 
 class GoalIn(BaseModel):

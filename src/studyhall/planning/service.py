@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -36,8 +36,8 @@ from studyhall.planning.schemas import (
     ReplanPreview,
 )
 
-DEFAULT_DRILL_QUESTIONS = 10
-PAST_STATUSES = ("done", "partial", "skipped", "missed")
+# A plan is laid out day by day; three years of days is already more than any exam needs.
+MAX_PLAN_DAYS = 3 * 366
 
 
 class ProfileMissing(Conflict):
@@ -53,11 +53,6 @@ class NoActiveGoals(Conflict):
 class NoPlan(NotFound):
     slug = "no-plan"
     title = "No plan yet"
-
-
-class NothingToStart(Conflict):
-    slug = "block-not-startable"
-    title = "This block cannot be started"
 
 
 class Stale(NeedsWriter):
@@ -97,7 +92,7 @@ async def set_profile(ctx: Context, org: Org, user_id: UUID, data: ProfileIn) ->
         "time_zone": data.time_zone,
         "minutes_by_weekday": list(data.minutes_by_weekday),
         "days_off": sorted({d.isoformat() for d in data.days_off}),
-        "day_start": data.day_start.replace(tzinfo=None, microsecond=0),
+        "day_start": data.start_time(),
         "session_minutes": data.session_minutes,
         "daily_questions": data.daily_questions,
     }
@@ -157,6 +152,11 @@ async def check_goal(ctx: Context, org: Org, user_id: UUID, data: GoalIn) -> Non
         raise InvalidInput(
             "The exam date must be after today.",
             errors=[("body.exam_date", f"after {today.isoformat()} (today, your time)")],
+        )
+    if data.exam_date > today + timedelta(days=MAX_PLAN_DAYS):
+        raise InvalidInput(
+            "The exam date is too far away to plan day by day.",
+            errors=[("body.exam_date", f"within {MAX_PLAN_DAYS} days of today")],
         )
     syllabus = await get_syllabus(ctx, org.id, track.id)
     leaves = {leaf.id for leaf in syllabus.leaves()}
