@@ -81,7 +81,7 @@ async def make_plan(
     learner = await sign_up(client, "planner")
     await add_member(client, "acme", owner, learner, "learner")
     week = {"time_zone": "Europe/Lisbon", "minutes_by_weekday": [120] * 7, "days_off": [],
-            "day_start": "09:00:00", "session_minutes": 50, "daily_questions": 20}  # fmt: skip
+            "day_start": "09:00", "session_minutes": 50, "daily_questions": 20}  # fmt: skip
     assert (await client.put(f"{BASE}/profile", json=week, headers=learner.auth)).is_success
     goal = {"track_id": track["id"], "exam_date": "2027-04-20", "target_score": 70}
     made = await client.post(f"{BASE}/goals", json=goal, headers=learner.auth)
