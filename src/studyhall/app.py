@@ -38,6 +38,7 @@ from studyhall.kit.errors import ProblemDetail, install_problem_handlers
 from studyhall.kit.limits import BodyLimitMiddleware
 from studyhall.kit.logging import configure_logging
 from studyhall.kit.middleware import RequestContextMiddleware
+from studyhall.notifications import endpoints as notifications_endpoints
 from studyhall.ops import endpoints as ops_endpoints
 from studyhall.orgs import endpoints as orgs_endpoints
 from studyhall.planning import endpoints as planning_endpoints
@@ -69,6 +70,7 @@ ROUTERS = (
     interchange_endpoints,
     webhooks_endpoints,
     jobs_endpoints,
+    notifications_endpoints,
     planning_endpoints,
 )
 

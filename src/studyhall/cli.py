@@ -17,6 +17,7 @@ from studyhall.jobs.cli import check_schedules, jobs, worker
 from studyhall.kit.context import Context
 from studyhall.kit.db import Database
 from studyhall.kit.http_protocol import ProblemHttpToolsProtocol
+from studyhall.notifications.cli import email as email_commands
 from studyhall.ops import migrations
 from studyhall.ops.command_line import (
     database_errors_reported,
@@ -42,7 +43,7 @@ def main() -> None:
     """
 
 
-for command in (worker, jobs, import_questions, export_questions, plan_group):
+for command in (worker, jobs, import_questions, export_questions, plan_group, email_commands):
     main.add_command(command)
 
 

@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET_KEY = "development-only-insecure-secret-key"  # noqa: S105 (named as such)
@@ -101,6 +101,20 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhook_disable_after: int = Field(default=5, ge=1)
 
+    # The address people reach this server at, for links in emails and the calendar feed
+    # (`https://study.example.org`); unset, `http://<host>:<port>`.
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+    # Email (docs/operators.md#email): off unless a host is set. STARTTLS upgrades a plain
+    # connection (port 587); SSL speaks TLS from the start (port 465).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False
+    smtp_from: str = "Studyhall <studyhall@localhost>"
+    smtp_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+
     @model_validator(mode="after")
     def _refuse_keys_that_are_not_text(self) -> Settings:
         # Bytes that are not UTF-8 in an environment variable arrive as lone surrogates, and
@@ -125,6 +139,31 @@ class Settings(BaseSettings):
             if len(self.secret_key) < 32:
                 raise ConfigurationError("STUDYHALL_SECRET_KEY must be at least 32 characters")
         return self
+
+    @field_validator("public_url", "smtp_host", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `STUDYHALL_SMTP_HOST=` in a compose file means "no email", not a host named "".
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _refuse_two_kinds_of_tls(self) -> Settings:
+        if self.smtp_ssl and self.smtp_starttls:
+            raise ConfigurationError(
+                "STUDYHALL_SMTP_SSL and STUDYHALL_SMTP_STARTTLS exclude each other: SSL for "
+                "port 465, STARTTLS for 587; set STUDYHALL_SMTP_STARTTLS=false with SSL"
+            )
+        return self
+
+    @property
+    def email_enabled(self) -> bool:
+        """Email is sent only when an SMTP host is set; otherwise nothing is enqueued."""
+        return bool(self.smtp_host)
+
+    @property
+    def base_url(self) -> str:
+        """Where links in emails and feeds point, without a trailing slash."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -8,6 +8,7 @@ from studyhall.exams.models import Attempt, AttemptItem, Topic, Track
 from studyhall.interchange.models import ImportRun
 from studyhall.jobs.models import DeadLetter, Job, JobSchedule
 from studyhall.kit.db import Base
+from studyhall.notifications.models import CalendarFeed, ReminderPreference
 from studyhall.orgs.models import ApiKey, Invitation, Membership, Org
 from studyhall.planning.models import PlanBlock, StudyGoal, StudyPlan, StudyProfile
 from studyhall.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -15,10 +16,36 @@ from studyhall.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEn
 metadata = Base.metadata
 
 __all__ = [
-    "ApiKey", "Attempt", "AttemptItem", "AuditEvent", "AuthSession", "DeadLetter", "ImportRun",
+    "ApiKey",
+    "Attempt",
+    "AttemptItem",
+    "AuditEvent",
+    "AuthSession",
+    "CalendarFeed",
+    "DeadLetter",
+    "ImportRun",
     "Invitation",
-    "Job", "JobSchedule", "LoginFailure", "Media", "Membership", "Org", "OutboxEvent", "PlanBlock",
-    "Question", "QuestionTag", "QuestionVersion", "ReviewEvent", "StudyGoal", "StudyPlan",
-    "StudyProfile", "Topic", "Track", "User", "WebhookAttempt", "WebhookDelivery",
-    "WebhookEndpoint", "metadata",
-]  # fmt: skip
+    "Job",
+    "JobSchedule",
+    "LoginFailure",
+    "Media",
+    "Membership",
+    "Org",
+    "OutboxEvent",
+    "PlanBlock",
+    "Question",
+    "QuestionTag",
+    "QuestionVersion",
+    "ReminderPreference",
+    "ReviewEvent",
+    "StudyGoal",
+    "StudyPlan",
+    "StudyProfile",
+    "Topic",
+    "Track",
+    "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "metadata",
+]

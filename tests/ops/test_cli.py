@@ -392,4 +392,8 @@ def test_secrets_reseal_moves_webhook_secrets_to_a_replaced_secret_key(cli: Cli)
 
     refused = cli.fails("migrate", "downgrade", "0007")  # the schema before cannot read it
     assert "remove those endpoints first" in refused
-    assert query(cli.url, "SELECT version_num FROM alembic_version") == [("0008",)]
+    # SQLite keeps the steps down to 0008 that ran before the refusal; PostgreSQL's one DDL
+    # transaction rolls all of them back, leaving the newest schema (later than 0008 once
+    # migrations are added after it).
+    kept = "0008" if cli.url.startswith("sqlite") else HEAD
+    assert query(cli.url, "SELECT version_num FROM alembic_version") == [(kept,)]

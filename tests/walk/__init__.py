@@ -12,10 +12,14 @@ from tests.walk import (
     events,
     exams,
     interchange,
+    notifications,
     plan_pages,
     planning,
     search_media,
     web,
 )
 
-PLUGINS = [exams, bank, attempts, search_media, events, interchange, planning, web, plan_pages]
+PLUGINS = [
+    exams, bank, attempts, search_media, events, interchange, planning, web, plan_pages,
+    notifications,
+]  # fmt: skip

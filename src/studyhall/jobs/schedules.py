@@ -39,6 +39,8 @@ DEFAULTS: dict[str, Schedule] = {
         Schedule("backup", "30 3 * * *", "housekeeping.backup", {}),
         Schedule("refresh-statistics", "45 4 * * *", "housekeeping.analyze", {}),
         Schedule("reseal-secrets", "23 * * * *", "housekeeping.reseal_secrets", {}),
+        # Every quarter hour, so zones offset by half or a quarter hour get their hour too.
+        Schedule("reminders", "*/15 * * * *", "notifications.enqueue_reminders", {}),
         Schedule("replan-behind", "10 3 * * *", "planning.replan_behind", {}),
     ]
 }

@@ -26,6 +26,7 @@ PAGE_MODULES = (
     "webhooks",
     "media",
     "jobs",
+    "reminders",
 )
 
 

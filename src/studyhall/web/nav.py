@@ -23,6 +23,7 @@ RULES: list[tuple[str, Section]] = [
     ("/o/{org}/plan", "plan"),  # Today, the week, goals, re-planning
     ("/o/{org}/attempts", "history"),  # an attempt's screen, result and review
     ("/o/{org}/mistakes", "mistakes"),
+    ("/o/{org}/reminders", "dashboard"),  # calendar feed and reminder emails
     ("/o/{org}/questions", "questions"),
     ("/o/{org}/media", "questions"),  # images, reached from the question editor
     ("/o/{org}/review", "review"),

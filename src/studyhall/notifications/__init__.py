@@ -1,0 +1,1 @@
+"""Calendar feed and email reminders: a learner's plan outside Studyhall."""
