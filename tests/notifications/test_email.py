@@ -59,8 +59,10 @@ async def test_a_test_email_arrives_with_a_link_that_opens_for_the_learner(
     assert link, text
     assert link.group(1) in html
     assert link.group(1).startswith("http://testserver/o/acme")
-    opened = await client.get(link.group(1))
+    # A learner with no plan yet is taken from Today to the goal settings: the link still opens.
+    opened = await client.get(link.group(1), follow_redirects=True)
     assert opened.status_code == 200, opened.text
+    assert str(opened.url).startswith("http://testserver/o/acme/plan")
 
 
 async def test_smtp_down_retries_then_dead_letters_and_the_request_still_succeeds(
