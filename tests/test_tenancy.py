@@ -24,6 +24,7 @@ from studyhall.web.access import PageRoute
 from tests.conftest import empty_all_tables, make_settings
 from tests.factories import PASSWORD, add_member, make_api_key, make_org, sign_up
 from tests.walk import PLUGINS
+from tests.walk.snapshot import Worlds
 from tests.walk.world import FormBody, Sample, World
 
 # Routes without access rules: the API's documentation, and the web app's static files.
@@ -102,6 +103,9 @@ async def build_world(client: httpx.AsyncClient) -> World:
         await plugin.extend(world)
     return world
 
+
+# Built through the API once per database, then restored from its rows (tests/walk/snapshot.py).
+WORLDS = Worlds(build_world)
 
 SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/healthz"): lambda w: ({}, None),
@@ -290,8 +294,9 @@ async def test_route_answers_each_caller_as_the_permission_table_says(
 ) -> None:
     # A write that went through gets a fresh world before the next caller, so that one
     # caller's change (a removed member, a revoked key) cannot change the next one's answer.
-    # Refused calls roll back, so the world they leave is the one they found.
-    world = await build_world(client)
+    # Refused calls roll back, so the world they leave is the one they found. A fresh world
+    # is the first build's rows written back (tests/walk/snapshot.py), not a second build.
+    world = await WORLDS.fresh(app, client)
     wrong = []
     for caller in CALLERS:
         status, problem = await _answer(world, method, route, caller)
@@ -299,7 +304,7 @@ async def test_route_answers_each_caller_as_the_permission_table_says(
             wrong.append(problem)
         if method not in ("GET", "HEAD") and status < 400:
             await empty_all_tables(app)
-            world = await build_world(client)
+            world = await WORLDS.fresh(app, client)
     assert not wrong, "\n".join(wrong)
 
 
@@ -315,10 +320,10 @@ OBJECT_ROUTES = [
     ("method", "route"), OBJECT_ROUTES, ids=[f"{m} {r.path}" for m, r in OBJECT_ROUTES]
 )
 async def test_another_orgs_objects_are_not_found_through_ones_own_org(
-    client: httpx.AsyncClient, method: str, route: APIRoute
+    app: FastAPI, client: httpx.AsyncClient, method: str, route: APIRoute
 ) -> None:
     """The outsider owns `away` and has every permission there; `home`'s ids still 404."""
-    world = await build_world(client)
+    world = await WORLDS.fresh(app, client)
     params, body = SAMPLES[(method, route.path)](world)
     path = route.path.format(org="away", **params)
     response = await client.request(method, path, headers=world.outsider.auth, **_payload(body))
