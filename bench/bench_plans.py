@@ -18,8 +18,8 @@ What it prints, per case:
    the syllabus's weight x weakness whose needs are met (coverage), the topic minutes
    planned, and solve time p50/p99, for the MIP and its LP relaxation (an upper bound).
 
-The HTTP part (64 connections with wrk against the planning API, plans stored) belongs
-after the planning domain is merged: see `http_benchmark` below.
+The HTTP part (64 connections with wrk against the planning API, plans stored) is
+bench/bench_plans_http.py.
 """
 
 from __future__ import annotations
@@ -180,17 +180,6 @@ def bench_optimiser(case: str, learners: int) -> None:
             f"  ({case}) {label:6} coverage {cover:.1%}, topic minutes {minutes:.0f}, "
             f"time p50 {p50:.1f} ms p99 {p99:.1f} ms  [{', '.join(statuses)}]"
         )
-
-
-def http_benchmark() -> None:
-    """TODO (after the planning domain is merged): (a) over HTTP at 64 connections.
-
-    Start `studyhall serve` on a fresh data directory (as bench_auth.py does), create the
-    learners and their goals through the API, then drive the plan-generation endpoint with
-    `wrk -t2 -c64` so that every request stores a plan; report plans/s and p99 against the
-    issue's target (25x Editaliza's 6.3 plans/s, aim 100x; p99 under 250 ms).
-    """
-    raise NotImplementedError("the HTTP part is run by the lead once the domain is merged")
 
 
 def main() -> None:
