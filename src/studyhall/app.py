@@ -40,6 +40,7 @@ from studyhall.kit.logging import configure_logging
 from studyhall.kit.middleware import RequestContextMiddleware
 from studyhall.ops import endpoints as ops_endpoints
 from studyhall.orgs import endpoints as orgs_endpoints
+from studyhall.reviews import endpoints as reviews_endpoints
 from studyhall.web import install as install_web
 from studyhall.web.rendering import CONTENT_SECURITY_POLICY, static_url
 from studyhall.webhooks import endpoints as webhooks_endpoints
@@ -67,6 +68,7 @@ ROUTERS = (
     interchange_endpoints,
     webhooks_endpoints,
     jobs_endpoints,
+    reviews_endpoints,
 )
 
 

@@ -9,6 +9,7 @@ from studyhall.interchange.models import ImportRun
 from studyhall.jobs.models import DeadLetter, Job, JobSchedule
 from studyhall.kit.db import Base
 from studyhall.orgs.models import ApiKey, Invitation, Membership, Org
+from studyhall.reviews.models import ReviewCard, ReviewLog, ReviewSettings
 from studyhall.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 metadata = Base.metadata
@@ -17,6 +18,7 @@ __all__ = [
     "ApiKey", "Attempt", "AttemptItem", "AuditEvent", "AuthSession", "DeadLetter", "ImportRun",
     "Invitation",
     "Job", "JobSchedule", "LoginFailure", "Media", "Membership", "Org", "OutboxEvent", "Question",
-    "QuestionTag", "QuestionVersion", "ReviewEvent", "Topic", "Track", "User", "WebhookAttempt",
+    "QuestionTag", "QuestionVersion", "ReviewCard", "ReviewEvent", "ReviewLog",
+    "ReviewSettings", "Topic", "Track", "User", "WebhookAttempt",
     "WebhookDelivery", "WebhookEndpoint", "metadata",
 ]  # fmt: skip

@@ -11,6 +11,8 @@ EVENT_TYPES: dict[str, str] = {
     "member.added": "user_id, role",
     "member.role_changed": "user_id, role (the new one), previous_role",
     "member.removed": "user_id",
+    "review.done": "card_id, user_id, kind (question | topic), "
+    "rating (again | hard | good | easy), due (the card's next due time)",
     "webhook.ping": "endpoint_id (sent by the test ping only)",
 }
 ALL = "*"

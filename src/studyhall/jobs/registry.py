@@ -29,6 +29,7 @@ BUILT_IN_MODULES = (
     "studyhall.webhooks.service",
     "studyhall.webhooks.delivery",
     "studyhall.interchange.tasks",
+    "studyhall.reviews.tasks",
 )
 
 

@@ -39,6 +39,8 @@ DEFAULTS: dict[str, Schedule] = {
         Schedule("backup", "30 3 * * *", "housekeeping.backup", {}),
         Schedule("refresh-statistics", "45 4 * * *", "housekeeping.analyze", {}),
         Schedule("reseal-secrets", "23 * * * *", "housekeeping.reseal_secrets", {}),
+        # Sundays 02:40: fit each learner's FSRS parameters to their week's reviews too.
+        Schedule("optimise-review-parameters", "40 2 * * 0", "reviews.optimise", {}),
     ]
 }
 
