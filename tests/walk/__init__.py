@@ -6,6 +6,6 @@ of its routes, which access rule it must declare and how to call it (`ENTRIES`).
 
 from __future__ import annotations
 
-from tests.walk import attempts, bank, events, exams, interchange, search_media, web
+from tests.walk import attempts, bank, events, exams, interchange, reviews, search_media, web
 
-PLUGINS = [exams, bank, attempts, search_media, events, interchange, web]
+PLUGINS = [exams, bank, attempts, reviews, search_media, events, interchange, web]
