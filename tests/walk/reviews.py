@@ -4,6 +4,7 @@ makes a card) and review settings."""
 from __future__ import annotations
 
 from studyhall.orgs.roles import Role
+from tests.walk.web import form
 from tests.walk.world import Entries, World
 
 CARDS = "/api/v1/orgs/{org}/review-cards"
@@ -19,6 +20,14 @@ ENTRIES: Entries = {
     ("GET", "/api/v1/orgs/{org}/review-settings"): (TAKE, lambda w: ({}, None)),
     ("PUT", "/api/v1/orgs/{org}/review-settings"): (
         TAKE, lambda w: ({}, {"desired_retention": 0.85})),
+    # Pages
+    ("GET", "/o/{org}/reviews"): (TAKE, lambda w: ({}, None)),
+    ("POST", "/o/{org}/tracks/{track_id}/review-session"): (
+        TAKE, lambda w: ({"track_id": w.ids["track"]}, form(w))),
+    ("POST", "/o/{org}/reviews/{card_id}/grade"): (
+        TAKE, lambda w: ({"card_id": w.ids["review_card"]}, form(w, rating="good"))),
+    ("POST", "/o/{org}/reviews/settings"): (
+        TAKE, lambda w: ({}, form(w, desired_retention="0.85"))),
 }  # fmt: skip
 
 # Cards are personal: the walk's card is the learner's, so every other member is told it does
@@ -28,6 +37,8 @@ ALLOWED_REFUSALS = {
     ("GET", CARDS + "/{card_id}"): {404},
     ("POST", CARDS + "/{card_id}/grade"): {404, 409},
     ("POST", "/api/v1/orgs/{org}/tracks/{track_id}/review-sessions"): {409},
+    ("POST", "/o/{org}/tracks/{track_id}/review-session"): {409},
+    ("POST", "/o/{org}/reviews/{card_id}/grade"): {404, 409},
 }
 
 

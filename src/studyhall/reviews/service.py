@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
@@ -449,6 +450,50 @@ async def list_cards(
         )
     rows = await ctx.session.scalars(query.order_by(ReviewCard.due, ReviewCard.id).limit(limit + 1))
     return list(rows.all())
+
+
+@dataclass(frozen=True)
+class DueToday:
+    """What the learner's review page shows: question cards due today per track (a session
+    asks them) and the topic cards due today, each with its topic's name."""
+
+    questions_by_track: dict[UUID, int]
+    topics: list[tuple[ReviewCard, str]]
+    later: int  # cards due after today
+
+
+async def due_today(ctx: Context, org_id: UUID, user_id: UUID) -> DueToday:
+    cutoff = end_of(today(ctx))
+    due = (
+        await ctx.session.scalars(
+            scoped(ReviewCard, org_id)
+            .where(ReviewCard.user_id == user_id, ReviewCard.due < cutoff)
+            .order_by(ReviewCard.due, ReviewCard.id)
+        )
+    ).all()
+    per_track: dict[UUID, int] = defaultdict(int)
+    for card in due:
+        if card.kind == "question":
+            per_track[card.track_id] += 1
+    topic_cards = [c for c in due if c.kind == "topic"]
+    names: dict[UUID, str] = {}
+    if topic_cards:
+        rows = await ctx.session.execute(
+            scoped(Topic, org_id)
+            .with_only_columns(Topic.id, Topic.name)
+            .where(Topic.id.in_({c.topic_id for c in topic_cards}))
+        )
+        names = {topic_id: name for topic_id, name in rows.all()}
+    total = await ctx.session.scalar(
+        scoped(ReviewCard, org_id).with_only_columns(func.count()).where(
+            ReviewCard.user_id == user_id
+        )
+    )  # fmt: skip
+    return DueToday(
+        questions_by_track=dict(per_track),
+        topics=[(c, names.get(c.topic_id, "?")) for c in topic_cards],
+        later=int(total or 0) - len(due),
+    )
 
 
 async def history_of(ctx: Context, card: ReviewCard) -> list[ReviewLog]:

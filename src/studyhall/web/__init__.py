@@ -18,6 +18,7 @@ from studyhall.web.static import CachedStaticFiles
 PAGE_MODULES = (
     "public",
     "learner",
+    "reviews",
     "author",
     "syllabus",
     "interchange",
