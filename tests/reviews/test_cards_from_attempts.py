@@ -107,14 +107,11 @@ async def test_a_review_session_asks_the_due_cards_and_grades_them(
             await session_db.scalars(select(OutboxEvent).where(OutboxEvent.type == "review.done"))
         ).all()
         audited = (
-            await session_db.scalars(
-                select(AuditEvent).where(AuditEvent.action == "review.cards_from_attempt")
-            )
+            await session_db.scalars(select(AuditEvent).where(AuditEvent.action == "review.graded"))
         ).all()
     assert sorted(e.data["rating"] for e in done) == ["again", "good"]
-    assert [a.summary for a in audited if a.summary["mode"] == "review"] == [
-        {"added": 0, "graded": 2, "mode": "review"}
-    ]
+    assert sorted(a.summary["rating"] for a in audited) == ["again", "good"]
+    assert {a.summary["attempt_id"] for a in audited} == {session["id"]}
 
 
 async def test_a_right_answer_in_any_later_attempt_grades_the_card(
@@ -134,3 +131,25 @@ async def test_a_right_answer_in_any_later_attempt_grades_the_card(
     assert card["question_id"] == question
     assert card["reviews"] == 2
     assert datetime.fromisoformat(card["due"]) - clock.now() >= timedelta(days=2)
+
+
+async def test_a_session_grades_each_card_as_it_is_answered_even_if_never_submitted(
+    client: httpx.AsyncClient, exam: Exam, clock: FrozenClock
+) -> None:
+    _, q = await one_attempt_with_every_kind(client, exam)
+    clock.advance(timedelta(days=3))
+    response = await client.post(
+        f"/api/v1/orgs/acme/tracks/{exam.track['id']}/review-sessions", headers=exam.learner.auth
+    )
+    assert response.status_code == 201, response.text
+    session = response.json()
+    asked = {question_at(session, p): p for p in range(1, len(session["questions"]) + 1)}
+    await answer(client, exam, session, asked[q["slow"]], "a", time_ms=10_000)  # fast: easy
+    # The same save again (a retry) is one review.
+    await answer(client, exam, session, asked[q["slow"]], "a", time_ms=10_000)
+    found = by_question(await cards(client, exam))
+    assert found[q["slow"]]["reviews"] == 2
+    assert datetime.fromisoformat(found[q["slow"]]["due"]) - clock.now() > timedelta(days=7)
+    assert found[q["wrong"]]["reviews"] == 1  # not answered yet: still due
+    await submit(client, exam, session)  # submitting does not grade the card a second time
+    assert by_question(await cards(client, exam))[q["slow"]]["reviews"] == 2

@@ -330,12 +330,15 @@ async def save_answer(
         )
     version = await version_of(ctx, item)
     given = data.model_fields_set
+    answered_before = item.answer is not None
     if "answer" in given:
         await _set_answer(ctx, attempt, item, version, data.answer)
     if "flagged" in given and data.flagged is not None:
         item.flagged = data.flagged
     if data.time_spent_ms is not None:
         item.time_spent_ms = data.time_spent_ms
+    if attempt.mode == Mode.REVIEW.value and not answered_before and item.correct is not None:
+        await hooks.answered(ctx, attempt, item)  # its review card is graded now (reviews/)
     if position > attempt.furthest_position:
         attempt.furthest_position = position
     return attempt, item, version

@@ -31,7 +31,7 @@ from studyhall.kit.pagination import (
 )
 from studyhall.kit.transaction import TransactionalRoute
 from studyhall.orgs.permissions import OrgCaller
-from studyhall.reviews import memory, rules, service
+from studyhall.reviews import listing, memory, rules, service
 from studyhall.reviews.models import ReviewLog, ReviewSettings
 from studyhall.reviews.permissions import Reviewer
 from studyhall.reviews.schemas import (
@@ -82,7 +82,7 @@ async def list_cards(
     """Your cards, soonest due first: questions you answered wrong, flagged or slowly, and
     topics you studied; `due=true` for those due today."""
     secret = request.app.state.settings.secret_key
-    rows = await service.list_cards(
+    rows = await listing.list_cards(
         caller.ctx, caller.org.id, _user_id(caller), due_only=due, track_id=track,
         after=_after(secret, cursor), limit=limit,
     )  # fmt: skip
@@ -112,7 +112,7 @@ async def get_card(card_id: UUID, caller: Reviewer) -> CardDetail:
     """One of your cards with every grading it had (rating, when, days since the one
     before, time spent and the due time it set)."""
     card = await service.get_card(caller.ctx, caller.org.id, _user_id(caller), card_id)
-    history = [_log(log) for log in await service.history_of(caller.ctx, card)]
+    history = [_log(log) for log in await listing.history_of(caller.ctx, card)]
     return CardDetail(**CardOut.of(card).model_dump(), history=history)
 
 
@@ -141,8 +141,8 @@ async def grade_card(card_id: UUID, body: TopicGrade, caller: Reviewer) -> CardO
 )
 async def start_session(track_id: UUID, caller: Reviewer) -> AttemptState:
     """An attempt in mode `review` with your question cards of this track due today (up to
-    your daily review size), with instant feedback. Submitting it grades each card from your
-    answer: wrong -> again, right but slow -> hard, right -> good, right and fast -> easy.
+    your daily review size), with instant feedback. Each answer grades its card as it is
+    saved: wrong -> again, right but slow -> hard, right -> good, right and fast -> easy.
     Nothing due: 409 `no-questions`."""
     attempt = await service.start_review_session(
         caller.ctx, caller.org.id, _user_id(caller), track_id

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
@@ -221,12 +220,13 @@ async def cards_from_attempt(
     typical = await _typical_times(ctx, attempt.org_id, attempt.track_id, question_ids)
     settings = await settings_of(ctx, attempt.org_id, attempt.user_id)
     source = "session" if attempt.mode == Mode.REVIEW.value else "attempt"
+    done = await _graded_in(ctx, attempt)
     added = graded = 0
     for item in items:
         answered, correct = item.answer is not None, bool(item.correct)
         card = cards.get(item.question_id)
         if card is not None:
-            if not answered:
+            if not answered or card.id in done:
                 continue
             rating = rules.rating_for(
                 correct=correct, time_ms=item.time_spent_ms, typical=typical[item.question_id]
@@ -260,6 +260,47 @@ async def cards_from_attempt(
             target_id=attempt.id, actor_user_id=attempt.user_id,
             summary={"added": added, "graded": graded, "mode": attempt.mode},
         )  # fmt: skip
+
+
+async def _graded_in(ctx: Context, attempt: Attempt) -> set[UUID]:
+    """Cards a review attempt graded as its answers were saved (see `grade_answered_card`)."""
+    if attempt.mode != Mode.REVIEW.value:
+        return set()
+    rows = await ctx.session.scalars(
+        scoped(ReviewLog, attempt.org_id)
+        .with_only_columns(ReviewLog.card_id)
+        .where(ReviewLog.attempt_id == attempt.id)
+    )
+    return set(rows.all())
+
+
+@hooks.after_answer
+async def grade_answered_card(ctx: Context, attempt: Attempt, item: AttemptItem) -> None:
+    """A review session's answer grades its card at once (rules.rating_for), so a session
+    left unfinished still counts the reviews done; submitting grades the rest."""
+    card = await ctx.session.scalar(
+        scoped(ReviewCard, attempt.org_id).where(
+            ReviewCard.user_id == attempt.user_id, ReviewCard.kind == "question",
+            ReviewCard.subject_id == item.question_id,
+        )
+    )  # fmt: skip
+    if card is None:
+        return
+    typical = await _typical_times(ctx, attempt.org_id, attempt.track_id, [item.question_id])
+    rating = rules.rating_for(
+        correct=bool(item.correct), time_ms=item.time_spent_ms, typical=typical[item.question_id]
+    )
+    settings = await settings_of(ctx, attempt.org_id, attempt.user_id)
+    _grade(
+        ctx, card, rating, settings, source="session", duration_ms=item.time_spent_ms,
+        attempt_id=attempt.id,
+    )  # fmt: skip
+    audit.record(
+        ctx, "review.graded", org_id=attempt.org_id, target_type="review_card",
+        target_id=card.id, actor_user_id=attempt.user_id,
+        summary={"rating": rating.name.lower(), "due": card.due.isoformat(),
+                 "attempt_id": str(attempt.id)},
+    )  # fmt: skip
 
 
 async def add_topic_card(ctx: Context, org_id: UUID, user_id: UUID, topic_id: UUID) -> None:
@@ -424,84 +465,6 @@ async def review_minutes_by_day(
         day = max(start, due.astimezone(UTC).date())
         days[day] += per_review[kind]
     return {day: math.ceil(round(minutes, 6)) for day, minutes in days.items()}
-
-
-async def list_cards(
-    ctx: Context,
-    org_id: UUID,
-    user_id: UUID,
-    *,
-    due_only: bool,
-    track_id: UUID | None = None,
-    after: tuple[datetime, UUID] | None = None,
-    limit: int = 50,
-) -> list[ReviewCard]:
-    """The learner's cards by due time (soonest first); `due_only`: those due today.
-    Returns up to `limit + 1` rows: one more tells the caller another page exists."""
-    query = scoped(ReviewCard, org_id).where(ReviewCard.user_id == user_id)
-    if due_only:
-        query = query.where(ReviewCard.due < end_of(today(ctx)))
-    if track_id is not None:
-        query = query.where(ReviewCard.track_id == track_id)
-    if after is not None:
-        due, card_id = after
-        query = query.where(
-            (ReviewCard.due > due) | ((ReviewCard.due == due) & (ReviewCard.id > card_id))
-        )
-    rows = await ctx.session.scalars(query.order_by(ReviewCard.due, ReviewCard.id).limit(limit + 1))
-    return list(rows.all())
-
-
-@dataclass(frozen=True)
-class DueToday:
-    """What the learner's review page shows: question cards due today per track (a session
-    asks them) and the topic cards due today, each with its topic's name."""
-
-    questions_by_track: dict[UUID, int]
-    topics: list[tuple[ReviewCard, str]]
-    later: int  # cards due after today
-
-
-async def due_today(ctx: Context, org_id: UUID, user_id: UUID) -> DueToday:
-    cutoff = end_of(today(ctx))
-    due = (
-        await ctx.session.scalars(
-            scoped(ReviewCard, org_id)
-            .where(ReviewCard.user_id == user_id, ReviewCard.due < cutoff)
-            .order_by(ReviewCard.due, ReviewCard.id)
-        )
-    ).all()
-    per_track: dict[UUID, int] = defaultdict(int)
-    for card in due:
-        if card.kind == "question":
-            per_track[card.track_id] += 1
-    topic_cards = [c for c in due if c.kind == "topic"]
-    names: dict[UUID, str] = {}
-    if topic_cards:
-        rows = await ctx.session.execute(
-            scoped(Topic, org_id)
-            .with_only_columns(Topic.id, Topic.name)
-            .where(Topic.id.in_({c.topic_id for c in topic_cards}))
-        )
-        names = {topic_id: name for topic_id, name in rows.all()}
-    total = await ctx.session.scalar(
-        scoped(ReviewCard, org_id).with_only_columns(func.count()).where(
-            ReviewCard.user_id == user_id
-        )
-    )  # fmt: skip
-    return DueToday(
-        questions_by_track=dict(per_track),
-        topics=[(c, names.get(c.topic_id, "?")) for c in topic_cards],
-        later=int(total or 0) - len(due),
-    )
-
-
-async def history_of(ctx: Context, card: ReviewCard) -> list[ReviewLog]:
-    """A card's gradings, oldest first."""
-    rows = await ctx.session.scalars(
-        scoped(ReviewLog, card.org_id).where(ReviewLog.card_id == card.id).order_by(ReviewLog.id)
-    )
-    return list(rows.all())
 
 
 # --- the optimiser -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from studyhall.exams import attempts, tracks
 from studyhall.kit.errors import NotFound, Problem
 from studyhall.orgs.permissions import OrgCaller
-from studyhall.reviews import service
+from studyhall.reviews import listing, service
 from studyhall.reviews.schemas import SettingsIn, TopicGrade
 from studyhall.web.access import LearnerPage, PageRoute, see_other
 from studyhall.web.forms import field_errors, form_lists, problem_errors
@@ -40,7 +40,7 @@ async def _page(
     request: Request, caller: OrgCaller, status: int = 200, errors: dict[str, str] | None = None
 ) -> Response:
     user_id = _user(caller)
-    due = await service.due_today(caller.ctx, caller.org.id, user_id)
+    due = await listing.due_today(caller.ctx, caller.org.id, user_id)
     settings = await service.settings_of(caller.ctx, caller.org.id, user_id)
     names = {t.id: t for t in await tracks.list_tracks(caller.ctx, caller.org.id)}
     return render(
