@@ -20,6 +20,8 @@ MEASURED_MIN_LOGS = 20  # logs of a kind (with a duration) before the learner's 
 MEASURED_WINDOW = 200  # the latest logs of a kind that measure it
 MAX_REVIEW_MS = 30 * 60_000  # a review "lasting" longer was left open; not a measure
 
+DEFAULT_DAILY_LIMIT = 50  # questions a day's review sessions ask, until the learner says
+
 # The optimiser fits a learner's own parameters from this many review logs on (FSRS needs a
 # few hundred reviews before fitted parameters beat the defaults; Anki's guidance is 400).
 OPTIMISE_MIN_LOGS = 400

@@ -62,8 +62,8 @@ async def settings_of(ctx: Context, org_id: UUID, user_id: UUID) -> ReviewSettin
     if found is None:
         found = ReviewSettings(
             org_id=org_id, user_id=user_id, desired_retention=memory.DEFAULT_RETENTION,
-            daily_limit=50, parameters=None, optimised_at=None, optimised_logs=0,
-            updated_at=ctx.now(),
+            daily_limit=rules.DEFAULT_DAILY_LIMIT, parameters=None, optimised_at=None,
+            optimised_logs=0, updated_at=ctx.now(),
         )  # fmt: skip
     return found
 
