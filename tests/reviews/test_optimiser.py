@@ -80,7 +80,7 @@ def simulate(
 
 def _card(state: memory.Memory) -> fsrs.Card:
     return fsrs.Card(
-        state=fsrs.State(state.state), step=state.step, stability=state.stability,
+        card_id=0, state=fsrs.State(state.state), step=state.step, stability=state.stability,
         difficulty=state.difficulty, due=state.due, last_review=state.last_review,
     )  # fmt: skip
 
