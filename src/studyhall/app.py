@@ -42,6 +42,7 @@ from studyhall.notifications import endpoints as notifications_endpoints
 from studyhall.ops import endpoints as ops_endpoints
 from studyhall.orgs import endpoints as orgs_endpoints
 from studyhall.planning import endpoints as planning_endpoints
+from studyhall.reviews import endpoints as reviews_endpoints
 from studyhall.web import install as install_web
 from studyhall.web.rendering import CONTENT_SECURITY_POLICY, static_url
 from studyhall.webhooks import endpoints as webhooks_endpoints
@@ -72,6 +73,7 @@ ROUTERS = (
     jobs_endpoints,
     notifications_endpoints,
     planning_endpoints,
+    reviews_endpoints,
 )
 
 

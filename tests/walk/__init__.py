@@ -15,11 +15,12 @@ from tests.walk import (
     notifications,
     plan_pages,
     planning,
+    reviews,
     search_media,
     web,
 )
 
 PLUGINS = [
-    exams, bank, attempts, search_media, events, interchange, planning, web, plan_pages,
-    notifications,
+    exams, bank, attempts, reviews, search_media, events, interchange, planning, web,
+    plan_pages, notifications,
 ]  # fmt: skip

@@ -14,6 +14,8 @@ EVENT_TYPES: dict[str, str] = {
     "plan.goal_set": "goal_id, user_id, track_id, status (a study goal added or changed)",
     "plan.generated": "plan_id, user_id, revision, blocks, final_stretch, shortfalls, reason",
     "plan.replanned": "plan_id, user_id, revision, blocks, final_stretch, shortfalls, reason",
+    "review.done": "card_id, user_id, kind (question | topic), "
+    "rating (again | hard | good | easy), due (the card's next due time)",
     "webhook.ping": "endpoint_id (sent by the test ping only)",
 }
 ALL = "*"

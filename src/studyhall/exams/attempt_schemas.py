@@ -16,6 +16,7 @@ class Mode(StrEnum):
     DRILL = "drill"  # one topic or tag, N questions
     MISTAKES = "mistakes"  # what the learner last got wrong or flagged (skipped ones if asked)
     CUSTOM = "custom"  # chosen topics, count and time
+    REVIEW = "review"  # the learner's question cards due for review (reviews/), graded on submit
 
 
 class AttemptStart(BaseModel):
@@ -40,7 +41,7 @@ class AttemptStart(BaseModel):
     )
     feedback: Literal["instant", "end"] | None = Field(
         None,
-        description="custom only; practice, drill and mistakes are always instant, "
+        description="custom only; practice, drill, mistakes and review are always instant, "
         "simulation always at the end.",
     )
 

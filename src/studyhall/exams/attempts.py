@@ -19,7 +19,7 @@ from studyhall.bank import service as bank
 from studyhall.bank.content import QuestionContent
 from studyhall.bank.models import QuestionVersion
 from studyhall.events import service as events
-from studyhall.exams import blueprint, scoring, selection, tracks
+from studyhall.exams import blueprint, hooks, scoring, selection, tracks
 from studyhall.exams.aliases import Aliases
 from studyhall.exams.attempt_schemas import AnswerSave, AttemptStart, Mode
 from studyhall.exams.models import Attempt, AttemptItem, Topic
@@ -30,7 +30,7 @@ from studyhall.kit.tenancy import scoped
 from studyhall.kit.transaction import NeedsWriter
 from studyhall.orgs.models import Org
 
-INSTANT_FEEDBACK_MODES = {Mode.PRACTICE, Mode.DRILL, Mode.MISTAKES}
+INSTANT_FEEDBACK_MODES = {Mode.PRACTICE, Mode.DRILL, Mode.MISTAKES, Mode.REVIEW}
 
 
 class AttemptClosed(Conflict):
@@ -168,6 +168,8 @@ async def start(
                 "Nothing to retry: no question of this track was answered wrong or flagged "
                 "in your submitted attempts yet."
             )
+        if data.mode is Mode.REVIEW:
+            raise NoQuestions("No question of this track is due for review today.")
         raise NoQuestions("Publish questions for these topics first, or choose other topics.")
     recent = await selection.recently_seen(ctx, org.id, track.id, user_id)
     chosen = blueprint.select_questions(_allocation(plan), plan.by_topic, recent, rng)
@@ -328,12 +330,15 @@ async def save_answer(
         )
     version = await version_of(ctx, item)
     given = data.model_fields_set
+    answered_before = item.answer is not None
     if "answer" in given:
         await _set_answer(ctx, attempt, item, version, data.answer)
     if "flagged" in given and data.flagged is not None:
         item.flagged = data.flagged
     if data.time_spent_ms is not None:
         item.time_spent_ms = data.time_spent_ms
+    if attempt.mode == Mode.REVIEW.value and not answered_before and item.correct is not None:
+        await hooks.answered(ctx, attempt, item)  # its review card is graded now (reviews/)
     if position > attempt.furthest_position:
         attempt.furthest_position = position
     return attempt, item, version
@@ -451,6 +456,7 @@ async def submit(
               "user_id": str(attempt.user_id), "by": by, "score": percent,
               "passed": attempt.passed},
     )  # fmt: skip
+    await hooks.submitted(ctx, attempt, pairs)  # review cards made and graded (reviews/)
     return attempt
 
 

@@ -17,6 +17,7 @@ from studyhall.bank.content import (
     SingleChoice,
 )
 from studyhall.bank.service import PoolEntry
+from studyhall.exams import hooks
 from studyhall.exams.attempt_schemas import AttemptStart, Mode
 from studyhall.exams.models import Attempt, AttemptItem, Topic
 from studyhall.exams.tracks import Syllabus
@@ -96,6 +97,10 @@ async def plan(
         )
         versions = {q: v for q, v in versions.items() if q in mistakes}
         count = min(data.count or len(versions), len(versions))
+    elif data.mode is Mode.REVIEW:
+        due = await hooks.review_questions(ctx, track.org_id, user_id, track.id)
+        versions = {q: versions[q] for q in due if q in versions}
+        count = len(versions)
     elif data.mode is Mode.CUSTOM:
         if data.topic_ids:
             wanted = _topics_asked(syllabus, data)

@@ -31,6 +31,7 @@ BUILT_IN_MODULES = (
     "studyhall.interchange.tasks",
     "studyhall.notifications.tasks",
     "studyhall.planning.tasks",
+    "studyhall.reviews.tasks",
 )
 
 

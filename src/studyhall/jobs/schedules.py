@@ -42,6 +42,8 @@ DEFAULTS: dict[str, Schedule] = {
         # Every quarter hour, so zones offset by half or a quarter hour get their hour too.
         Schedule("reminders", "*/15 * * * *", "notifications.enqueue_reminders", {}),
         Schedule("replan-behind", "10 3 * * *", "planning.replan_behind", {}),
+        # Sundays 02:40: fit each learner's FSRS parameters to their week's reviews too.
+        Schedule("optimise-review-parameters", "40 2 * * 0", "reviews.optimise", {}),
     ]
 }
 

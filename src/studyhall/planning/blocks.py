@@ -19,7 +19,8 @@ from studyhall.orgs.models import Org
 from studyhall.planning.models import PlanBlock
 from studyhall.planning.scheduler import BlockKind
 from studyhall.planning.schemas import BlockUpdate
-from studyhall.planning.service import get_goal
+from studyhall.planning.service import get_goal, list_goals
+from studyhall.reviews import service as reviews
 
 DEFAULT_DRILL_QUESTIONS = 10
 
@@ -65,6 +66,10 @@ async def record_block(
     for name, value in changes.items():
         setattr(block, name, value)
     block.updated_at = ctx.now()
+    studied = block.kind == BlockKind.STUDY.value and block.status in ("done", "partial")
+    if studied and block.topic_id is not None:
+        # A topic studied becomes a topic card: its first review comes a few days later.
+        await reviews.add_topic_card(ctx, org.id, user_id, block.topic_id)
     if summary:
         audit.record(
             ctx, "plan.block_recorded", org_id=org.id, target_type="plan_block",
@@ -73,12 +78,18 @@ async def record_block(
     return block
 
 
-async def start_review_session(ctx: Context, org: Org, user_id: UUID) -> dict[str, Any] | None:
-    """The day's review session for a review block.
-
-    LEAD: wire to the reviews domain's session start (branch `reviews`) when merged; until
-    then a review block starts only its timer."""
-    return None
+async def start_review_session(ctx: Context, org: Org, user_id: UUID) -> Attempt:
+    """The day's review session for a review block. Reviews are shared across goals while a
+    session belongs to one track: the session starts on the first goal's track (soonest exam
+    first) that has question cards due. Topic cards are graded on the Reviews page."""
+    for goal in await list_goals(ctx, org, user_id, active_only=True):
+        try:
+            return await reviews.start_review_session(ctx, org.id, user_id, goal.track_id)
+        except attempts.NoQuestions:
+            continue
+    raise NothingToStart(
+        "No question reviews are due today; topic reviews, if any, are graded on the Reviews page."
+    )
 
 
 @dataclass(frozen=True)
@@ -98,10 +109,7 @@ async def start_block(
     if block.status in ("done", "skipped"):
         raise NothingToStart(f"This block is already {block.status}.")
     kind = BlockKind(block.kind)
-    if kind is BlockKind.REVIEW:
-        session = await start_review_session(ctx, org, user_id)
-        return Started(block, None, session)
-    if kind not in (BlockKind.PRACTICE, BlockKind.SIMULATION):
+    if kind not in (BlockKind.PRACTICE, BlockKind.SIMULATION, BlockKind.REVIEW):
         return Started(block, None, None)  # study and essay blocks are done away from here
     if block.attempt_id is not None:
         running = await ctx.session.scalar(
@@ -109,6 +117,10 @@ async def start_block(
         )
         if running is not None and running.status == "in_progress":
             return Started(block, running, None)
+    if kind is BlockKind.REVIEW:
+        session = await start_review_session(ctx, org, user_id)
+        _started(ctx, org, block, session)
+        return Started(block, session, {"attempt_id": str(session.id)})
     if block.goal_id is None:
         raise NothingToStart("This block belongs to no goal.")
     goal = await get_goal(ctx, org, user_id, block.goal_id)
@@ -122,10 +134,14 @@ async def start_block(
     else:
         request = AttemptStart(mode=Mode.SIMULATION)
     attempt = await attempts.start(ctx, org, goal.track_id, user_id, request, rng)
+    _started(ctx, org, block, attempt)
+    return Started(block, attempt, None)
+
+
+def _started(ctx: Context, org: Org, block: PlanBlock, attempt: Attempt) -> None:
     block.attempt_id = attempt.id
     block.updated_at = ctx.now()
     audit.record(
         ctx, "plan.block_started", org_id=org.id, target_type="plan_block", target_id=block.id,
         summary={"attempt_id": str(attempt.id), "kind": block.kind},
     )  # fmt: skip
-    return Started(block, attempt, None)

@@ -31,6 +31,7 @@ from studyhall.planning.scheduler import (
     PlanRequest,
     TopicInput,
 )
+from studyhall.reviews import service as reviews
 
 TRACK_STUDY_MINUTES = 120 * 60  # a whole syllabus: about 120 hours of first contact
 MIN_TOPIC_STUDY_MINUTES = 30
@@ -107,11 +108,9 @@ async def measured(
 async def review_minutes(
     ctx: Context, org_id: UUID, user_id: UUID, start: date, end: date
 ) -> dict[date, int]:
-    """Expected FSRS review minutes per day from `start` to `end`.
-
-    LEAD: wire to `studyhall.reviews.service.review_minutes_by_day(ctx, org_id, user_id,
-    start, end)` once the reviews domain is merged; until then there are no reviews."""
-    return {}
+    """Expected FSRS review minutes per day from `start` to `end` (the reviews domain's
+    forecast of the cards due, at the learner's own minutes per review)."""
+    return await reviews.review_minutes_by_day(ctx, org_id, user_id, start, end)
 
 
 def today_used(profile: StudyProfile, history: Sequence[PlanBlock], now: datetime) -> int:

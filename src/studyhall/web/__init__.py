@@ -19,6 +19,7 @@ PAGE_MODULES = (
     "public",
     "learner",
     "plans",
+    "reviews",
     "author",
     "syllabus",
     "interchange",

@@ -12,18 +12,28 @@ from __future__ import annotations
 from typing import Literal
 
 Section = Literal[
-    "dashboard", "plan", "history", "mistakes", "questions", "review", "tracks", "admin"
+    "dashboard",
+    "plan",
+    "history",
+    "mistakes",
+    "reviews",
+    "questions",
+    "review",
+    "tracks",
+    "admin",
 ]
 
 # (route template, section): a rule matches the template itself and everything under it.
 RULES: list[tuple[str, Section]] = [
     ("/o/{org}/tracks/{track_id}/start", "dashboard"),  # a learner starting an attempt
     ("/o/{org}/tracks/{track_id}/questions", "questions"),  # writing a question for a track
+    ("/o/{org}/tracks/{track_id}/review-session", "reviews"),  # starting a review session
     ("/o/{org}/tracks", "tracks"),
     ("/o/{org}/plan", "plan"),  # Today, the week, goals, re-planning
     ("/o/{org}/attempts", "history"),  # an attempt's screen, result and review
     ("/o/{org}/mistakes", "mistakes"),
     ("/o/{org}/reminders", "dashboard"),  # calendar feed and reminder emails
+    ("/o/{org}/reviews", "reviews"),  # spaced reviews due (not the reviewers' "review")
     ("/o/{org}/questions", "questions"),
     ("/o/{org}/media", "questions"),  # images, reached from the question editor
     ("/o/{org}/review", "review"),

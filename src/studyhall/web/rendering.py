@@ -116,6 +116,7 @@ env.globals["mode_labels"] = {
     "drill": "Topic drill",
     "mistakes": "Mistakes retry",
     "custom": "Custom set",
+    "review": "Review session",
 }
 
 

@@ -1,6 +1,6 @@
 """calendar feeds and reminder preferences
 
-Revision ID: 0009_notify
+Revision ID: 0010_notify
 Revises: 0009_study_plans
 Create Date: 2026-12-07 23:30:00.000000
 
@@ -16,7 +16,7 @@ from alembic import op
 
 import studyhall.kit.db
 
-revision: str = "0009_notify"
+revision: str = "0010_notify"
 down_revision: str | None = "0009_study_plans"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
