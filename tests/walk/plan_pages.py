@@ -41,6 +41,7 @@ ENTRIES: Entries = {
     ("POST", PLAN + "/replan"): (TAKE, lambda w: ({}, form(w))),
     ("POST", BLOCK): (TAKE, lambda w: (_block(w), form(w, status="done"))),
     ("POST", BLOCK + "/start"): (TAKE, lambda w: (_block(w), form(w))),
+    ("GET", "/o/{org}/learners/plans"): ("org:plans:read", lambda w: ({}, None)),
 }  # fmt: skip
 
 ALLOWED_REFUSALS = {

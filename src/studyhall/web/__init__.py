@@ -19,6 +19,7 @@ PAGE_MODULES = (
     "public",
     "learner",
     "plans",
+    "plan_adherence",
     "reviews",
     "author",
     "syllabus",

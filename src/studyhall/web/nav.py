@@ -33,6 +33,7 @@ RULES: list[tuple[str, Section]] = [
     ("/o/{org}/attempts", "history"),  # an attempt's screen, result and review
     ("/o/{org}/mistakes", "mistakes"),
     ("/o/{org}/reminders", "dashboard"),  # calendar feed and reminder emails
+    ("/o/{org}/learners", "dashboard"),  # instructors: learners' plan adherence
     ("/o/{org}/reviews", "reviews"),  # spaced reviews due (not the reviewers' "review")
     ("/o/{org}/questions", "questions"),
     ("/o/{org}/media", "questions"),  # images, reached from the question editor
