@@ -416,21 +416,27 @@ def _facts(plan: StudyPlan, made: Computed) -> dict[str, Any]:
     }  # fmt: skip
 
 
+async def _make(
+    ctx: Context, org: Org, user_id: UUID, current: StudyPlan | None, reason: str, action: str
+) -> StudyPlan:
+    """Compute, store, audit and announce (`action` is the audit action and event type)."""
+    made = await _compute(ctx, org, user_id, current)
+    plan = await _store(ctx, org, user_id, current, made, reason)
+    facts = _facts(plan, made)
+    audit.record(
+        ctx, action, org_id=org.id, target_type="study_plan", target_id=plan.id, summary=facts
+    )
+    events.emit(ctx, action, aggregate=("study_plan", plan.id), org_id=org.id, data=facts)
+    return plan
+
+
 async def generate(
     ctx: Context, org: Org, user_id: UUID, *, reason: str = "Made on request."
 ) -> StudyPlan:
     """Make the learner's plan from today to their last exam (again, if one exists: done
     work is kept). Raises `plan.generated`."""
     current = await get_plan(ctx, org, user_id)
-    made = await _compute(ctx, org, user_id, current)
-    plan = await _store(ctx, org, user_id, current, made, reason)
-    facts = _facts(plan, made)
-    audit.record(
-        ctx, "plan.generated", org_id=org.id, target_type="study_plan", target_id=plan.id,
-        summary=facts,
-    )  # fmt: skip
-    events.emit(ctx, "plan.generated", aggregate=("study_plan", plan.id), org_id=org.id, data=facts)
-    return plan
+    return await _make(ctx, org, user_id, current, reason, "plan.generated")
 
 
 async def replan(ctx: Context, org: Org, user_id: UUID, *, reason: str) -> StudyPlan:
@@ -439,15 +445,7 @@ async def replan(ctx: Context, org: Org, user_id: UUID, *, reason: str) -> Study
     current = await get_plan(ctx, org, user_id)
     if current is None:
         return await generate(ctx, org, user_id, reason=reason)
-    made = await _compute(ctx, org, user_id, current)
-    plan = await _store(ctx, org, user_id, current, made, reason)
-    facts = _facts(plan, made)
-    audit.record(
-        ctx, "plan.replanned", org_id=org.id, target_type="study_plan", target_id=plan.id,
-        summary=facts,
-    )  # fmt: skip
-    events.emit(ctx, "plan.replanned", aggregate=("study_plan", plan.id), org_id=org.id, data=facts)
-    return plan
+    return await _make(ctx, org, user_id, current, reason, "plan.replanned")
 
 
 async def preview_replan(
