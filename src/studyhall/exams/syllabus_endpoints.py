@@ -15,6 +15,7 @@ from studyhall.exams import syllabus_import, tracks
 from studyhall.exams.schemas import TrackOut
 from studyhall.exams.syllabus_import import FILE_FIELD, TEXT_FIELD, PdfLimits, PdfTooLarge
 from studyhall.exams.syllabus_schemas import SyllabusApplyIn, SyllabusProposalOut, SyllabusTextIn
+from studyhall.kit.boundary import refused_character
 from studyhall.kit.errors import (
     Forbidden,
     InvalidInput,
@@ -38,7 +39,9 @@ IfMatch = Annotated[str | None, Header(description="The ETag you read; a stale o
 PROPOSAL_BODY: dict[str, Any] = {
     "required": True,
     "content": {
-        "application/json": {"schema": {"$ref": "#/components/schemas/SyllabusTextIn"}},
+        # Inline: no route takes SyllabusTextIn as a parameter, so it is not among the
+        # document's components and a $ref to it would dangle.
+        "application/json": {"schema": SyllabusTextIn.model_json_schema()},
         "multipart/form-data": {
             "schema": {
                 "type": "object",
@@ -93,9 +96,13 @@ async def _pasted_text(request: Request) -> str:
     if len(body) > request.app.state.settings.body_max_bytes:
         raise PayloadTooLarge("The text is larger than a request body may be.")
     try:
-        return SyllabusTextIn.model_validate_json(body or b"{}").text
+        text = SyllabusTextIn.model_validate_json(body or b"{}").text
     except ValidationError as exc:
         raise InvalidInput(errors=_field_errors(exc)) from exc
+    # This route reads its own body, so the app-wide boundary check does not see it.
+    if (why := refused_character(text)) is not None:
+        raise InvalidInput(errors=[("body.text", why)])
+    return text
 
 
 @router.post(

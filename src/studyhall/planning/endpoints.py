@@ -42,7 +42,7 @@ PLANNING = (service.ProfileMissing, service.NoActiveGoals, InvalidInput)
 
 
 class ProfileNotSet(NotFound):
-    slug = "study-profile-missing"
+    slug = "study-week-not-set"
     title = "No study week set yet"
 
 

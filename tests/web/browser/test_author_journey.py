@@ -71,7 +71,7 @@ async def test_author_writes_and_edits_a_question_and_a_reviewer_approves_it(
     context = await browser.new_context(base_url=server.url, viewport=DESKTOP)
     reviewer = await context.new_page()
     await sign_in(reviewer, server, "reviewer")
-    await reviewer.get_by_role("link", name="Review").click()
+    await reviewer.get_by_role("link", name="Review", exact=True).click()
     item = reviewer.locator("article", has_text=marker)
     await expect(item).to_be_visible()
     await snap(reviewer, "23-review-queue")
